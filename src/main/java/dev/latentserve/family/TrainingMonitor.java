@@ -1,0 +1,16 @@
+package dev.latentserve.family;
+
+/** Receives progress from a training loop and tells it when to stop. */
+public interface TrainingMonitor {
+
+    void onStep(StepProgress progress);
+
+    void onEpoch(EpochMetrics metrics);
+
+    /** Polled every step; a cancelled run stops within one step. */
+    boolean isCancelled();
+
+    /** Progress after one optimiser step. */
+    record StepProgress(int epoch, long step, long stepsPerEpoch, double loss, double imagesPerSecond) {
+    }
+}

@@ -1,0 +1,14 @@
+package dev.latentserve.family;
+
+import dev.latentserve.image.ImageShape;
+import java.util.Map;
+
+/** What to train: a validated architecture for an input shape, and the optimiser's settings. */
+public record TrainingSpec(
+        ImageShape shape,
+        Map<String, Object> architecture,
+        int epochs,
+        int batchSize,
+        double learningRate,
+        long seed) {
+}

@@ -1,0 +1,164 @@
+package dev.latentserve.family.vae;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.training.ParameterStore;
+import dev.latentserve.family.LoadedModel;
+import dev.latentserve.image.ImageShape;
+import dev.latentserve.nn.Elbo;
+import dev.latentserve.nn.GradMode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+
+/**
+ * A trained VAE held for serving. Every call runs in its own child NDManager that is closed before
+ * returning, so nothing native outlives a request. Noise comes from a Java generator seeded per
+ * request: the same seed gives the same output whatever else the engine is doing.
+ */
+final class VaeModel implements LoadedModel {
+
+    private final Model model;
+    private final ConvVae vae;
+    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    VaeModel(Model model, ConvVae vae) {
+        this.model = model;
+        this.vae = vae;
+    }
+
+    @Override
+    public ImageShape shape() {
+        return vae.imageShape();
+    }
+
+    @Override
+    public int latentDimension() {
+        return vae.architecture().latentDim();
+    }
+
+    @Override
+    public float[][] sample(int count, long seed, double temperature) {
+        float[] noise = VaeFamily.gaussian(new SplittableRandom(seed), count * latentDimension());
+        for (int i = 0; i < noise.length; i++) {
+            noise[i] *= (float) temperature;
+        }
+        return run(scope -> {
+            NDArray z = scope.create(noise, new Shape(count, latentDimension()));
+            return rows(Activation.sigmoid(vae.decode(store(scope), z, false)), count);
+        });
+    }
+
+    @Override
+    public List<LatentEncoding> encode(float[][] images, boolean sample, long seed) {
+        int n = images.length;
+        float[] noise = VaeFamily.gaussian(new SplittableRandom(seed), n * latentDimension());
+        return run(scope -> {
+            NDList posterior = vae.encode(store(scope), batch(scope, images), false);
+            NDArray z = sample
+                    ? Elbo.reparameterize(posterior.get(0), posterior.get(1), scope.create(noise, new Shape(n, latentDimension())))
+                    : posterior.get(0);
+            float[][] means = rows(posterior.get(0), n);
+            float[][] logVariances = rows(posterior.get(1), n);
+            float[][] zs = rows(z, n);
+            List<LatentEncoding> result = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                result.add(new LatentEncoding(means[i], logVariances[i], zs[i]));
+            }
+            return result;
+        });
+    }
+
+    @Override
+    public float[][] decode(float[][] latents) {
+        return run(scope -> {
+            NDArray z = scope.create(latents);
+            return rows(Activation.sigmoid(vae.decode(store(scope), z, false)), latents.length);
+        });
+    }
+
+    @Override
+    public List<Reconstruction> reconstruct(float[][] images, long seed) {
+        int n = images.length;
+        float[] noise = VaeFamily.gaussian(new SplittableRandom(seed), n * latentDimension());
+        return run(scope -> {
+            ParameterStore store = store(scope);
+            NDArray x = batch(scope, images);
+            NDList posterior = vae.encode(store, x, false);
+            NDArray mean = posterior.get(0);
+            NDArray logVariance = posterior.get(1);
+            NDArray reconstruction = Activation.sigmoid(vae.decode(store, mean, false));
+            NDArray mse = reconstruction.sub(x).square().reshape(n, -1).mean(new int[] {1});
+            NDArray z = Elbo.reparameterize(mean, logVariance, scope.create(noise, new Shape(n, latentDimension())));
+            NDArray negativeElbo = vae.reconstructionNll(vae.decode(store, z, false), x)
+                    .add(Elbo.klToStandardNormal(mean, logVariance));
+            float[][] pixels = rows(reconstruction, n);
+            float[] mses = mse.toFloatArray();
+            float[] elbos = negativeElbo.toFloatArray();
+            List<Reconstruction> result = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                result.add(new Reconstruction(pixels[i], mses[i], elbos[i]));
+            }
+            return result;
+        });
+    }
+
+    private <T> T run(Function<NDManager, T> work) {
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("model was unloaded");
+            }
+            GradMode.disableOnThisThread();
+            try (NDManager scope = model.getNDManager().newSubManager()) {
+                return work.apply(scope);
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private static ParameterStore store(NDManager scope) {
+        return new ParameterStore(scope, false);
+    }
+
+    private NDArray batch(NDManager scope, float[][] images) {
+        int size = shape().size();
+        float[] flat = new float[images.length * size];
+        for (int i = 0; i < images.length; i++) {
+            System.arraycopy(images[i], 0, flat, i * size, size);
+        }
+        return scope.create(flat, VaeFamily.imageBatch(images.length, shape()));
+    }
+
+    private static float[][] rows(NDArray array, int n) {
+        float[] flat = array.toFloatArray();
+        int width = flat.length / n;
+        float[][] result = new float[n][];
+        for (int i = 0; i < n; i++) {
+            result[i] = java.util.Arrays.copyOfRange(flat, i * width, (i + 1) * width);
+        }
+        return result;
+    }
+
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                model.close();
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+}

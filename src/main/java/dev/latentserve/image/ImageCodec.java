@@ -1,0 +1,147 @@
+package dev.latentserve.image;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.List;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/** PNG/JPEG bytes to CHW floats in [0, 1] and back; grids of images as one PNG. */
+public final class ImageCodec {
+
+    private static final int GRID_GAP = 2;
+
+    private ImageCodec() {
+    }
+
+    /** A decoded image: its shape as found and its CHW pixels. */
+    public record Decoded(ImageShape shape, float[] pixels) {
+    }
+
+    /**
+     * Decodes PNG or JPEG bytes. Reads the header first and refuses images with a side over
+     * {@code maxSide} before allocating pixels, so a small file cannot expand into gigabytes.
+     */
+    public static Decoded decode(byte[] data, int maxSide) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new InvalidImageException("not a PNG or JPEG image");
+            }
+            ImageReader reader = readers.next();
+            try {
+                String format = reader.getFormatName().toLowerCase();
+                if (!format.equals("png") && !format.equals("jpeg")) {
+                    throw new InvalidImageException("unsupported image format " + format + "; send PNG or JPEG");
+                }
+                reader.setInput(in, true, true);
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                if (width > maxSide || height > maxSide) {
+                    throw new InvalidImageException("image is " + width + "x" + height + "; the limit is " + maxSide + " per side");
+                }
+                return toPixels(reader.read(0));
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof InvalidImageException invalid) {
+                throw invalid;
+            }
+            throw new InvalidImageException("image could not be decoded: " + e.getMessage());
+        }
+    }
+
+    private static Decoded toPixels(BufferedImage image) {
+        Raster raster = image.getRaster();
+        int bands = image.getColorModel().getNumColorComponents();
+        int channels = bands >= 3 ? 3 : 1;
+        int width = image.getWidth();
+        int height = image.getHeight();
+        ImageShape shape = new ImageShape(channels, height, width);
+        float[] pixels = new float[shape.size()];
+        int plane = height * width;
+        if (channels == 1 && raster.getNumBands() <= 2) {
+            int maxValue = (1 << image.getColorModel().getComponentSize(0)) - 1;
+            for (int y = 0; y < height; y++) {
+                for (int x = 0; x < width; x++) {
+                    pixels[y * width + x] = raster.getSample(x, y, 0) / (float) maxValue;
+                }
+            }
+            return new Decoded(shape, pixels);
+        }
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int rgb = image.getRGB(x, y);
+                float r = ((rgb >> 16) & 0xFF) / 255f;
+                float g = ((rgb >> 8) & 0xFF) / 255f;
+                float b = (rgb & 0xFF) / 255f;
+                int at = y * width + x;
+                if (channels == 1) {
+                    pixels[at] = r;
+                } else {
+                    pixels[at] = r;
+                    pixels[plane + at] = g;
+                    pixels[2 * plane + at] = b;
+                }
+            }
+        }
+        return new Decoded(shape, pixels);
+    }
+
+    /** One image as PNG (grey or RGB), values clamped to [0, 1]. */
+    public static byte[] png(ImageShape shape, float[] pixels) {
+        return grid(shape, List.of(pixels), 1);
+    }
+
+    /** Images laid out in a grid of {@code columns} with a small gap, as one PNG. */
+    public static byte[] grid(ImageShape shape, List<float[]> images, int columns) {
+        int cols = Math.max(1, Math.min(columns, images.size()));
+        int rows = (images.size() + cols - 1) / cols;
+        int gap = images.size() == 1 ? 0 : GRID_GAP;
+        int width = cols * shape.width() + (cols - 1) * gap;
+        int height = rows * shape.height() + (rows - 1) * gap;
+        BufferedImage out = new BufferedImage(width, height,
+                shape.channels() == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+        int plane = shape.height() * shape.width();
+        for (int i = 0; i < images.size(); i++) {
+            float[] pixels = images.get(i);
+            int left = (i % cols) * (shape.width() + gap);
+            int top = (i / cols) * (shape.height() + gap);
+            for (int y = 0; y < shape.height(); y++) {
+                for (int x = 0; x < shape.width(); x++) {
+                    int at = y * shape.width() + x;
+                    if (shape.channels() == 1) {
+                        out.getRaster().setSample(left + x, top + y, 0, toByte(pixels[at]));
+                    } else {
+                        int rgb = toByte(pixels[at]) << 16 | toByte(pixels[plane + at]) << 8 | toByte(pixels[2 * plane + at]);
+                        out.setRGB(left + x, top + y, rgb);
+                    }
+                }
+            }
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(out, "png", bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Columns of a near-square grid for {@code count} images. */
+    public static int gridColumns(int count) {
+        return (int) Math.ceil(Math.sqrt(count));
+    }
+
+    private static int toByte(float value) {
+        float clamped = Float.isNaN(value) ? 0f : Math.max(0f, Math.min(1f, value));
+        return Math.round(clamped * 255f);
+    }
+}

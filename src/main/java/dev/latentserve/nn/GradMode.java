@@ -1,0 +1,23 @@
+package dev.latentserve.nn;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * libtorch keeps autograd on or off per thread, and only the engine's start-up thread begins with it
+ * off. Serving threads switch it off so that inference records no graph and holds no extra memory.
+ */
+public final class GradMode {
+
+    private static final ThreadLocal<Boolean> DISABLED = ThreadLocal.withInitial(() -> false);
+
+    private GradMode() {
+    }
+
+    public static void disableOnThisThread() {
+        if (!DISABLED.get() && "PyTorch".equals(Engine.getInstance().getEngineName())) {
+            JniUtils.setGradMode(false);
+            DISABLED.set(true);
+        }
+    }
+}
