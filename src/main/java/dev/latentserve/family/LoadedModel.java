@@ -13,8 +13,8 @@ public interface LoadedModel extends AutoCloseable {
 
     int latentDimension();
 
-    /** Draws {@code count} images from the prior; the same seed gives the same images. */
-    float[][] sample(int count, long seed, double temperature);
+    /** Draws {@code count} latents from the prior and decodes them; the same seed gives the same images. */
+    Samples sample(int count, long seed, double temperature);
 
     /** Posterior parameters per image; {@code z} is a draw from q(z|x) when {@code sample}, else the mean. */
     List<LatentEncoding> encode(float[][] images, boolean sample, long seed);
@@ -26,6 +26,9 @@ public interface LoadedModel extends AutoCloseable {
 
     @Override
     void close();
+
+    record Samples(float[][] images, float[][] latents) {
+    }
 
     record LatentEncoding(float[] mean, float[] logVariance, float[] z) {
     }

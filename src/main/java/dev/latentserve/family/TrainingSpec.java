@@ -1,5 +1,6 @@
 package dev.latentserve.family;
 
+import ai.djl.Device;
 import dev.latentserve.image.ImageShape;
 import java.util.Map;
 
@@ -10,5 +11,6 @@ public record TrainingSpec(
         int epochs,
         int batchSize,
         double learningRate,
-        long seed) {
+        long seed,
+        Device device) {
 }

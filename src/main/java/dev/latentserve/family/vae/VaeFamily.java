@@ -2,7 +2,6 @@ package dev.latentserve.family.vae;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -59,7 +58,7 @@ public final class VaeFamily implements ModelFamily {
             throws IOException {
         VaeArchitecture architecture = VaeArchitecture.from(spec.architecture(), spec.shape());
         ImageShape shape = spec.shape();
-        Device device = Engine.getInstance().defaultDevice();
+        Device device = spec.device();
         try (Model model = Model.newInstance(NAME, device)) {
             ConvVae vae = new ConvVae(shape, architecture);
             model.setBlock(vae);

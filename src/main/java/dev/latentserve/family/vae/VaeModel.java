@@ -46,14 +46,15 @@ final class VaeModel implements LoadedModel {
     }
 
     @Override
-    public float[][] sample(int count, long seed, double temperature) {
+    public Samples sample(int count, long seed, double temperature) {
         float[] noise = VaeFamily.gaussian(new SplittableRandom(seed), count * latentDimension());
         for (int i = 0; i < noise.length; i++) {
             noise[i] *= (float) temperature;
         }
         return run(scope -> {
             NDArray z = scope.create(noise, new Shape(count, latentDimension()));
-            return rows(Activation.sigmoid(vae.decode(store(scope), z, false)), count);
+            float[][] images = rows(Activation.sigmoid(vae.decode(store(scope), z, false)), count);
+            return new Samples(images, rows(z, count));
         });
     }
 

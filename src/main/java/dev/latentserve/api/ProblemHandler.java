@@ -1,0 +1,149 @@
+package dev.latentserve.api;
+
+import dev.latentserve.datasets.DatasetConflictException;
+import dev.latentserve.datasets.DatasetFormatException;
+import dev.latentserve.datasets.DatasetNotFoundException;
+import dev.latentserve.datasets.FashionMnistUnavailableException;
+import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.jobs.JobCapacityException;
+import dev.latentserve.jobs.JobConflictException;
+import dev.latentserve.jobs.JobNotFoundException;
+import dev.latentserve.jobs.JobRejectedException;
+import dev.latentserve.registry.ModelNotFoundException;
+import dev.latentserve.serving.InvalidInferenceInputException;
+import dev.latentserve.storage.InvalidNameException;
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URI;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.ServletWebRequest;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Every error as an RFC 9457 problem: a stable {@code type} URI per kind of problem, a title in words,
+ * a {@code detail} saying what to fix, and the request path as {@code instance}.
+ */
+@RestControllerAdvice
+public class ProblemHandler extends ResponseEntityExceptionHandler {
+
+    public static final String TYPE_BASE = "https://latentserve.dev/problems/";
+    private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+
+    @ExceptionHandler(InvalidNameException.class)
+    ResponseEntity<ProblemDetail> invalidName(InvalidNameException e, HttpServletRequest request) {
+        return problem(HttpStatus.BAD_REQUEST, "invalid-name", "Invalid name", e.getMessage(), request);
+    }
+
+    @ExceptionHandler({ModelNotFoundException.class, DatasetNotFoundException.class, JobNotFoundException.class})
+    ResponseEntity<ProblemDetail> notFound(RuntimeException e, HttpServletRequest request) {
+        String kind = e instanceof ModelNotFoundException ? "model" : e instanceof DatasetNotFoundException ? "dataset" : "job";
+        return problem(HttpStatus.NOT_FOUND, kind + "-not-found", capitalize(kind) + " not found", e.getMessage(), request);
+    }
+
+    @ExceptionHandler({DatasetConflictException.class, JobConflictException.class})
+    ResponseEntity<ProblemDetail> conflict(RuntimeException e, HttpServletRequest request) {
+        return problem(HttpStatus.CONFLICT, "conflict", "Conflicts with the current state", e.getMessage(), request);
+    }
+
+    @ExceptionHandler(FashionMnistUnavailableException.class)
+    ResponseEntity<ProblemDetail> fashionMnist(FashionMnistUnavailableException e, HttpServletRequest request) {
+        return problem(HttpStatus.CONFLICT, "fashion-mnist-unavailable", "Fashion-MNIST is not installed", e.getMessage(), request);
+    }
+
+    @ExceptionHandler(DatasetFormatException.class)
+    ResponseEntity<ProblemDetail> datasetFormat(DatasetFormatException e, HttpServletRequest request) {
+        return switch (e.kind()) {
+            case UNSUPPORTED_FORMAT -> problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-dataset-format",
+                    "Unsupported dataset format", e.getMessage(), request);
+            case MALFORMED -> problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-dataset", "Invalid dataset", e.getMessage(), request);
+            case TOO_LARGE -> problem(HttpStatus.CONTENT_TOO_LARGE, "dataset-too-large", "Dataset too large", e.getMessage(), request);
+        };
+    }
+
+    @ExceptionHandler(InvalidInferenceInputException.class)
+    ResponseEntity<ProblemDetail> inferenceInput(InvalidInferenceInputException e, HttpServletRequest request) {
+        return switch (e.kind()) {
+            case OUT_OF_RANGE -> problem(HttpStatus.BAD_REQUEST, "out-of-range", "Value out of range", e.getMessage(), request);
+            case INVALID_IMAGE -> problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-image", "Invalid image", e.getMessage(), request);
+            case IMAGE_SHAPE_MISMATCH -> problem(HttpStatus.UNPROCESSABLE_CONTENT, "image-shape-mismatch",
+                    "Image does not fit the model", e.getMessage(), request);
+            case INVALID_LATENT -> problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-latent", "Invalid latent vector",
+                    e.getMessage(), request);
+        };
+    }
+
+    @ExceptionHandler(InvalidArchitectureException.class)
+    ResponseEntity<ProblemDetail> architecture(InvalidArchitectureException e, HttpServletRequest request) {
+        return problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-architecture", "Architecture does not fit", e.getMessage(), request);
+    }
+
+    @ExceptionHandler(JobRejectedException.class)
+    ResponseEntity<ProblemDetail> jobRejected(JobRejectedException e, HttpServletRequest request) {
+        return problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-job", "Job cannot run", e.getMessage(), request);
+    }
+
+    @ExceptionHandler(JobCapacityException.class)
+    ResponseEntity<ProblemDetail> capacity(JobCapacityException e, HttpServletRequest request) {
+        ResponseEntity<ProblemDetail> response = problem(HttpStatus.TOO_MANY_REQUESTS, "too-many-jobs", "Too many jobs",
+                e.getMessage(), request);
+        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
+                .header(HttpHeaders.RETRY_AFTER, Integer.toString(e.retryAfterSeconds())).body(response.getBody());
+    }
+
+    @ExceptionHandler(BadRequestException.class)
+    ResponseEntity<ProblemDetail> badRequest(BadRequestException e, HttpServletRequest request) {
+        return problem(HttpStatus.BAD_REQUEST, e.type(), e.title(), e.getMessage(), request);
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletRequest request) {
+        log.error("unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
+        return problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
+                "the server failed to handle this request; the log has the details", request);
+    }
+
+    /** Spring MVC's own errors (unreadable JSON, wrong media type, oversize upload, ...) get our type URIs too. */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleExceptionInternal(Exception ex, @Nullable Object body, HttpHeaders headers,
+            HttpStatusCode statusCode, WebRequest request) {
+        ResponseEntity<Object> response = super.handleExceptionInternal(ex, body, headers, statusCode, request);
+        if (response != null && response.getBody() instanceof ProblemDetail problem) {
+            if (problem.getType() == null || "about:blank".equals(problem.getType().toString())) {
+                problem.setType(URI.create(TYPE_BASE + slug(statusCode)));
+            }
+            if (request instanceof ServletWebRequest servlet) {
+                problem.setInstance(URI.create(servlet.getRequest().getRequestURI()));
+            }
+        }
+        return response;
+    }
+
+    public static ResponseEntity<ProblemDetail> problem(HttpStatus status, String type, String title, @Nullable String detail,
+            HttpServletRequest request) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail == null ? title : detail);
+        problem.setType(URI.create(TYPE_BASE + type));
+        problem.setTitle(title);
+        problem.setInstance(URI.create(request.getRequestURI()));
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+    }
+
+    private static String slug(HttpStatusCode status) {
+        HttpStatus known = HttpStatus.resolve(status.value());
+        return known == null ? "http-" + status.value() : known.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    private static String capitalize(String word) {
+        return Character.toUpperCase(word.charAt(0)) + word.substring(1);
+    }
+}

@@ -1,0 +1,101 @@
+package dev.latentserve.datasets;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+
+/** {@code /v1/datasets}: upload, list, inspect, delete, and import Fashion-MNIST. */
+@RestController
+@RequestMapping("/v1/datasets")
+@Tag(name = "Datasets", description = "Image datasets for training: IDX (optionally gzipped), zip of PNG/JPEG, or .npy")
+@ApiResponse(responseCode = "413", description = "Upload or decoded images too large",
+        content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+@ApiResponse(responseCode = "415", description = "Not IDX, zip or npy",
+        content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+@ApiResponse(responseCode = "422", description = "Truncated file, bad magic number, mixed image sizes, unsafe zip entry",
+        content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+class DatasetController {
+
+    private final DatasetService datasets;
+
+    DatasetController(DatasetService datasets) {
+        this.datasets = datasets;
+    }
+
+    @Operation(summary = "Upload a dataset as a multipart part named 'file'")
+    @ApiResponse(responseCode = "201", description = "Stored", content = @Content(schema = @Schema(implementation = Dataset.class)))
+    @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    ResponseEntity<Dataset> upload(@RequestPart("file") MultipartFile file, @RequestParam(name = "name", required = false) @Nullable String name)
+            throws IOException {
+        try (InputStream in = file.getInputStream()) {
+            return created(datasets.create(in, name == null ? file.getOriginalFilename() : name));
+        }
+    }
+
+    @Operation(summary = "Upload a dataset as the raw request body (application/octet-stream)")
+    @ApiResponse(responseCode = "201", description = "Stored", content = @Content(schema = @Schema(implementation = Dataset.class)))
+    @PostMapping(consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+    ResponseEntity<Dataset> uploadRaw(HttpServletRequest request, @RequestParam(name = "name", required = false) @Nullable String name)
+            throws IOException {
+        try (InputStream in = request.getInputStream()) {
+            return created(datasets.create(in, name));
+        }
+    }
+
+    @Operation(summary = "Import Fashion-MNIST from Debian's dataset-fashion-mnist as fashion-mnist-train and fashion-mnist-test")
+    @ApiResponse(responseCode = "201", description = "Imported (or already there)")
+    @ApiResponse(responseCode = "409", description = "Fashion-MNIST is not installed on the server",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping("/fashion-mnist")
+    ResponseEntity<List<Dataset>> importFashionMnist() throws IOException {
+        return ResponseEntity.status(201).body(datasets.importFashionMnist());
+    }
+
+    @Operation(summary = "List datasets")
+    @GetMapping
+    List<Dataset> list() throws IOException {
+        return datasets.list();
+    }
+
+    @Operation(summary = "Get one dataset's metadata")
+    @ApiResponse(responseCode = "404", description = "No such dataset",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @GetMapping("/{id}")
+    Dataset get(@PathVariable String id) throws IOException {
+        return datasets.get(id);
+    }
+
+    @Operation(summary = "Delete a dataset")
+    @ApiResponse(responseCode = "204", description = "Deleted")
+    @ApiResponse(responseCode = "404", description = "No such dataset",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @DeleteMapping("/{id}")
+    ResponseEntity<Void> delete(@PathVariable String id) throws IOException {
+        datasets.delete(id);
+        return ResponseEntity.noContent().build();
+    }
+
+    private static ResponseEntity<Dataset> created(Dataset dataset) {
+        return ResponseEntity.created(URI.create("/v1/datasets/" + dataset.id())).body(dataset);
+    }
+}

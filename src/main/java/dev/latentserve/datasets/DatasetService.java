@@ -1,0 +1,206 @@
+package dev.latentserve.datasets;
+
+import dev.latentserve.config.StorageProperties;
+import dev.latentserve.image.ImageData;
+import dev.latentserve.image.ImageShape;
+import dev.latentserve.storage.Directories;
+import dev.latentserve.storage.Names;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Parses uploads (IDX, optionally gzipped; zip of PNG/JPEG; npy), validates them fully in memory and
+ * only then stores them: {@code <root>/datasets/<id>/dataset.json} and {@code pixels.npy}, published by
+ * an atomic rename so that a failed or interrupted upload leaves nothing behind.
+ */
+@Service
+public class DatasetService {
+
+    private static final Logger log = LoggerFactory.getLogger(DatasetService.class);
+    private static final String METADATA = "dataset.json";
+    private static final String PIXELS = "pixels.npy";
+    private static final int HEAD = 8;
+
+    private final Path root;
+    private final DatasetProperties properties;
+    private final JsonMapper json;
+
+    DatasetService(StorageProperties storage, DatasetProperties properties, JsonMapper json) throws IOException {
+        this.root = storage.root().resolve("datasets");
+        this.properties = properties;
+        this.json = json;
+        Files.createDirectories(root);
+        Directories.cleanStaging(root);
+    }
+
+    /** Parses and stores one upload; {@code name} labels it (the id is generated). */
+    public Dataset create(InputStream upload, String name) throws IOException {
+        Parsed parsed = parse(upload);
+        return store(newId(), name, parsed);
+    }
+
+    /** Imports Debian's Fashion-MNIST as datasets {@code fashion-mnist-train} and {@code fashion-mnist-test}. */
+    public List<Dataset> importFashionMnist() throws IOException {
+        Path dir = properties.fashionMnistDir();
+        Path train = dir.resolve("train-images-idx3-ubyte.gz");
+        Path test = dir.resolve("t10k-images-idx3-ubyte.gz");
+        if (!Files.isRegularFile(train) || !Files.isRegularFile(test)) {
+            throw new FashionMnistUnavailableException(dir);
+        }
+        List<Dataset> result = new ArrayList<>();
+        for (var entry : List.of(new String[] {"fashion-mnist-train", train.toString()},
+                new String[] {"fashion-mnist-test", test.toString()})) {
+            Optional<Dataset> existing = find(entry[0]);
+            if (existing.isPresent()) {
+                result.add(existing.get());
+                continue;
+            }
+            try (InputStream in = Files.newInputStream(Path.of(entry[1]))) {
+                result.add(store(entry[0], entry[0], parse(in)));
+            }
+        }
+        return result;
+    }
+
+    public List<Dataset> list() throws IOException {
+        try (Stream<Path> dirs = Files.list(root)) {
+            List<Dataset> datasets = new ArrayList<>();
+            for (Path dir : dirs.filter(d -> Names.isSafe(d.getFileName().toString())).toList()) {
+                readMetadata(dir).ifPresent(datasets::add);
+            }
+            datasets.sort(Comparator.comparing(Dataset::createdAt).thenComparing(Dataset::id));
+            return datasets;
+        }
+    }
+
+    public Optional<Dataset> find(String id) throws IOException {
+        return Names.isSafe(id) ? readMetadata(root.resolve(id)) : Optional.empty();
+    }
+
+    public Dataset get(String id) throws IOException {
+        return find(id).orElseThrow(() -> new DatasetNotFoundException(id));
+    }
+
+    public void delete(String id) throws IOException {
+        if (!Names.isSafe(id) || !Directories.deleteAtomically(root.resolve(id))) {
+            throw new DatasetNotFoundException(id);
+        }
+        log.info("deleted dataset {}", id);
+    }
+
+    /** The dataset's images, read back into memory. */
+    public ImageData load(String id) throws IOException {
+        Dataset dataset = get(id);
+        Path pixels = root.resolve(id).resolve(PIXELS);
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(pixels))) {
+            return readStored(in, dataset.shape(), dataset.count(), dataset.dtype());
+        }
+    }
+
+    private Parsed parse(InputStream upload) throws IOException {
+        UploadLimits limits = properties.limits();
+        BufferedInputStream in = new BufferedInputStream(upload);
+        byte[] head = peek(in);
+        boolean gzipped = head.length >= 2 && (head[0] & 0xFF) == 0x1F && (head[1] & 0xFF) == 0x8B;
+        if (gzipped) {
+            // The limit covers the header too; the images themselves are checked again by the parser.
+            in = new BufferedInputStream(new LimitedInputStream(new GZIPInputStream(in), limits.maxDecodedBytes() + 1024,
+                    "the gzip stream"));
+            head = peek(in);
+        }
+        if (IdxFormat.matches(head)) {
+            return new Parsed(IdxFormat.read(in, limits), gzipped ? "idx.gz" : "idx");
+        }
+        if (!gzipped && ZipImagesFormat.matches(head)) {
+            return new Parsed(ZipImagesFormat.read(in, limits), "zip");
+        }
+        if (NpyFormat.matches(head)) {
+            return new Parsed(NpyFormat.read(in, limits), "npy");
+        }
+        throw new DatasetFormatException(DatasetFormatException.Kind.UNSUPPORTED_FORMAT,
+                "unrecognised upload: send an IDX image file (optionally gzipped), a zip of PNG/JPEG images or a .npy array");
+    }
+
+    private static byte[] peek(BufferedInputStream in) throws IOException {
+        in.mark(HEAD);
+        byte[] head = in.readNBytes(HEAD);
+        in.reset();
+        return head;
+    }
+
+    private Dataset store(String id, @Nullable String name, Parsed parsed) throws IOException {
+        ImageData data = parsed.data();
+        ImageShape shape = data.shape();
+        String label = name == null || name.isBlank() ? id : name.strip();
+        Dataset dataset = new Dataset(id, label.length() > 200 ? label.substring(0, 200) : label, data.count(),
+                shape.channels(), shape.height(), shape.width(), parsed.format(), data.isUint8() ? "uint8" : "float32",
+                Instant.now());
+        Path staging = Directories.newStaging(root);
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(staging.resolve(PIXELS)), 1 << 16)) {
+            NpyFormat.write(data, out);
+        }
+        json.writeValue(staging.resolve(METADATA).toFile(), dataset);
+        if (!Directories.publish(staging, root.resolve(id))) {
+            throw new DatasetConflictException("dataset '" + id + "' exists already");
+        }
+        log.info("stored dataset {} ({} images of {})", id, dataset.count(), shape);
+        return dataset;
+    }
+
+    private Optional<Dataset> readMetadata(Path dir) throws IOException {
+        Path file = dir.resolve(METADATA);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(json.readValue(file.toFile(), Dataset.class));
+        } catch (RuntimeException e) {
+            throw new UncheckedIOException(new IOException("unreadable dataset metadata " + file, e));
+        }
+    }
+
+    private static ImageData readStored(InputStream input, ImageShape shape, int count, String dtype) throws IOException {
+        DataInputStream in = new DataInputStream(input);
+        in.skipNBytes(8);
+        int headerLength = Short.toUnsignedInt(Short.reverseBytes(in.readShort()));
+        in.skipNBytes(headerLength);
+        long values = (long) count * shape.size();
+        if (dtype.equals("uint8")) {
+            return ImageData.ofBytes(shape, in.readNBytes(Math.toIntExact(values)));
+        }
+        byte[] raw = in.readNBytes(Math.toIntExact(values * 4));
+        float[] floats = new float[Math.toIntExact(values)];
+        ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(floats);
+        return ImageData.ofFloats(shape, floats);
+    }
+
+    private static String newId() {
+        return "ds-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 12);
+    }
+
+    private record Parsed(ImageData data, String format) {
+    }
+}

@@ -1,0 +1,101 @@
+package dev.latentserve.datasets;
+
+import dev.latentserve.image.ImageCodec;
+import dev.latentserve.image.ImageData;
+import dev.latentserve.image.ImageShape;
+import dev.latentserve.image.InvalidImageException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
+
+/**
+ * A zip of PNG or JPEG files, one image each, all of one size; taken in entry-name order.
+ * Entry names that climb out of the archive, and archives that inflate beyond the limits, are refused
+ * before anything is stored.
+ */
+final class ZipImagesFormat {
+
+    private ZipImagesFormat() {
+    }
+
+    static boolean matches(byte[] head) {
+        return head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+    }
+
+    static ImageData read(InputStream input, UploadLimits limits) throws IOException {
+        Map<String, float[]> images = new TreeMap<>();
+        ImageShape shape = null;
+        String firstName = null;
+        try (ZipInputStream zip = new ZipInputStream(input)) {
+            ZipEntry entry;
+            while ((entry = zip.getNextEntry()) != null) {
+                String name = entry.getName();
+                checkName(name);
+                if (entry.isDirectory() || isMetadata(name)) {
+                    continue;
+                }
+                limits.checkImages(images.size() + 1L);
+                byte[] bytes = new LimitedInputStream(zip, limits.maxDecodedBytes(), "zip entry " + name).readAllBytes();
+                ImageCodec.Decoded decoded;
+                try {
+                    decoded = ImageCodec.decode(bytes, limits.maxSide());
+                } catch (InvalidImageException e) {
+                    throw DatasetFormatException.malformed("zip entry '" + name + "': " + e.getMessage());
+                }
+                if (shape == null) {
+                    shape = decoded.shape();
+                    firstName = name;
+                } else if (!shape.equals(decoded.shape())) {
+                    throw DatasetFormatException.malformed("mixed image sizes: '" + firstName + "' is " + shape + " (CxHxW) but '"
+                            + name + "' is " + decoded.shape() + "; all images of a dataset must have one size");
+                }
+                limits.checkDecodedBytes((long) (images.size() + 1) * shape.size());
+                images.put(name, decoded.pixels());
+            }
+        } catch (ZipException e) {
+            throw DatasetFormatException.malformed("zip archive is corrupt: " + e.getMessage());
+        }
+        if (shape == null) {
+            throw DatasetFormatException.malformed("zip archive holds no PNG or JPEG images");
+        }
+        float[] pixels = new float[images.size() * shape.size()];
+        int offset = 0;
+        for (float[] image : images.values()) {
+            System.arraycopy(image, 0, pixels, offset, image.length);
+            offset += image.length;
+        }
+        return toUint8IfExact(shape, pixels);
+    }
+
+    /** PNG/JPEG pixels are 8-bit: keep them as bytes, a quarter of the memory of floats. */
+    private static ImageData toUint8IfExact(ImageShape shape, float[] pixels) {
+        byte[] bytes = new byte[pixels.length];
+        for (int i = 0; i < pixels.length; i++) {
+            float scaled = pixels[i] * 255f;
+            int rounded = Math.round(scaled);
+            if (Math.abs(scaled - rounded) > 1e-3f) {
+                return ImageData.ofFloats(shape, pixels);
+            }
+            bytes[i] = (byte) rounded;
+        }
+        return ImageData.ofBytes(shape, bytes);
+    }
+
+    private static void checkName(String name) {
+        String normalized = name.replace('\\', '/');
+        boolean absolute = normalized.startsWith("/") || normalized.matches("^[A-Za-z]:.*");
+        boolean climbs = ("/" + normalized + "/").contains("/../");
+        if (absolute || climbs || normalized.indexOf('\0') >= 0) {
+            throw DatasetFormatException.malformed("zip entry name '" + name + "' points outside the archive; refusing it");
+        }
+    }
+
+    private static boolean isMetadata(String name) {
+        String base = name.substring(name.lastIndexOf('/') + 1);
+        return name.startsWith("__MACOSX/") || base.startsWith(".");
+    }
+}

@@ -1,0 +1,24 @@
+package dev.latentserve.jobs;
+
+import java.time.Instant;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A job as the API shows it.
+ *
+ * @param resultVersion the model version the job published, once SUCCEEDED
+ */
+public record Job(
+        String id,
+        String type,
+        JobState state,
+        String model,
+        JobRequest request,
+        JobProgress progress,
+        @Nullable String error,
+        @Nullable Integer resultVersion,
+        int attempts,
+        Instant createdAt,
+        @Nullable Instant startedAt,
+        @Nullable Instant finishedAt) {
+}

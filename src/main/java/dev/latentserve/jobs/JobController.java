@@ -1,0 +1,77 @@
+package dev.latentserve.jobs;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.validation.annotation.Validated;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code /v1/jobs}: submit, follow and cancel training jobs. */
+@RestController
+@RequestMapping("/v1/jobs")
+@Validated
+@Tag(name = "Jobs", description = "Asynchronous training jobs")
+class JobController {
+
+    private final JobService jobs;
+
+    JobController(JobService jobs) {
+        this.jobs = jobs;
+    }
+
+    @Operation(summary = "Submit a training job; it runs in the background")
+    @ApiResponse(responseCode = "202", description = "Queued; Location points at the job",
+            content = @Content(schema = @Schema(implementation = Job.class)))
+    @ApiResponse(responseCode = "400", description = "Malformed request or value out of range",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "422", description = "Unknown dataset or family, batch larger than the dataset, architecture "
+            + "that does not fit the images",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "429", description = "Too many jobs queued; see Retry-After",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping
+    ResponseEntity<Job> submit(@Valid @RequestBody JobRequest request) throws IOException {
+        Job job = jobs.submit(request);
+        return ResponseEntity.accepted().location(URI.create("/v1/jobs/" + job.id())).body(job);
+    }
+
+    @Operation(summary = "List jobs, newest first")
+    @GetMapping
+    List<Job> list(@RequestParam(name = "limit", defaultValue = "100") @Min(1) @Max(1000) int limit) {
+        return jobs.list(limit);
+    }
+
+    @Operation(summary = "One job: state, progress, result")
+    @ApiResponse(responseCode = "404", description = "No such job",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @GetMapping("/{id}")
+    Job get(@PathVariable String id) {
+        return jobs.get(id);
+    }
+
+    @Operation(summary = "Cancel a queued or running job")
+    @ApiResponse(responseCode = "202", description = "Cancellation accepted; a running job stops within a step")
+    @ApiResponse(responseCode = "409", description = "The job has finished already",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @DeleteMapping("/{id}")
+    ResponseEntity<Job> cancel(@PathVariable String id) {
+        return ResponseEntity.accepted().body(jobs.cancel(id));
+    }
+}

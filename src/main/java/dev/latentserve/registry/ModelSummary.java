@@ -1,0 +1,7 @@
+package dev.latentserve.registry;
+
+import java.util.List;
+
+/** A model name with its versions, newest last. */
+public record ModelSummary(String name, int latestVersion, String family, List<Integer> versions) {
+}

@@ -1,0 +1,203 @@
+package dev.latentserve.serving;
+
+import dev.latentserve.api.BadRequestException;
+import dev.latentserve.api.ResponseFormats;
+import dev.latentserve.image.ImageCodec;
+import dev.latentserve.image.ImageShape;
+import dev.latentserve.serving.InferenceApi.DecodeRequest;
+import dev.latentserve.serving.InferenceApi.DecodeResponse;
+import dev.latentserve.serving.InferenceApi.EncodeResponse;
+import dev.latentserve.serving.InferenceApi.ImageJson;
+import dev.latentserve.serving.InferenceApi.ImagesRequest;
+import dev.latentserve.serving.InferenceApi.LatentJson;
+import dev.latentserve.serving.InferenceApi.ReconstructResponse;
+import dev.latentserve.serving.InferenceApi.ReconstructionJson;
+import dev.latentserve.serving.InferenceApi.SampleRequest;
+import dev.latentserve.serving.InferenceApi.SampleResponse;
+import dev.latentserve.serving.InferenceResults.Reconstructed;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+
+/** {@code /v1/models/{model}/sample|encode|decode|reconstruct}; {model} is a name or name@version. */
+@RestController
+@RequestMapping("/v1/models/{model}")
+@Tag(name = "Inference", description = "Sample, encode, decode and reconstruct with a model version")
+@ApiResponse(responseCode = "400", description = "Malformed request or value out of range",
+        content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+@ApiResponse(responseCode = "404", description = "No such model or version",
+        content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+@ApiResponse(responseCode = "422", description = "Input does not fit the model (image size, channels, latent length, NaN)",
+        content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+class InferenceController {
+
+    private static final String PNG_OR_JSON_DOC = "Send Accept: image/png for one PNG grid, application/json (default) for JSON.";
+    private static final int DEFAULT_COUNT = 16;
+
+    private final InferenceService inference;
+
+    InferenceController(InferenceService inference) {
+        this.inference = inference;
+    }
+
+    @Operation(summary = "Draw images from the model's prior", description = PNG_OR_JSON_DOC)
+    @ApiResponse(responseCode = "200", description = "The samples", content = {
+            @Content(mediaType = "application/json", schema = @Schema(implementation = SampleResponse.class)),
+            @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
+    @PostMapping(path = "/sample", consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
+    ResponseEntity<?> sample(@Parameter(description = "name or name@version", example = "fashion-vae") @PathVariable String model,
+            @RequestBody(required = false) @Nullable SampleRequest body,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
+        SampleRequest request = body == null ? new SampleRequest(null, null, null, null) : body;
+        var result = inference.sample(model, request.count() == null ? DEFAULT_COUNT : request.count(), request.seed(),
+                request.temperature() == null ? 1.0 : request.temperature());
+        if (ResponseFormats.prefersPng(accept)) {
+            return png(result.shape(), result.images());
+        }
+        return ResponseEntity.ok(new SampleResponse(result.model(), result.version(), result.seed(),
+                images(result.shape(), result.images(), Boolean.TRUE.equals(request.includePixels())), result.latents()));
+    }
+
+    @Operation(summary = "Encode images (JSON: base64 PNG/JPEG or raw pixels) to q(z|x)")
+    @ApiResponse(responseCode = "200", description = "Posterior mean, log-variance and z per image",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = EncodeResponse.class)))
+    @PostMapping(path = "/encode", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    EncodeResponse encode(@PathVariable String model, @RequestBody ImagesRequest body) throws IOException {
+        return encoded(inference.encode(model, inputs(body), Boolean.TRUE.equals(body.sample()), body.seed()));
+    }
+
+    @Operation(summary = "Encode uploaded images (multipart parts named 'image') to q(z|x)")
+    @ApiResponse(responseCode = "200", description = "Posterior mean, log-variance and z per image",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = EncodeResponse.class)))
+    @PostMapping(path = "/encode", consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    EncodeResponse encodeMultipart(@PathVariable String model, @RequestPart("image") List<MultipartFile> image,
+            @RequestParam(name = "sample", defaultValue = "false") boolean sample,
+            @RequestParam(name = "seed", required = false) @Nullable Long seed) throws IOException {
+        return encoded(inference.encode(model, inputs(image), sample, seed));
+    }
+
+    @Operation(summary = "Decode latent vectors to images", description = PNG_OR_JSON_DOC)
+    @ApiResponse(responseCode = "200", description = "The decoded images", content = {
+            @Content(mediaType = "application/json", schema = @Schema(implementation = DecodeResponse.class)),
+            @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
+    @PostMapping(path = "/decode", consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
+    ResponseEntity<?> decode(@PathVariable String model, @RequestBody DecodeRequest body,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
+        if (body.latents() == null) {
+            throw new BadRequestException("missing-field", "Missing field", "send {\"latents\": [[...], ...]}");
+        }
+        var result = inference.decode(model, body.latents().stream().map(v -> v == null ? new float[0] : v).toList());
+        if (ResponseFormats.prefersPng(accept)) {
+            return png(result.shape(), result.images());
+        }
+        return ResponseEntity.ok(new DecodeResponse(result.model(), result.version(),
+                images(result.shape(), result.images(), Boolean.TRUE.equals(body.includePixels()))));
+    }
+
+    @Operation(summary = "Reconstruct images (JSON body) through the posterior mean", description = PNG_OR_JSON_DOC)
+    @ApiResponse(responseCode = "200", description = "Reconstructions with MSE and negative ELBO", content = {
+            @Content(mediaType = "application/json", schema = @Schema(implementation = ReconstructResponse.class)),
+            @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
+    @PostMapping(path = "/reconstruct", consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
+    ResponseEntity<?> reconstruct(@PathVariable String model, @RequestBody ImagesRequest body,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
+        return reconstructed(inference.reconstruct(model, inputs(body), body.seed()), Boolean.TRUE.equals(body.includePixels()),
+                accept);
+    }
+
+    @Operation(summary = "Reconstruct uploaded images (multipart parts named 'image')", description = PNG_OR_JSON_DOC)
+    @ApiResponse(responseCode = "200", description = "Reconstructions with MSE and negative ELBO", content = {
+            @Content(mediaType = "application/json", schema = @Schema(implementation = ReconstructResponse.class)),
+            @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
+    @PostMapping(path = "/reconstruct", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
+            produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
+    ResponseEntity<?> reconstructMultipart(@PathVariable String model, @RequestPart("image") List<MultipartFile> image,
+            @RequestParam(name = "seed", required = false) @Nullable Long seed,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
+        return reconstructed(inference.reconstruct(model, inputs(image), seed), false, accept);
+    }
+
+    private static ResponseEntity<?> reconstructed(Reconstructed result, boolean includePixels, @Nullable String accept) {
+        if (ResponseFormats.prefersPng(accept)) {
+            return png(result.shape(), result.reconstructions().stream().map(r -> r.pixels()).toArray(float[][]::new));
+        }
+        List<ReconstructionJson> items = result.reconstructions().stream().map(r -> new ReconstructionJson(
+                base64Png(result.shape(), r.pixels()), r.mse(), r.negativeElbo(), includePixels ? r.pixels() : null)).toList();
+        return ResponseEntity.ok(new ReconstructResponse(result.model(), result.version(), items));
+    }
+
+    private static EncodeResponse encoded(InferenceResults.Encoded result) {
+        return new EncodeResponse(result.model(), result.version(), result.latents().stream()
+                .map(l -> new LatentJson(l.mean(), l.logVariance(), l.z())).toList());
+    }
+
+    private static List<ImageInput> inputs(ImagesRequest body) {
+        boolean hasImages = body.images() != null && !body.images().isEmpty();
+        boolean hasPixels = body.pixels() != null && !body.pixels().isEmpty();
+        if (hasImages == hasPixels) {
+            throw new BadRequestException("missing-field", "Send images or pixels",
+                    "send exactly one of {\"images\": [\"<base64 png>\", ...]} or {\"pixels\": [[...C*H*W floats...]]}");
+        }
+        List<ImageInput> inputs = new ArrayList<>();
+        if (hasImages) {
+            for (int i = 0; i < body.images().size(); i++) {
+                String encoded = body.images().get(i);
+                try {
+                    inputs.add(new ImageInput.Encoded(Base64.getMimeDecoder().decode(encoded == null ? "" : encoded)));
+                } catch (IllegalArgumentException e) {
+                    throw new BadRequestException("invalid-base64", "Invalid base64", "images[" + i + "] is not valid base64: "
+                            + e.getMessage());
+                }
+            }
+        } else {
+            body.pixels().forEach(p -> inputs.add(new ImageInput.Pixels(p == null ? new float[0] : p)));
+        }
+        return inputs;
+    }
+
+    private static List<ImageInput> inputs(List<MultipartFile> parts) throws IOException {
+        List<ImageInput> inputs = new ArrayList<>();
+        for (MultipartFile part : parts) {
+            inputs.add(new ImageInput.Encoded(part.getBytes()));
+        }
+        return inputs;
+    }
+
+    private static ResponseEntity<byte[]> png(ImageShape shape, float[][] images) {
+        byte[] grid = ImageCodec.grid(shape, Arrays.asList(images), ImageCodec.gridColumns(images.length));
+        return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(grid);
+    }
+
+    private static List<ImageJson> images(ImageShape shape, float[][] images, boolean includePixels) {
+        return Arrays.stream(images).map(pixels -> new ImageJson(base64Png(shape, pixels), includePixels ? pixels : null)).toList();
+    }
+
+    private static String base64Png(ImageShape shape, float[] pixels) {
+        return Base64.getEncoder().encodeToString(ImageCodec.png(shape, pixels));
+    }
+}
