@@ -1,5 +1,6 @@
 package dev.latentserve;
 
+import dev.latentserve.cli.TrainCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -8,7 +9,11 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 @ConfigurationPropertiesScan
 public class LatentServeApplication {
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("train")) {
+            TrainCommand.run(args);
+            return;
+        }
         SpringApplication.run(LatentServeApplication.class, args);
     }
 }

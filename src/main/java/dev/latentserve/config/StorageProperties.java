@@ -10,5 +10,5 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param root the data directory; {@code datasets/} and {@code models/} are created under it
  */
 @ConfigurationProperties("latentserve.storage")
-public record StorageProperties(@DefaultValue("data") Path root) {
+public record StorageProperties(@DefaultValue("./data") Path root) {
 }

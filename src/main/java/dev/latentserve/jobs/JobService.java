@@ -285,14 +285,15 @@ public class JobService implements DisposableBean {
 
         JobProgress snapshot() {
             TrainingMonitor.StepProgress p = last;
-            double eta = Double.NaN;
+            Double eta = null;
             long totalSteps = p.stepsPerEpoch() * epochs;
             long doneSteps = p.stepsPerEpoch() * Math.max(0, p.epoch() - 1) + p.step();
             if (doneSteps > 0 && totalSteps > 0) {
                 double elapsed = (System.nanoTime() - startNanos) / 1e9;
                 eta = elapsed / doneSteps * (totalSteps - doneSteps);
             }
-            return new JobProgress(p.epoch(), epochs, p.step(), p.stepsPerEpoch(), p.loss(), p.imagesPerSecond(), eta,
+            Double loss = Double.isFinite(p.loss()) ? p.loss() : null;
+            return new JobProgress(p.epoch(), epochs, p.step(), p.stepsPerEpoch(), loss, p.imagesPerSecond(), eta,
                     List.copyOf(history));
         }
     }

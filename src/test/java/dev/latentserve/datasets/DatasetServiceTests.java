@@ -1,0 +1,195 @@
+package dev.latentserve.datasets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.latentserve.config.StorageProperties;
+import dev.latentserve.image.ImageData;
+import dev.latentserve.image.ImageShape;
+import dev.latentserve.testing.SyntheticImages;
+import dev.latentserve.testing.TestFiles;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
+
+class DatasetServiceTests {
+
+    private static final ImageShape SHAPE = new ImageShape(1, 8, 8);
+
+    @TempDir
+    Path root;
+
+    private DatasetService service;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        service = service(1 << 20, 1000);
+    }
+
+    private DatasetService service(long maxDecodedBytes, int maxImages) throws IOException {
+        return new DatasetService(new StorageProperties(root), new DatasetProperties(maxDecodedBytes, maxImages, 64,
+                root.resolve("no-such-dir")), JsonMapper.builder().findAndAddModules().build());
+    }
+
+    @Test
+    void idxPlainAndGzippedRoundTrip() throws IOException {
+        ImageData data = SyntheticImages.blobs(SHAPE, 10, 1);
+        Dataset plain = service.create(in(TestFiles.idx(data)), "plain");
+        Dataset gz = service.create(in(TestFiles.gzip(TestFiles.idx(data))), "gz");
+        assertThat(plain.count()).isEqualTo(10);
+        assertThat(plain.shape()).isEqualTo(SHAPE);
+        assertThat(plain.format()).isEqualTo("idx");
+        assertThat(gz.format()).isEqualTo("idx.gz");
+        assertThat(service.load(gz.id()).uint8()).isEqualTo(data.uint8());
+        assertThat(service.list()).extracting(Dataset::id).containsExactly(plain.id(), gz.id());
+        service.delete(plain.id());
+        assertThat(service.list()).extracting(Dataset::id).containsExactly(gz.id());
+        assertThatThrownBy(() -> service.get(plain.id())).isInstanceOf(DatasetNotFoundException.class);
+    }
+
+    @Test
+    void wrongMagicNumberIsRefused() {
+        byte[] labels = {0, 0, 8, 1, 0, 0, 0, 2, 5, 7};
+        assertMalformed(labels, "magic number is 0x00000801");
+    }
+
+    @Test
+    void truncatedIdxIsRefusedAndNothingIsStored() throws IOException {
+        byte[] idx = TestFiles.idx(SyntheticImages.blobs(SHAPE, 10, 1));
+        assertMalformed(Arrays.copyOf(idx, idx.length - 5), "truncated");
+        assertMalformed(Arrays.copyOf(idx, 10), "shorter than its header");
+    }
+
+    @Test
+    void zipOfPngsIsReadInNameOrder() throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("b.png", TestFiles.png(SHAPE, 1f));
+        entries.put("a.png", TestFiles.png(SHAPE, 0f));
+        entries.put("__MACOSX/._a.png", new byte[] {1, 2, 3});
+        Dataset dataset = service.create(in(TestFiles.zip(entries)), "pngs");
+        assertThat(dataset.count()).isEqualTo(2);
+        ImageData loaded = service.load(dataset.id());
+        assertThat(loaded.uint8()[0]).isEqualTo((byte) 0);
+        assertThat(loaded.uint8()[SHAPE.size()]).isEqualTo((byte) 255);
+    }
+
+    @Test
+    void zipWithMixedImageSizesIsRefused() throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("a.png", TestFiles.png(SHAPE, 0f));
+        entries.put("b.png", TestFiles.png(new ImageShape(1, 9, 8), 0f));
+        assertMalformed(TestFiles.zip(entries), "mixed image sizes");
+    }
+
+    @Test
+    void zipEntryThatClimbsOutOfTheArchiveIsRefused() throws IOException {
+        assertMalformed(TestFiles.zip(Map.of("../../etc/evil.png", TestFiles.png(SHAPE, 0f))), "outside the archive");
+        assertMalformed(TestFiles.zip(Map.of("/abs.png", TestFiles.png(SHAPE, 0f))), "outside the archive");
+    }
+
+    @Test
+    void zipThatIsNotImagesIsRefused() throws IOException {
+        assertMalformed(TestFiles.zip(Map.of("notes.txt", "hello".getBytes())), "notes.txt");
+    }
+
+    @Test
+    void zipBombIsStoppedAtTheDecodedLimit() throws IOException {
+        DatasetService small = service(100_000, 1000);
+        byte[] zeros = new byte[5_000_000];
+        byte[] bomb = TestFiles.zip(Map.of("big.png", zeros));
+        assertThat(bomb.length).isLessThan(50_000);
+        assertThatThrownBy(() -> small.create(in(bomb), "bomb"))
+                .isInstanceOfSatisfying(DatasetFormatException.class, e -> assertThat(e.kind()).isEqualTo(DatasetFormatException.Kind.TOO_LARGE));
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(16 + zeros.length);
+        header.putInt(0x00000803).putInt(100_000).putInt(28).putInt(28).put(zeros);
+        byte[] gzBomb = TestFiles.gzip(header.array());
+        assertThatThrownBy(() -> small.create(in(gzBomb), "gzbomb"))
+                .isInstanceOfSatisfying(DatasetFormatException.class, e -> assertThat(e.kind()).isEqualTo(DatasetFormatException.Kind.TOO_LARGE));
+        assertNothingStored();
+    }
+
+    @Test
+    void tooManyImagesIsTooLarge() throws IOException {
+        DatasetService small = service(1 << 20, 5);
+        byte[] idx = TestFiles.idx(SyntheticImages.blobs(SHAPE, 10, 1));
+        assertThatThrownBy(() -> small.create(in(idx), "many"))
+                .isInstanceOfSatisfying(DatasetFormatException.class, e -> assertThat(e.kind()).isEqualTo(DatasetFormatException.Kind.TOO_LARGE));
+    }
+
+    @Test
+    void npyUint8ChannelsLastAndFloatArraysAreRead() throws IOException {
+        byte[] hwc = new byte[2 * 4 * 4 * 3];
+        for (int i = 0; i < hwc.length; i++) {
+            hwc[i] = (byte) (i % 3 == 0 ? 200 : 10); // channel 0 bright, others dark
+        }
+        Dataset rgb = service.create(in(TestFiles.npy("|u1", "2, 4, 4, 3", hwc)), "rgb");
+        assertThat(rgb.shape()).isEqualTo(new ImageShape(3, 4, 4));
+        byte[] chw = service.load(rgb.id()).uint8();
+        assertThat(chw[0]).isEqualTo((byte) 200);
+        assertThat(chw[16]).isEqualTo((byte) 10);
+
+        float[] values = new float[2 * 4 * 4];
+        Arrays.fill(values, 0.25f);
+        Dataset floats = service.create(in(TestFiles.npy("<f4", "2, 4, 4", TestFiles.floats(values))), "f");
+        assertThat(floats.dtype()).isEqualTo("float32");
+        assertThat(service.load(floats.id()).float32()).containsOnly(0.25f);
+    }
+
+    @Test
+    void npyWithValuesOutsideTheUnitIntervalOrBadDtypeIsRefused() {
+        float[] values = new float[16];
+        values[3] = Float.NaN;
+        assertMalformed(TestFiles.npy("<f4", "1, 4, 4", TestFiles.floats(values)), "outside [0, 1]");
+        assertMalformed(TestFiles.npy("<i8", "1, 2, 2", new byte[32]), "dtype");
+        assertMalformed(TestFiles.npy("|u1", "1, 5, 4, 4", new byte[80]), "shape");
+        assertMalformed(TestFiles.npy("|u1", "2, 4, 4", new byte[20]), "truncated");
+    }
+
+    @Test
+    void unknownBytesAreAnUnsupportedFormat() {
+        assertThatThrownBy(() -> service.create(in("hello, world".getBytes()), "text"))
+                .isInstanceOfSatisfying(DatasetFormatException.class,
+                        e -> assertThat(e.kind()).isEqualTo(DatasetFormatException.Kind.UNSUPPORTED_FORMAT));
+    }
+
+    @Test
+    void fashionMnistImportNeedsTheFolder() {
+        assertThatThrownBy(() -> service.importFashionMnist()).isInstanceOf(FashionMnistUnavailableException.class);
+    }
+
+    @Test
+    void unsafeIdsAreNotFound() {
+        assertThatThrownBy(() -> service.get("../models")).isInstanceOf(DatasetNotFoundException.class);
+        assertThatThrownBy(() -> service.delete("..")).isInstanceOf(DatasetNotFoundException.class);
+    }
+
+    private void assertMalformed(byte[] bytes, String message) {
+        assertThatThrownBy(() -> service.create(in(bytes), "bad"))
+                .isInstanceOfSatisfying(DatasetFormatException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(DatasetFormatException.Kind.MALFORMED);
+                    assertThat(e.getMessage()).contains(message);
+                });
+        assertNothingStored();
+    }
+
+    private void assertNothingStored() {
+        try (Stream<Path> files = Files.walk(root.resolve("datasets"))) {
+            assertThat(files.filter(Files::isRegularFile).toList()).isEmpty();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static ByteArrayInputStream in(byte[] bytes) {
+        return new ByteArrayInputStream(bytes);
+    }
+}

@@ -1,0 +1,178 @@
+package dev.latentserve.family.vae;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import dev.latentserve.family.EpochMetrics;
+import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.family.LoadedModel;
+import dev.latentserve.family.TrainingCancelledException;
+import dev.latentserve.family.TrainingMonitor;
+import dev.latentserve.family.TrainingResult;
+import dev.latentserve.family.TrainingSpec;
+import dev.latentserve.image.ImageData;
+import dev.latentserve.image.ImageShape;
+import dev.latentserve.nn.Elbo;
+import dev.latentserve.nn.TorchDefaultInit;
+import dev.latentserve.testing.SyntheticImages;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VaeFamilyTests {
+
+    private static final ImageShape SHAPE = new ImageShape(1, 16, 16);
+    private static final Map<String, Object> SMALL = Map.of("channels", List.of(8, 16), "hiddenDim", 64, "latentDim", 4);
+
+    private final VaeFamily family = new VaeFamily();
+
+    @Test
+    void negativeElboFallsOnASmallSyntheticSetAndTheModelReloadsIdentically(@TempDir Path dir) throws Exception {
+        ImageData train = SyntheticImages.blobs(SHAPE, 2048, 1);
+        ImageData test = SyntheticImages.blobs(SHAPE, 128, 2);
+        List<EpochMetrics> epochs = new ArrayList<>();
+        TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(SMALL, SHAPE), 10, 32, 3e-3, 7, Device.cpu());
+        TrainingResult result = family.train(spec, train, test, monitor(epochs, () -> false), dir);
+
+        assertThat(epochs).hasSize(10);
+        assertThat(epochs.getLast().testLoss()).isLessThan(epochs.getFirst().testLoss() * 0.9);
+        assertThat(epochs.getLast().trainLoss()).isLessThan(epochs.getFirst().trainLoss());
+        assertThat(epochs.getLast().testTerms()).containsKeys("reconstruction", "kl");
+        assertThat(result.parameterCount()).isPositive();
+
+        try (LoadedModel model = family.load(dir, SHAPE, spec.architecture(), Device.cpu())) {
+            LoadedModel.Samples first = model.sample(3, 42, 1.0);
+            LoadedModel.Samples again = model.sample(3, 42, 1.0);
+            assertThat(first.images()).isDeepEqualTo(again.images());
+            assertThat(model.sample(3, 43, 1.0).images()[0]).isNotEqualTo(first.images()[0]);
+            assertThat(first.images()[0]).hasSize(SHAPE.size());
+            for (float v : first.images()[0]) {
+                assertThat(v).isBetween(0f, 1f);
+            }
+            float[][] decoded = model.decode(first.latents());
+            assertThat(decoded).isDeepEqualTo(first.images());
+            // Reconstructions of held-out blobs are at least twice as close as a blank image.
+            float[][] images = new float[4][SHAPE.size()];
+            for (int i = 0; i < 4; i++) {
+                test.copyImage(i, images[i], 0);
+            }
+            List<LoadedModel.Reconstruction> reconstructions = model.reconstruct(images, 0);
+            for (int i = 0; i < 4; i++) {
+                double blankMse = 0;
+                for (float v : images[i]) {
+                    blankMse += v * v;
+                }
+                blankMse /= images[i].length;
+                assertThat(reconstructions.get(i).mse()).isLessThan(0.5 * blankMse);
+                assertThat(reconstructions.get(i).negativeElbo()).isPositive();
+            }
+        }
+    }
+
+    @Test
+    void cancellationStopsTrainingAtTheNextStep(@TempDir Path dir) {
+        ImageData train = SyntheticImages.blobs(SHAPE, 256, 1);
+        TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(SMALL, SHAPE), 50, 16, 1e-3, 7, Device.cpu());
+        int[] steps = {0};
+        assertThatThrownBy(() -> family.train(spec, train, train, new TrainingMonitor() {
+            @Override
+            public void onStep(StepProgress progress) {
+                steps[0]++;
+            }
+
+            @Override
+            public void onEpoch(EpochMetrics metrics) {
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return steps[0] >= 3;
+            }
+        }, dir)).isInstanceOf(TrainingCancelledException.class);
+        assertThat(steps[0]).isEqualTo(3);
+    }
+
+    @Test
+    void gradientsReachEveryEncoderParameterThroughTheSample() {
+        ConvVae vae = new ConvVae(SHAPE, VaeArchitecture.from(SMALL, SHAPE));
+        try (NDManager manager = NDManager.newBaseManager()) {
+            vae.initialize(manager, DataType.FLOAT32, new Shape(2, 1, 16, 16), new Shape(2, 4));
+            TorchDefaultInit.apply(vae, 1);
+            for (Pair<String, Parameter> p : vae.getParameters()) {
+                p.getValue().getArray().setRequiresGradient(true);
+            }
+            NDArray x = manager.randomUniform(0, 1, new Shape(2, 1, 16, 16));
+            NDArray eps = manager.randomNormal(new Shape(2, 4));
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDList out = vae.forward(new ParameterStore(manager, false), new NDList(x, eps), true);
+                // Only the reconstruction term: encoder gradients must flow through z = mu + sigma * eps alone.
+                collector.backward(vae.reconstructionNll(out.get(0), x).sum());
+            }
+            for (Pair<String, Parameter> p : vae.getParameters()) {
+                assertThat(p.getValue().getArray().getGradient().abs().sum().getFloat())
+                        .as("gradient of %s", p.getKey()).isPositive();
+            }
+        }
+    }
+
+    @Test
+    void architectureThatDoesNotFitTheInputIsRefused() {
+        assertThatThrownBy(() -> family.architecture(Map.of("channels", List.of(8, 8, 8, 8, 8)), SHAPE))
+                .isInstanceOf(InvalidArchitectureException.class).hasMessageContaining("divisible by 32");
+        assertThatThrownBy(() -> family.architecture(Map.of("latentDim", 0), SHAPE))
+                .isInstanceOf(InvalidArchitectureException.class).hasMessageContaining("latentDim");
+        assertThatThrownBy(() -> family.architecture(Map.of("likelihood", "poisson"), SHAPE))
+                .isInstanceOf(InvalidArchitectureException.class).hasMessageContaining("bernoulli");
+        assertThatThrownBy(() -> family.architecture(Map.of("depth", 3), SHAPE))
+                .isInstanceOf(InvalidArchitectureException.class).hasMessageContaining("unknown");
+        assertThat(family.architecture(Map.of(), new ImageShape(3, 32, 32))).containsEntry("latentDim", 16);
+    }
+
+    @Test
+    void rgbImagesWithAGaussianLikelihoodTrain(@TempDir Path dir) throws Exception {
+        ImageShape rgb = new ImageShape(3, 32, 32);
+        ImageData data = SyntheticImages.blobs(rgb, 64, 3);
+        Map<String, Object> arch = family.architecture(Map.of("channels", List.of(8, 16, 16), "hiddenDim", 32, "latentDim", 4,
+                "likelihood", "gaussian", "sigma", 0.2), rgb);
+        List<EpochMetrics> epochs = new ArrayList<>();
+        family.train(new TrainingSpec(rgb, arch, 2, 16, 1e-3, 1, Device.cpu()), data, data, monitor(epochs, () -> false), dir);
+        assertThat(epochs).hasSize(2).allSatisfy(e -> assertThat(e.testLoss()).isFinite());
+        try (LoadedModel model = family.load(dir, rgb, arch, Device.cpu())) {
+            assertThat(model.sample(2, 1, 0.5).images()[0]).hasSize(rgb.size());
+        }
+    }
+
+    private static TrainingMonitor monitor(List<EpochMetrics> epochs, java.util.function.BooleanSupplier cancelled) {
+        return new TrainingMonitor() {
+            @Override
+            public void onStep(StepProgress progress) {
+                assertThat(progress.loss()).isFinite();
+            }
+
+            @Override
+            public void onEpoch(EpochMetrics metrics) {
+                epochs.add(metrics);
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return cancelled.getAsBoolean();
+            }
+        };
+    }
+}
