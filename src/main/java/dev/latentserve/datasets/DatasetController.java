@@ -1,5 +1,6 @@
 package dev.latentserve.datasets;
 
+import dev.latentserve.config.ApiRole;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -26,6 +27,7 @@ import org.springframework.web.multipart.MultipartFile;
 
 /** {@code /v1/datasets}: upload, list, inspect, delete, and import Fashion-MNIST. */
 @RestController
+@ApiRole
 @RequestMapping("/v1/datasets")
 @Tag(name = "Datasets", description = "Image datasets for training: IDX (optionally gzipped), zip of PNG/JPEG, or .npy")
 @ApiResponse(responseCode = "413", description = "Upload or decoded images too large",

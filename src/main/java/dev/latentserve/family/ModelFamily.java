@@ -23,9 +23,12 @@ public interface ModelFamily {
      */
     Map<String, Object> architecture(Map<String, Object> requested, ImageShape shape);
 
-    /** Trains a new model and writes its parameters into {@code outputDir}. */
-    TrainingResult train(TrainingSpec spec, ImageData train, ImageData test, TrainingMonitor monitor, Path outputDir)
-            throws IOException;
+    /**
+     * Trains a new model and writes its parameters into {@code outputDir}. Saves its state to
+     * {@code checkpoints} as it goes and, when they hold one, continues from the newest instead of starting over.
+     */
+    TrainingResult train(TrainingSpec spec, ImageData train, ImageData test, TrainingMonitor monitor, Checkpoints checkpoints,
+            Path outputDir) throws IOException;
 
     /** Loads the parameters written by {@link #train} for serving on {@code device}. */
     LoadedModel load(Path versionDir, ImageShape shape, Map<String, Object> architecture, Device device)

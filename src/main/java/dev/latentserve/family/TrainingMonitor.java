@@ -7,6 +7,10 @@ public interface TrainingMonitor {
 
     void onEpoch(EpochMetrics metrics);
 
+    /** Called once when a run continues from a checkpoint, before its first step. */
+    default void onResume(int epoch, long stepInEpoch, java.util.List<EpochMetrics> history) {
+    }
+
     /** Polled every step; a cancelled run stops within one step. */
     boolean isCancelled();
 

@@ -7,6 +7,8 @@ import org.jspecify.annotations.Nullable;
  * A job as the API shows it.
  *
  * @param resultVersion the model version the job published, once SUCCEEDED
+ * @param attempts how many times a worker started it (more than one after a crash or a transient failure)
+ * @param worker the worker process that ran it last
  */
 public record Job(
         String id,
@@ -18,6 +20,7 @@ public record Job(
         @Nullable String error,
         @Nullable Integer resultVersion,
         int attempts,
+        @Nullable String worker,
         Instant createdAt,
         @Nullable Instant startedAt,
         @Nullable Instant finishedAt) {

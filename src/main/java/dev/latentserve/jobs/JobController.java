@@ -1,5 +1,6 @@
 package dev.latentserve.jobs;
 
+import dev.latentserve.config.ApiRole;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -11,6 +12,7 @@ import jakarta.validation.constraints.Min;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.validation.annotation.Validated;
@@ -22,18 +24,22 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /** {@code /v1/jobs}: submit, follow and cancel training jobs. */
 @RestController
+@ApiRole
 @RequestMapping("/v1/jobs")
 @Validated
 @Tag(name = "Jobs", description = "Asynchronous training jobs")
 class JobController {
 
     private final JobService jobs;
+    private final JobEvents events;
 
-    JobController(JobService jobs) {
+    JobController(JobService jobs, JobEvents events) {
         this.jobs = jobs;
+        this.events = events;
     }
 
     @Operation(summary = "Submit a training job; it runs in the background")
@@ -64,6 +70,17 @@ class JobController {
     @GetMapping("/{id}")
     Job get(@PathVariable String id) {
         return jobs.get(id);
+    }
+
+    @Operation(summary = "Follow a job as Server-Sent Events",
+            description = "Events: 'state' (on every change), 'progress' (epoch, step, last loss, images per second, ETA), "
+                    + "'epoch' (metrics of each finished epoch). The stream ends when the job ends.")
+    @ApiResponse(responseCode = "200", description = "An event stream", content = @Content(mediaType = "text/event-stream"))
+    @ApiResponse(responseCode = "404", description = "No such job",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    SseEmitter events(@PathVariable String id) {
+        return events.stream(id);
     }
 
     @Operation(summary = "Cancel a queued or running job")

@@ -46,20 +46,26 @@ class JobRepository {
                 .param("limit", limit).query(this::map).list();
     }
 
-    List<String> idsInState(JobState state) {
-        return jdbc.sql("SELECT id FROM jobs WHERE state = :state ORDER BY created_at, id")
-                .param("state", state.name()).query(String.class).list();
-    }
-
     long countActive() {
         return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE state IN ('QUEUED', 'RUNNING')").query(Long.class).single();
     }
 
-    boolean start(String id) {
+    /**
+     * Claims a job for {@code worker}: QUEUED, or RUNNING on a worker that died (the job engine hands a
+     * dead worker's execution to exactly one other).
+     */
+    boolean start(String id, String worker) {
         return jdbc.sql("""
-                UPDATE jobs SET state = 'RUNNING', started_at = :now, attempts = attempts + 1
-                WHERE id = :id AND state = 'QUEUED' AND cancel_requested = FALSE""")
-                .param("id", id).param("now", Timestamp.from(Instant.now())).update() == 1;
+                UPDATE jobs SET state = 'RUNNING', started_at = COALESCE(started_at, :now), attempts = attempts + 1,
+                       worker = :worker
+                WHERE id = :id AND state IN ('QUEUED', 'RUNNING') AND cancel_requested = FALSE""")
+                .param("id", id).param("worker", worker).param("now", Timestamp.from(Instant.now())).update() == 1;
+    }
+
+    /** Back to the queue after a transient failure; the job engine runs it again after a delay. */
+    void requeue(String id, String error, JobProgress progress) {
+        jdbc.sql("UPDATE jobs SET state = 'QUEUED', error = :error, progress_json = :progress WHERE id = :id AND state = 'RUNNING'")
+                .param("id", id).param("error", error).param("progress", json.writeValueAsString(progress)).update();
     }
 
     void saveProgress(String id, JobProgress progress) {
@@ -95,11 +101,6 @@ class JobRepository {
                 .optional().orElse(true);
     }
 
-    /** Puts jobs that a previous process left RUNNING back in the queue. */
-    int requeueInterrupted() {
-        return jdbc.sql("UPDATE jobs SET state = 'QUEUED' WHERE state = 'RUNNING'").update();
-    }
-
     private Job map(ResultSet rs, int row) throws SQLException {
         String progress = rs.getString("progress_json");
         JobRequest request = json.readValue(rs.getString("request_json"), JobRequest.class);
@@ -114,6 +115,7 @@ class JobRepository {
                 rs.getString("error"),
                 (Integer) rs.getObject("result_version"),
                 rs.getInt("attempts"),
+                rs.getString("worker"),
                 instant(rs.getTimestamp("created_at")),
                 nullableInstant(rs.getTimestamp("started_at")),
                 nullableInstant(rs.getTimestamp("finished_at")));

@@ -26,7 +26,7 @@ class TrainingMetrics {
                 .description("training throughput of the running job").register(registry);
     }
 
-    void started(String model) {
+    void started() {
         active.incrementAndGet();
     }
 

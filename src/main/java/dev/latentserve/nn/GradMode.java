@@ -14,6 +14,16 @@ public final class GradMode {
     private GradMode() {
     }
 
+    /**
+     * For a training thread before it touches parameters in place (initialisation, checkpoint restore);
+     * the gradient collector switches autograd on for each step and off again when it closes.
+     */
+    public static void disableForTraining() {
+        if ("PyTorch".equals(Engine.getInstance().getEngineName())) {
+            JniUtils.setGradMode(false);
+        }
+    }
+
     public static void disableOnThisThread() {
         if (!DISABLED.get() && "PyTorch".equals(Engine.getInstance().getEngineName())) {
             JniUtils.setGradMode(false);

@@ -1,5 +1,6 @@
 package dev.latentserve.registry;
 
+import dev.latentserve.config.ApiRole;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -18,6 +19,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** {@code /v1/models}: the registry's names, versions and manifests. */
 @RestController
+@ApiRole
 @RequestMapping("/v1/models")
 @Tag(name = "Models", description = "Model names, versions and manifests")
 @ApiResponse(responseCode = "400", description = "Unsafe model name",

@@ -4,41 +4,56 @@ import dev.latentserve.config.StorageProperties;
 import dev.latentserve.storage.Directories;
 import dev.latentserve.storage.Names;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Model versions on disk: {@code <root>/models/<name>/<version>/manifest.json} beside the parameters.
- * A version folder is complete from the moment it exists: it is assembled in a staging folder and
- * renamed into place, and a version number is taken by that rename alone, so two publishers never
- * share one.
+ * The model registry. A version exists for readers exactly when its row in {@code model_versions}
+ * exists; its files ({@code manifest.json} beside the parameters) are renamed into
+ * {@code <root>/models/<name>/<version>/} before the row is inserted, so a reader never finds a row
+ * without its files. {@link #publish} joins the caller's transaction: a job inserts the version and
+ * marks itself SUCCEEDED in one commit. Folders left without a row by a crash are removed at start.
  */
 @Service
 public class ModelRegistry {
 
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
     static final String MANIFEST = "manifest.json";
+    private static final Duration ORPHAN_AGE = Duration.ofMinutes(10);
 
     private final Path root;
     private final JsonMapper json;
+    private final JdbcClient jdbc;
     private final List<Consumer<ModelManifest>> deletionListeners = new CopyOnWriteArrayList<>();
 
-    ModelRegistry(StorageProperties storage, JsonMapper json) throws IOException {
+    ModelRegistry(StorageProperties storage, JsonMapper json, JdbcClient jdbc) throws IOException {
         this.root = storage.root().resolve("models");
         this.json = json;
+        this.jdbc = jdbc;
         Files.createDirectories(root);
         Directories.cleanStaging(root);
+        removeOrphans();
     }
 
     /** A folder on the models' file system to write a new version's files into before {@link #publish}. */
@@ -47,57 +62,64 @@ public class ModelRegistry {
     }
 
     /**
-     * Writes the manifest into {@code staging} and publishes it as the next version of the model.
+     * Moves {@code staging} into place as the next version of the model and records it; call inside a
+     * transaction to publish together with other changes.
      *
      * @return the manifest with its version number
      */
     public ModelManifest publish(ModelManifest manifest, Path staging) throws IOException {
         Names.check("model name", manifest.name());
+        Path modelDir = root.resolve(manifest.name());
+        Files.createDirectories(modelDir);
         for (int attempt = 0; attempt < 100; attempt++) {
-            int version = versions(manifest.name()).stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
+            int version = Math.max(maxRecordedVersion(manifest.name()), maxFolderVersion(modelDir)) + 1;
             ModelManifest numbered = manifest.withVersion(version);
             json.writeValue(staging.resolve(MANIFEST).toFile(), numbered);
-            Files.createDirectories(root.resolve(manifest.name()));
             try {
-                Files.move(staging, root.resolve(manifest.name()).resolve(Integer.toString(version)),
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                log.info("published model {}", numbered.reference());
-                return numbered;
-            } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
-                // another publisher took this number first; try the next one
+                Files.move(staging, modelDir.resolve(Integer.toString(version)), StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+                continue; // another publisher took this number first
             }
+            insert(numbered);
+            log.info("published model {}", numbered.reference());
+            return numbered;
         }
         throw new IOException("could not allocate a version for model " + manifest.name());
     }
 
-    public List<ModelSummary> list() throws IOException {
-        List<ModelSummary> models = new ArrayList<>();
-        try (Stream<Path> dirs = Files.list(root)) {
-            for (Path dir : dirs.sorted().toList()) {
-                String name = dir.getFileName().toString();
-                if (Names.isSafe(name)) {
-                    findSummary(name).ifPresent(models::add);
-                }
-            }
+    /** Removes the files of a version whose publishing transaction did not commit. */
+    public void discard(ModelManifest manifest) {
+        try {
+            Directories.deleteRecursively(directory(manifest));
+        } catch (IOException e) {
+            log.warn("could not remove unpublished files of {}", manifest.reference(), e);
         }
-        return models;
     }
 
-    public ModelSummary summary(String name) throws IOException {
-        return findSummary(Names.check("model name", name)).orElseThrow(() -> notFound(name));
+    public List<ModelSummary> list() {
+        Map<String, List<Integer>> versions = new LinkedHashMap<>();
+        Map<String, String> families = new LinkedHashMap<>();
+        jdbc.sql("SELECT name, version, family FROM model_versions ORDER BY name, version").query(rs -> {
+            versions.computeIfAbsent(rs.getString("name"), n -> new ArrayList<>()).add(rs.getInt("version"));
+            families.put(rs.getString("name"), rs.getString("family"));
+        });
+        return versions.entrySet().stream()
+                .map(e -> new ModelSummary(e.getKey(), e.getValue().getLast(), families.get(e.getKey()), List.copyOf(e.getValue())))
+                .toList();
     }
 
-    private Optional<ModelSummary> findSummary(String name) throws IOException {
+    public ModelSummary summary(String name) {
+        Names.check("model name", name);
         List<Integer> versions = versions(name);
         if (versions.isEmpty()) {
-            return Optional.empty();
+            throw notFound(name);
         }
-        ModelManifest latest = manifest(name, versions.getLast());
-        return Optional.of(new ModelSummary(name, latest.version(), latest.family(), versions));
+        ModelManifest latest = version(name, versions.getLast());
+        return new ModelSummary(name, latest.version(), latest.family(), versions);
     }
 
     /** Resolves {@code name} to its newest version, or {@code name@version} to that version. */
-    public ModelManifest resolve(ModelReference reference) throws IOException {
+    public ModelManifest resolve(ModelReference reference) {
         if (reference.version() != null) {
             return version(reference.name(), reference.version());
         }
@@ -105,17 +127,13 @@ public class ModelRegistry {
         if (versions.isEmpty()) {
             throw notFound(reference.name());
         }
-        return manifest(reference.name(), versions.getLast());
+        return version(reference.name(), versions.getLast());
     }
 
-    public ModelManifest version(String name, int version) throws IOException {
+    public ModelManifest version(String name, int version) {
         Names.check("model name", name);
-        Path file = root.resolve(name).resolve(Integer.toString(version)).resolve(MANIFEST);
-        if (!Files.isRegularFile(file)) {
-            throw new ModelNotFoundException("model " + name + " has no version " + version
-                    + "; GET /v1/models/" + name + " lists its versions");
-        }
-        return manifest(name, version);
+        return find(name, version).orElseThrow(() -> new ModelNotFoundException("model " + name + " has no version " + version
+                + "; GET /v1/models/" + name + " lists its versions"));
     }
 
     /** The folder holding a version's parameter files. */
@@ -125,56 +143,110 @@ public class ModelRegistry {
 
     public void delete(String name, int version) throws IOException {
         ModelManifest manifest = version(name, version);
-        if (!Directories.deleteAtomically(directory(manifest))) {
+        int removed = jdbc.sql("DELETE FROM model_versions WHERE name = :name AND version = :version")
+                .param("name", name).param("version", version).update();
+        if (removed == 0) {
             throw new ModelNotFoundException("model " + name + " has no version " + version);
         }
         deletionListeners.forEach(listener -> listener.accept(manifest));
-        try (Stream<Path> left = Files.list(root.resolve(name))) {
-            if (left.findAny().isEmpty()) {
-                Files.deleteIfExists(root.resolve(name));
-            }
-        } catch (IOException e) {
-            log.debug("could not tidy empty model folder {}", name, e);
-        }
+        Directories.deleteAtomically(directory(manifest));
         log.info("deleted model {}", manifest.reference());
     }
 
-    /** Called after a version's files are gone, so caches can drop it. */
+    /** Called after a version is deleted, so caches can drop it. */
     public void onDeletion(Consumer<ModelManifest> listener) {
         deletionListeners.add(listener);
     }
 
-    /** Whether {@code name@version} is in the registry. */
     public boolean exists(String name, int version) {
-        return Files.isRegularFile(root.resolve(name).resolve(Integer.toString(version)).resolve(MANIFEST));
+        return find(name, version).isPresent();
     }
 
-    /** Installs a ready-made version folder (the shipped models) under its own name and version. */
-    public boolean install(String name, int version, Path staging) throws IOException {
-        return Directories.publish(staging, root.resolve(Names.check("model name", name)).resolve(Integer.toString(version)));
-    }
-
-    private List<Integer> versions(String name) throws IOException {
-        Path dir = root.resolve(name);
-        if (!Files.isDirectory(dir)) {
-            return List.of();
+    /**
+     * Installs a ready-made version folder (the shipped models) under the name and version of its
+     * manifest; false when that version exists already.
+     */
+    public boolean install(Path staging) throws IOException {
+        ModelManifest manifest = json.readValue(staging.resolve(MANIFEST).toFile(), ModelManifest.class);
+        Names.check("model name", manifest.name());
+        if (exists(manifest.name(), manifest.version())) {
+            Directories.deleteRecursively(staging);
+            return false;
         }
-        try (Stream<Path> entries = Files.list(dir)) {
-            return entries.map(p -> p.getFileName().toString())
-                    .filter(s -> s.matches("[1-9][0-9]{0,8}"))
-                    .filter(s -> Files.isRegularFile(dir.resolve(s).resolve(MANIFEST)))
-                    .map(Integer::valueOf)
-                    .sorted()
-                    .toList();
+        Path target = directory(manifest);
+        // A folder already there (another replica installing at the same moment, or a crash before the
+        // row was written) holds the same files: keep it and make sure the row exists.
+        if (!Directories.publish(staging, target) && !Files.isRegularFile(target.resolve(MANIFEST))) {
+            return false;
         }
-    }
-
-    private ModelManifest manifest(String name, int version) throws IOException {
-        Path file = root.resolve(name).resolve(Integer.toString(version)).resolve(MANIFEST);
         try {
-            return json.readValue(file.toFile(), ModelManifest.class);
-        } catch (RuntimeException e) {
-            throw new UncheckedIOException(new IOException("unreadable manifest " + file, e));
+            insert(manifest);
+            return true;
+        } catch (org.springframework.dao.DuplicateKeyException e) {
+            return false;
+        }
+    }
+
+    private void insert(ModelManifest manifest) {
+        Object jobId = manifest.training() == null ? null : manifest.training().get("jobId");
+        jdbc.sql("""
+                INSERT INTO model_versions (name, version, family, manifest_json, job_id, created_at)
+                VALUES (:name, :version, :family, :manifest, :job, :created)""")
+                .param("name", manifest.name())
+                .param("version", manifest.version())
+                .param("family", manifest.family())
+                .param("manifest", json.writeValueAsString(manifest))
+                .param("job", jobId == null ? null : jobId.toString())
+                .param("created", Timestamp.from(manifest.createdAt()))
+                .update();
+    }
+
+    private Optional<ModelManifest> find(String name, int version) {
+        return jdbc.sql("SELECT manifest_json FROM model_versions WHERE name = :name AND version = :version")
+                .param("name", name).param("version", version).query(String.class).optional()
+                .map(text -> json.readValue(text, ModelManifest.class));
+    }
+
+    private List<Integer> versions(String name) {
+        return jdbc.sql("SELECT version FROM model_versions WHERE name = :name ORDER BY version")
+                .param("name", name).query(Integer.class).list();
+    }
+
+    private int maxRecordedVersion(String name) {
+        @Nullable Integer max = jdbc.sql("SELECT MAX(version) FROM model_versions WHERE name = :name")
+                .param("name", name).query(Integer.class).optional().orElse(null);
+        return max == null ? 0 : max;
+    }
+
+    private static int maxFolderVersion(Path modelDir) throws IOException {
+        try (Stream<Path> entries = Files.list(modelDir)) {
+            return entries.map(p -> p.getFileName().toString()).filter(s -> s.matches("[1-9][0-9]{0,8}"))
+                    .mapToInt(Integer::parseInt).max().orElse(0);
+        }
+    }
+
+    /** Deletes version folders that no row points to and that no publisher is still busy with. */
+    private void removeOrphans() throws IOException {
+        Instant cutoff = Instant.now().minus(ORPHAN_AGE);
+        try (Stream<Path> models = Files.list(root)) {
+            for (Path modelDir : models.filter(Files::isDirectory).toList()) {
+                String name = modelDir.getFileName().toString();
+                if (!Names.isSafe(name)) {
+                    continue;
+                }
+                List<Integer> recorded = versions(name);
+                try (Stream<Path> entries = Files.list(modelDir)) {
+                    for (Path dir : entries.toList()) {
+                        String file = dir.getFileName().toString();
+                        FileTime modified = Files.getLastModifiedTime(dir);
+                        if (file.matches("[1-9][0-9]{0,8}") && !recorded.contains(Integer.parseInt(file))
+                                && modified.toInstant().isBefore(cutoff)) {
+                            log.warn("removing model folder {}/{} that no published version points to", name, file);
+                            Directories.deleteRecursively(dir);
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -14,6 +14,7 @@ import org.springframework.stereotype.Component;
  * request is not the slow one.
  */
 @Component
+@dev.latentserve.config.ApiRole
 class ModelWarmup implements ApplicationRunner {
 
     private static final Logger log = LoggerFactory.getLogger(ModelWarmup.class);

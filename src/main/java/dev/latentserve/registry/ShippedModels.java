@@ -67,7 +67,7 @@ class ShippedModels implements InitializingBean {
                     }
                 }
             }
-            if (registry.install(parts[0], Integer.parseInt(parts[1]), staging)) {
+            if (registry.install(staging)) {
                 log.info("installed shipped model {}", reference);
             }
             Files.writeString(ledger, reference + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);

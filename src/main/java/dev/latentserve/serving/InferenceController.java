@@ -1,5 +1,6 @@
 package dev.latentserve.serving;
 
+import dev.latentserve.config.ApiRole;
 import dev.latentserve.api.BadRequestException;
 import dev.latentserve.api.ResponseFormats;
 import dev.latentserve.image.ImageCodec;
@@ -43,6 +44,7 @@ import org.springframework.web.multipart.MultipartFile;
 
 /** {@code /v1/models/{model}/sample|encode|decode|reconstruct}; {model} is a name or name@version. */
 @RestController
+@ApiRole
 @RequestMapping("/v1/models/{model}")
 @Tag(name = "Inference", description = "Sample, encode, decode and reconstruct with a model version")
 @ApiResponse(responseCode = "400", description = "Malformed request or value out of range",

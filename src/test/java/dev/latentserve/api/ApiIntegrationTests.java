@@ -11,6 +11,10 @@ import dev.latentserve.testing.Http.Response;
 import dev.latentserve.testing.SyntheticImages;
 import dev.latentserve.testing.TestFiles;
 import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.annotation.Autowired;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,6 +45,9 @@ class ApiIntegrationTests {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    DataSource dataSource;
 
     private Http http;
     private String trainId;
@@ -81,6 +88,17 @@ class ApiIntegrationTests {
         assertThat(job.get("resultVersion").asInt()).isEqualTo(1);
         assertThat(job.get("progress").get("history")).hasSize(3);
         assertThat(job.get("progress").get("stepsPerEpoch").asInt()).isEqualTo(16);
+    }
+
+    String expectedDatabase() {
+        return "H2";
+    }
+
+    @Test
+    void runsOnTheExpectedDatabase() throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            assertThat(connection.getMetaData().getDatabaseProductName()).isEqualTo(expectedDatabase());
+        }
     }
 
     // ---- the shipped model -------------------------------------------------------------------------
@@ -323,6 +341,23 @@ class ApiIntegrationTests {
         assertThat(Duration.ofNanos(System.nanoTime() - cancelledAt)).isLessThan(Duration.ofSeconds(5));
         assertProblem(http.delete(location), 409, "conflict");
         assertProblem(http.postJson("/v1/models/long/sample", "{}"), 404, "model-not-found");
+    }
+
+    @Test
+    void jobEventsStreamUntilTheJobEnds() throws InterruptedException {
+        Response submitted = http.postJson("/v1/jobs", """
+                {"type": "train", "model": "streamed", "family": "vae", "dataset": "%s", "epochs": 2, "batchSize": 64,
+                 "architecture": {"channels": [8], "hiddenDim": 16, "latentDim": 2}}""".formatted(trainId));
+        String location = submitted.headers().firstValue("Location").orElseThrow();
+        Response stream = http.get(location + "/events", "text/event-stream");
+        assertThat(stream.status()).isEqualTo(200);
+        assertThat(stream.contentType()).startsWith("text/event-stream");
+        String events = stream.text();
+        assertThat(events).contains("event:state", "event:epoch", "\"SUCCEEDED\"");
+        assertThat(events.indexOf("\"SUCCEEDED\"")).isGreaterThan(events.lastIndexOf("event:epoch"));
+        assertThat(events.split("event:epoch", -1)).hasSize(3);
+        Response missing = http.get("/v1/jobs/job-nope/events", "text/event-stream");
+        assertThat(missing.status()).isEqualTo(404);
     }
 
     // ---- documentation and operations -------------------------------------------------------------

@@ -50,6 +50,10 @@ public final class Http {
         return send(HttpRequest.newBuilder(uri(path)).GET());
     }
 
+    public Response get(String path, String accept) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Accept", accept).GET());
+    }
+
     public Response delete(String path) {
         return send(HttpRequest.newBuilder(uri(path)).DELETE());
     }

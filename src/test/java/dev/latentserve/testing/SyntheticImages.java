@@ -17,9 +17,9 @@ public final class SyntheticImages {
         for (int n = 0; n < count; n++) {
             double cy = shape.height() * (0.25 + 0.5 * random.nextDouble());
             double cx = shape.width() * (0.25 + 0.5 * random.nextDouble());
-            double radius = shape.height() * (0.12 + 0.12 * random.nextDouble());
+            double radius = shape.height() * (0.2 + 0.15 * random.nextDouble());
             for (int c = 0; c < shape.channels(); c++) {
-                double intensity = 0.6 + 0.4 * random.nextDouble();
+                double intensity = 0.8 + 0.2 * random.nextDouble();
                 for (int y = 0; y < shape.height(); y++) {
                     for (int x = 0; x < shape.width(); x++) {
                         double d2 = ((y - cy) * (y - cy) + (x - cx) * (x - cx)) / (radius * radius);

@@ -15,6 +15,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.EpochMetrics;
 import dev.latentserve.family.InvalidArchitectureException;
 import dev.latentserve.family.LoadedModel;
@@ -46,10 +47,10 @@ class VaeFamilyTests {
         ImageData train = SyntheticImages.blobs(SHAPE, 2048, 1);
         ImageData test = SyntheticImages.blobs(SHAPE, 128, 2);
         List<EpochMetrics> epochs = new ArrayList<>();
-        TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(SMALL, SHAPE), 10, 32, 3e-3, 7, Device.cpu());
-        TrainingResult result = family.train(spec, train, test, monitor(epochs, () -> false), dir);
+        TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(SMALL, SHAPE), 6, 32, 3e-3, 7, Device.cpu());
+        TrainingResult result = family.train(spec, train, test, monitor(epochs, () -> false), Checkpoints.none(), dir);
 
-        assertThat(epochs).hasSize(10);
+        assertThat(epochs).hasSize(6);
         assertThat(epochs.getLast().testLoss()).isLessThan(epochs.getFirst().testLoss() * 0.9);
         assertThat(epochs.getLast().trainLoss()).isLessThan(epochs.getFirst().trainLoss());
         assertThat(epochs.getLast().testTerms()).containsKeys("reconstruction", "kl");
@@ -103,8 +104,86 @@ class VaeFamilyTests {
             public boolean isCancelled() {
                 return steps[0] >= 3;
             }
-        }, dir)).isInstanceOf(TrainingCancelledException.class);
+        }, Checkpoints.none(), dir)).isInstanceOf(TrainingCancelledException.class);
         assertThat(steps[0]).isEqualTo(3);
+    }
+
+    @Test
+    void aRunResumedFromItsCheckpointEndsWhereAnUninterruptedRunEnds(@TempDir Path dir) throws Exception {
+        ImageData train = SyntheticImages.blobs(SHAPE, 256, 4);
+        TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(SMALL, SHAPE), 3, 32, 3e-3, 11, Device.cpu());
+        List<EpochMetrics> straight = new ArrayList<>();
+        family.train(spec, train, train, monitor(straight, () -> false), Checkpoints.none(), dir.resolve("straight"));
+
+        InMemoryCheckpoints checkpoints = new InMemoryCheckpoints(dir.resolve("checkpoints"), 5);
+        int[] steps = {0};
+        List<EpochMetrics> first = new ArrayList<>();
+        // 8 steps per epoch: stop in epoch 2 after 12 steps; the newest checkpoint is at global step 10.
+        assertThatThrownBy(() -> family.train(spec, train, train, monitor(first, () -> ++steps[0] > 12), checkpoints,
+                dir.resolve("a"))).isInstanceOf(TrainingCancelledException.class);
+        assertThat(checkpoints.saved).contains(5L, 8L, 10L);
+
+        List<EpochMetrics> resumed = new ArrayList<>();
+        long[] resumedAt = {-1, -1};
+        TrainingResult result = family.train(spec, train, train, new TrainingMonitor() {
+            @Override
+            public void onResume(int epoch, long stepInEpoch, List<EpochMetrics> history) {
+                resumedAt[0] = epoch;
+                resumedAt[1] = stepInEpoch;
+                resumed.addAll(history);
+            }
+
+            @Override
+            public void onStep(StepProgress progress) {
+            }
+
+            @Override
+            public void onEpoch(EpochMetrics metrics) {
+                resumed.add(metrics);
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return false;
+            }
+        }, checkpoints, dir.resolve("b"));
+        assertThat(resumedAt).containsExactly(2, 2);
+        assertThat(result.history()).hasSize(3);
+        // Same data order, noise, parameters and Adam moments: the same losses up to float rounding.
+        for (int e = 0; e < 3; e++) {
+            assertThat(result.history().get(e).testLoss()).isCloseTo(straight.get(e).testLoss(),
+                    org.assertj.core.api.Assertions.within(straight.get(e).testLoss() * 1e-3));
+        }
+    }
+
+    /** Checkpoints in a folder, newest by step number; records which steps were saved. */
+    private static final class InMemoryCheckpoints implements Checkpoints {
+        private final Path root;
+        private final long every;
+        private final List<Long> saved = new ArrayList<>();
+
+        InMemoryCheckpoints(Path root, long every) {
+            this.root = root;
+            this.every = every;
+        }
+
+        @Override
+        public java.util.Optional<Path> latest() {
+            return saved.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(root.resolve(Long.toString(saved.getLast())));
+        }
+
+        @Override
+        public void save(long globalStep, Writer writer) throws java.io.IOException {
+            Path folder = root.resolve(Long.toString(globalStep));
+            java.nio.file.Files.createDirectories(folder);
+            writer.write(folder);
+            saved.add(globalStep);
+        }
+
+        @Override
+        public long everySteps() {
+            return every;
+        }
     }
 
     @Test
@@ -150,7 +229,8 @@ class VaeFamilyTests {
         Map<String, Object> arch = family.architecture(Map.of("channels", List.of(8, 16, 16), "hiddenDim", 32, "latentDim", 4,
                 "likelihood", "gaussian", "sigma", 0.2), rgb);
         List<EpochMetrics> epochs = new ArrayList<>();
-        family.train(new TrainingSpec(rgb, arch, 2, 16, 1e-3, 1, Device.cpu()), data, data, monitor(epochs, () -> false), dir);
+        family.train(new TrainingSpec(rgb, arch, 2, 16, 1e-3, 1, Device.cpu()), data, data, monitor(epochs, () -> false),
+                Checkpoints.none(), dir);
         assertThat(epochs).hasSize(2).allSatisfy(e -> assertThat(e.testLoss()).isFinite());
         try (LoadedModel model = family.load(dir, rgb, arch, Device.cpu())) {
             assertThat(model.sample(2, 1, 0.5).images()[0]).hasSize(rgb.size());

@@ -1,0 +1,46 @@
+package dev.latentserve.family;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Where a training run saves its state (parameters, optimizer moments, position in the data) and finds
+ * it again after a crash, so that it resumes instead of starting over.
+ */
+public interface Checkpoints {
+
+    /** The newest complete checkpoint folder, if an earlier attempt left one. */
+    Optional<Path> latest() throws IOException;
+
+    /** Lets {@code writer} fill a fresh folder, then publishes it atomically as the newest checkpoint. */
+    void save(long globalStep, Writer writer) throws IOException;
+
+    /** Optimiser steps between checkpoints, besides the one after every epoch; 0 for epoch ends only. */
+    long everySteps();
+
+    /** Writes one checkpoint's files into a folder. */
+    @FunctionalInterface
+    interface Writer {
+        void write(Path folder) throws IOException;
+    }
+
+    /** No checkpoints: for runs that need not survive a crash (tests, benchmarks). */
+    static Checkpoints none() {
+        return new Checkpoints() {
+            @Override
+            public Optional<Path> latest() {
+                return Optional.empty();
+            }
+
+            @Override
+            public void save(long globalStep, Writer writer) {
+            }
+
+            @Override
+            public long everySteps() {
+                return 0;
+            }
+        };
+    }
+}
