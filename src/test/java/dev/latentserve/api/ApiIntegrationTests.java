@@ -329,10 +329,7 @@ class ApiIntegrationTests {
                 {"type": "train", "model": "long", "family": "vae", "dataset": "%s", "epochs": 1000, "batchSize": 8,
                  "architecture": {"channels": [8], "hiddenDim": 16, "latentDim": 2}}""".formatted(trainId));
         String location = submitted.headers().firstValue("Location").orElseThrow();
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (!http.get(location).json().get("state").asString().equals("RUNNING") && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        waitFor(location, "RUNNING", Duration.ofSeconds(120));
         Response cancel = http.delete(location);
         assertThat(cancel.status()).isEqualTo(202);
         long cancelledAt = System.nanoTime();
@@ -341,6 +338,28 @@ class ApiIntegrationTests {
         assertThat(Duration.ofNanos(System.nanoTime() - cancelledAt)).isLessThan(Duration.ofSeconds(5));
         assertProblem(http.delete(location), 409, "conflict");
         assertProblem(http.postJson("/v1/models/long/sample", "{}"), 404, "model-not-found");
+    }
+
+    @Test
+    void aJobWhoseDatasetVanishedFailsOnceWithTheReason() throws InterruptedException {
+        Response small = http.postBytes("/v1/datasets?name=vanishing", "application/octet-stream",
+                TestFiles.idx(SyntheticImages.blobs(SHAPE, 64, 8)));
+        String vanishing = small.json().get("id").asString();
+        String blocker = http.postJson("/v1/jobs", """
+                {"type": "train", "model": "blocker", "family": "vae", "dataset": "%s", "epochs": 1000, "batchSize": 8,
+                 "architecture": {"channels": [8], "hiddenDim": 16, "latentDim": 2}}""".formatted(trainId))
+                .headers().firstValue("Location").orElseThrow();
+        waitFor(blocker, "RUNNING", Duration.ofSeconds(120));
+        String doomed = http.postJson("/v1/jobs", """
+                {"type": "train", "model": "doomed", "family": "vae", "dataset": "%s", "epochs": 1, "batchSize": 8,
+                 "architecture": {"channels": [8], "hiddenDim": 16, "latentDim": 2}}""".formatted(vanishing))
+                .headers().firstValue("Location").orElseThrow();
+        assertThat(http.delete("/v1/datasets/" + vanishing).status()).isEqualTo(204);
+        assertThat(http.delete(blocker).status()).isEqualTo(202);
+        JsonNode job = waitForTerminal(doomed, Duration.ofSeconds(120));
+        assertThat(job.get("state").asString()).isEqualTo("FAILED");
+        assertThat(job.get("attempts").asInt()).isEqualTo(1);
+        assertThat(job.get("error").asString()).contains("no dataset with id '" + vanishing + "'");
     }
 
     @Test
@@ -391,6 +410,14 @@ class ApiIntegrationTests {
                  "architecture": {"channels": [8], "hiddenDim": 16, "latentDim": 2}}""".formatted(model, trainId, epochs));
         assertThat(submitted.status()).as(submitted.text()).isEqualTo(202);
         return waitForTerminal(submitted.headers().firstValue("Location").orElseThrow(), Duration.ofSeconds(120));
+    }
+
+    private void waitFor(String location, String state, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!http.get(location).json().get("state").asString().equals(state) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(http.get(location).json().get("state").asString()).isEqualTo(state);
     }
 
     private JsonNode waitForTerminal(String location, Duration timeout) throws InterruptedException {
