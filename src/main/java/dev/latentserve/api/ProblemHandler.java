@@ -5,12 +5,13 @@ import dev.latentserve.datasets.DatasetFormatException;
 import dev.latentserve.datasets.DatasetNotFoundException;
 import dev.latentserve.datasets.FashionMnistUnavailableException;
 import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.family.NoPriorException;
 import dev.latentserve.jobs.JobCapacityException;
 import dev.latentserve.jobs.JobConflictException;
 import dev.latentserve.jobs.JobNotFoundException;
 import dev.latentserve.jobs.JobRejectedException;
 import dev.latentserve.registry.ModelNotFoundException;
-import dev.latentserve.serving.InvalidInferenceInputException;
+import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.storage.InvalidNameException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
@@ -81,6 +82,11 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
             case INVALID_LATENT -> problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-latent", "Invalid latent vector",
                     e.getMessage(), request);
         };
+    }
+
+    @ExceptionHandler(NoPriorException.class)
+    ResponseEntity<ProblemDetail> noPrior(NoPriorException e, HttpServletRequest request) {
+        return problem(HttpStatus.CONFLICT, "no-prior", "The model has no prior", e.getMessage(), request);
     }
 
     @ExceptionHandler(InvalidArchitectureException.class)

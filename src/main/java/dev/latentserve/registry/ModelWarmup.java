@@ -39,7 +39,7 @@ class ModelWarmup implements ApplicationRunner {
             try {
                 LoadedModel model = models.get(manifest);
                 long start = System.nanoTime();
-                model.sample(1, 0, 1.0);
+                model.reconstruct(new float[1][manifest.inputShape().size()], 0);
                 log.info("warmed up {} in {} ms", manifest.reference(), (System.nanoTime() - start) / 1_000_000);
             } catch (RuntimeException e) {
                 log.error("model {} could not be loaded; it will answer with an error until fixed", manifest.reference(), e);

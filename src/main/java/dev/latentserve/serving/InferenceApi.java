@@ -20,7 +20,9 @@ final class InferenceApi {
                     example = "42") @Nullable Long seed,
             @Schema(description = "Scales the prior's standard deviation; lower is smoother", example = "1.0",
                     defaultValue = "1.0") @Nullable Double temperature,
-            @Schema(description = "Also return raw CHW pixels in [0, 1] per image") @Nullable Boolean includePixels) {
+            @Schema(description = "Also return raw CHW pixels in [0, 1] per image") @Nullable Boolean includePixels,
+            @Schema(description = "VQ-VAE priors: sample only among the k most likely codes at each position")
+            @Nullable Integer topK) {
     }
 
     @Schema(description = "Images to encode or reconstruct: base64 PNG/JPEG, or raw CHW pixels in [0, 1]",
@@ -30,12 +32,19 @@ final class InferenceApi {
             @ArraySchema(schema = @Schema(description = "C*H*W floats in [0, 1], channel-major")) @Nullable List<float[]> pixels,
             @Schema(description = "encode: return z drawn from q(z|x) instead of its mean") @Nullable Boolean sample,
             @Schema(description = "Seed for z (encode with sample=true) and the ELBO estimate (reconstruct)") @Nullable Long seed,
-            @Schema(description = "reconstruct: also return raw pixels") @Nullable Boolean includePixels) {
+            @Schema(description = "reconstruct: also return raw pixels") @Nullable Boolean includePixels,
+            @Schema(description = "encode (VQ-VAE): also return the encoder outputs before quantisation")
+            @Nullable Boolean includeVectors) {
     }
 
-    @Schema(description = "Latent vectors to decode", example = "{\"latents\": [[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]]}")
+    @Schema(description = "What to decode: latent vectors (VAE), code grids or unquantised vectors (VQ-VAE); send one",
+            example = "{\"latents\": [[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]]}")
     record DecodeRequest(
-            @ArraySchema(schema = @Schema(description = "one latent vector of the model's latentDim")) @Nullable List<float[]> latents,
+            @ArraySchema(schema = @Schema(description = "VAE: one latent vector of the model's latentDim")) @Nullable List<float[]> latents,
+            @ArraySchema(schema = @Schema(description = "VQ-VAE: one grid (rows of code indices in [0, K)) per image"))
+            @Nullable List<int[][]> codes,
+            @ArraySchema(schema = @Schema(description = "VQ-VAE: D*h*w floats per image, channel-major, quantised first"))
+            @Nullable List<float[]> vectors,
             @Schema(description = "Also return raw CHW pixels in [0, 1] per image") @Nullable Boolean includePixels) {
     }
 
@@ -43,10 +52,18 @@ final class InferenceApi {
     record ImageJson(@Schema(description = "base64 PNG", format = "byte") String png, float @Nullable [] pixels) {
     }
 
-    record SampleResponse(String model, int version, long seed, List<ImageJson> images, float[][] latents) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record SampleResponse(String model, int version, long seed, List<ImageJson> images,
+            @Schema(description = "VAE: the z each image was decoded from") float @Nullable [][] latents,
+            @Schema(description = "VQ-VAE: the code grid each image was decoded from") int @Nullable [][][] codes) {
     }
 
-    record EncodeResponse(String model, int version, List<LatentJson> latents) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record EncodeResponse(String model, int version,
+            @Schema(description = "VAE: posterior per image") @Nullable List<LatentJson> latents,
+            @Schema(description = "VQ-VAE: code grid per image") int @Nullable [][][] codes,
+            @Schema(description = "VQ-VAE, when asked: encoder outputs before quantisation, D*h*w per image")
+            float @Nullable [][] vectors) {
     }
 
     record LatentJson(float[] mean, float[] logVariance, float[] z) {
@@ -57,7 +74,8 @@ final class InferenceApi {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record ReconstructionJson(String png, double mse,
-            @Schema(description = "one-sample estimate of -ELBO in nats") double negativeElbo, float @Nullable [] pixels) {
+            @Schema(description = "VAE: one-sample estimate of -ELBO in nats") @Nullable Double negativeElbo,
+            @Schema(description = "VQ-VAE: the image's code grid") int @Nullable [][] codes, float @Nullable [] pixels) {
     }
 
     record ReconstructResponse(String model, int version, List<ReconstructionJson> reconstructions) {

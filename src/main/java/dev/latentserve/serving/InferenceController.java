@@ -3,6 +3,7 @@ package dev.latentserve.serving;
 import dev.latentserve.config.ApiRole;
 import dev.latentserve.api.BadRequestException;
 import dev.latentserve.api.ResponseFormats;
+import dev.latentserve.family.LoadedModel;
 import dev.latentserve.image.ImageCodec;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.serving.InferenceApi.DecodeRequest;
@@ -51,7 +52,8 @@ import org.springframework.web.multipart.MultipartFile;
         content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
 @ApiResponse(responseCode = "404", description = "No such model or version",
         content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
-@ApiResponse(responseCode = "422", description = "Input does not fit the model (image size, channels, latent length, NaN)",
+@ApiResponse(responseCode = "422", description = "Input does not fit the model (image size, channels, latent length, NaN, "
+        + "code outside [0, K))",
         content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
 class InferenceController {
 
@@ -64,7 +66,10 @@ class InferenceController {
         this.inference = inference;
     }
 
-    @Operation(summary = "Draw images from the model's prior", description = PNG_OR_JSON_DOC)
+    @Operation(summary = "Draw images from the model's prior", description = PNG_OR_JSON_DOC
+            + " A VQ-VAE without a fitted prior answers 409 and names the job that fits one.")
+    @ApiResponse(responseCode = "409", description = "The model has no prior to sample from",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "200", description = "The samples", content = {
             @Content(mediaType = "application/json", schema = @Schema(implementation = SampleResponse.class)),
             @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
@@ -73,14 +78,16 @@ class InferenceController {
     ResponseEntity<?> sample(@Parameter(description = "name or name@version", example = "fashion-vae") @PathVariable String model,
             @RequestBody(required = false) @Nullable SampleRequest body,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
-        SampleRequest request = body == null ? new SampleRequest(null, null, null, null) : body;
+        SampleRequest request = body == null ? new SampleRequest(null, null, null, null, null) : body;
         var result = inference.sample(model, request.count() == null ? DEFAULT_COUNT : request.count(), request.seed(),
-                request.temperature() == null ? 1.0 : request.temperature());
+                request.temperature() == null ? 1.0 : request.temperature(), request.topK());
+        float[][] images = result.samples().images();
         if (ResponseFormats.prefersPng(accept)) {
-            return png(result.shape(), result.images());
+            return png(result.shape(), images);
         }
         return ResponseEntity.ok(new SampleResponse(result.model(), result.version(), result.seed(),
-                images(result.shape(), result.images(), Boolean.TRUE.equals(request.includePixels())), result.latents()));
+                images(result.shape(), images, Boolean.TRUE.equals(request.includePixels())), result.samples().latents(),
+                result.samples().codes()));
     }
 
     @Operation(summary = "Encode images (JSON: base64 PNG/JPEG or raw pixels) to q(z|x)")
@@ -88,7 +95,8 @@ class InferenceController {
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = EncodeResponse.class)))
     @PostMapping(path = "/encode", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     EncodeResponse encode(@PathVariable String model, @RequestBody ImagesRequest body) throws IOException {
-        return encoded(inference.encode(model, inputs(body), Boolean.TRUE.equals(body.sample()), body.seed()));
+        return encoded(inference.encode(model, inputs(body), Boolean.TRUE.equals(body.sample()),
+                Boolean.TRUE.equals(body.includeVectors()), body.seed()));
     }
 
     @Operation(summary = "Encode uploaded images (multipart parts named 'image') to q(z|x)")
@@ -97,8 +105,9 @@ class InferenceController {
     @PostMapping(path = "/encode", consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     EncodeResponse encodeMultipart(@PathVariable String model, @RequestPart("image") List<MultipartFile> image,
             @RequestParam(name = "sample", defaultValue = "false") boolean sample,
+            @RequestParam(name = "includeVectors", defaultValue = "false") boolean includeVectors,
             @RequestParam(name = "seed", required = false) @Nullable Long seed) throws IOException {
-        return encoded(inference.encode(model, inputs(image), sample, seed));
+        return encoded(inference.encode(model, inputs(image), sample, includeVectors, seed));
     }
 
     @Operation(summary = "Decode latent vectors to images", description = PNG_OR_JSON_DOC)
@@ -109,10 +118,12 @@ class InferenceController {
             produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
     ResponseEntity<?> decode(@PathVariable String model, @RequestBody DecodeRequest body,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
-        if (body.latents() == null) {
-            throw new BadRequestException("missing-field", "Missing field", "send {\"latents\": [[...], ...]}");
+        int given = (body.latents() == null ? 0 : 1) + (body.codes() == null ? 0 : 1) + (body.vectors() == null ? 0 : 1);
+        if (given != 1) {
+            throw new BadRequestException("missing-field", "Send latents, codes or vectors",
+                    "send exactly one of {\"latents\": [[...]]} (VAE), {\"codes\": [[[...]]]} or {\"vectors\": [[...]]} (VQ-VAE)");
         }
-        var result = inference.decode(model, body.latents().stream().map(v -> v == null ? new float[0] : v).toList());
+        var result = inference.decode(model, new LoadedModel.DecodeInput(body.latents(), body.codes(), body.vectors()));
         if (ResponseFormats.prefersPng(accept)) {
             return png(result.shape(), result.images());
         }
@@ -149,13 +160,16 @@ class InferenceController {
             return png(result.shape(), result.reconstructions().stream().map(r -> r.pixels()).toArray(float[][]::new));
         }
         List<ReconstructionJson> items = result.reconstructions().stream().map(r -> new ReconstructionJson(
-                base64Png(result.shape(), r.pixels()), r.mse(), r.negativeElbo(), includePixels ? r.pixels() : null)).toList();
+                base64Png(result.shape(), r.pixels()), r.mse(), r.negativeElbo(), r.codes(), includePixels ? r.pixels() : null))
+                .toList();
         return ResponseEntity.ok(new ReconstructResponse(result.model(), result.version(), items));
     }
 
     private static EncodeResponse encoded(InferenceResults.Encoded result) {
-        return new EncodeResponse(result.model(), result.version(), result.latents().stream()
-                .map(l -> new LatentJson(l.mean(), l.logVariance(), l.z())).toList());
+        LoadedModel.Encoded encoded = result.encoded();
+        List<LatentJson> latents = encoded.latents() == null ? null
+                : encoded.latents().stream().map(l -> new LatentJson(l.mean(), l.logVariance(), l.z())).toList();
+        return new EncodeResponse(result.model(), result.version(), latents, encoded.codes(), encoded.vectors());
     }
 
     private static List<ImageInput> inputs(ImagesRequest body) {

@@ -10,10 +10,10 @@ public final class InferenceResults {
     private InferenceResults() {
     }
 
-    public record Sampled(String model, int version, ImageShape shape, long seed, float[][] images, float[][] latents) {
+    public record Sampled(String model, int version, ImageShape shape, long seed, LoadedModel.Sampled samples) {
     }
 
-    public record Encoded(String model, int version, List<LoadedModel.LatentEncoding> latents) {
+    public record Encoded(String model, int version, LoadedModel.Encoded encoded) {
     }
 
     public record Decoded(String model, int version, ImageShape shape, float[][] images) {

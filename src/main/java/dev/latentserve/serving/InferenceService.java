@@ -12,7 +12,8 @@ import dev.latentserve.serving.InferenceResults.Decoded;
 import dev.latentserve.serving.InferenceResults.Encoded;
 import dev.latentserve.serving.InferenceResults.Reconstructed;
 import dev.latentserve.serving.InferenceResults.Sampled;
-import dev.latentserve.serving.InvalidInferenceInputException.Kind;
+import dev.latentserve.family.InvalidInferenceInputException;
+import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -41,46 +42,35 @@ public class InferenceService {
         this.meters = meters;
     }
 
-    public Sampled sample(String reference, int count, @Nullable Long seed, double temperature) throws IOException {
+    public Sampled sample(String reference, int count, @Nullable Long seed, double temperature, @Nullable Integer topK)
+            throws IOException {
         checkCount("count", count);
         if (!(temperature > 0 && temperature <= properties.maxTemperature())) {
             throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE,
                     "temperature must be in (0, " + properties.maxTemperature() + "], not " + temperature);
         }
+        if (topK != null && topK < 1) {
+            throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "topK must be at least 1, not " + topK);
+        }
         long actualSeed = seed == null ? ThreadLocalRandom.current().nextLong(1L << 53) : seed;
         return run(reference, "sample", count, (manifest, model) -> {
-            LoadedModel.Samples samples = model.sample(count, actualSeed, temperature);
-            return new Sampled(manifest.name(), manifest.version(), model.shape(), actualSeed, samples.images(), samples.latents());
+            LoadedModel.Sampled samples = model.sample(new LoadedModel.SampleOptions(count, actualSeed, temperature, topK));
+            return new Sampled(manifest.name(), manifest.version(), model.shape(), actualSeed, samples);
         });
     }
 
-    public Encoded encode(String reference, List<ImageInput> images, boolean sample, @Nullable Long seed) throws IOException {
+    public Encoded encode(String reference, List<ImageInput> images, boolean sample, boolean includeVectors, @Nullable Long seed)
+            throws IOException {
         checkCount("images", images.size());
-        long actualSeed = seed == null ? 0L : seed;
+        LoadedModel.EncodeOptions options = new LoadedModel.EncodeOptions(sample, seed == null ? 0L : seed, includeVectors);
         return run(reference, "encode", images.size(), (manifest, model) -> new Encoded(manifest.name(), manifest.version(),
-                model.encode(pixels(images, model.shape()), sample, actualSeed)));
+                model.encode(pixels(images, model.shape()), options)));
     }
 
-    public Decoded decode(String reference, List<float[]> latents) throws IOException {
-        checkCount("latents", latents.size());
-        return run(reference, "decode", latents.size(), (manifest, model) -> {
-            float[][] batch = new float[latents.size()][];
-            for (int i = 0; i < batch.length; i++) {
-                float[] z = latents.get(i);
-                if (z.length != model.latentDimension()) {
-                    throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "latent " + i + " has " + z.length
-                            + " values; model " + manifest.reference() + " has latentDim " + model.latentDimension());
-                }
-                for (float v : z) {
-                    if (!Float.isFinite(v)) {
-                        throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "latent " + i + " holds " + v
-                                + "; every value must be a finite number");
-                    }
-                }
-                batch[i] = z;
-            }
-            return new Decoded(manifest.name(), manifest.version(), model.shape(), model.decode(batch));
-        });
+    public Decoded decode(String reference, LoadedModel.DecodeInput input) throws IOException {
+        checkCount("latents, codes or vectors", input.count());
+        return run(reference, "decode", input.count(), (manifest, model) ->
+                new Decoded(manifest.name(), manifest.version(), model.shape(), model.decode(input)));
     }
 
     public Reconstructed reconstruct(String reference, List<ImageInput> images, @Nullable Long seed) throws IOException {
@@ -100,7 +90,8 @@ public class InferenceService {
         try {
             return work.apply(manifest, model);
         } catch (RuntimeException e) {
-            outcome = e instanceof InvalidInferenceInputException ? "invalid" : "error";
+            outcome = e instanceof InvalidInferenceInputException || e instanceof dev.latentserve.family.NoPriorException
+                    ? "invalid" : "error";
             throw e;
         } finally {
             timing.stop(Timer.builder("latentserve.inference")

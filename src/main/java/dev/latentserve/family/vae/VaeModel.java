@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
+import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Elbo;
@@ -40,28 +41,33 @@ final class VaeModel implements LoadedModel {
         return vae.imageShape();
     }
 
-    @Override
-    public int latentDimension() {
+    private int latentDimension() {
         return vae.architecture().latentDim();
     }
 
     @Override
-    public Samples sample(int count, long seed, double temperature) {
-        float[] noise = VaeFamily.gaussian(new SplittableRandom(seed), count * latentDimension());
+    public Sampled sample(SampleOptions options) {
+        if (options.topK() != null) {
+            throw new InvalidInferenceInputException(InvalidInferenceInputException.Kind.OUT_OF_RANGE,
+                    "topK applies to models with an autoregressive prior over codes; a VAE samples z from N(0, I)");
+        }
+        int count = options.count();
+        float[] noise = VaeFamily.gaussian(new SplittableRandom(options.seed()), count * latentDimension());
         for (int i = 0; i < noise.length; i++) {
-            noise[i] *= (float) temperature;
+            noise[i] *= (float) options.temperature();
         }
         return run(scope -> {
             NDArray z = scope.create(noise, new Shape(count, latentDimension()));
             float[][] images = rows(Activation.sigmoid(vae.decode(store(scope), z, false)), count);
-            return new Samples(images, rows(z, count));
+            return new Sampled(images, rows(z, count), null);
         });
     }
 
     @Override
-    public List<LatentEncoding> encode(float[][] images, boolean sample, long seed) {
+    public Encoded encode(float[][] images, EncodeOptions options) {
         int n = images.length;
-        float[] noise = VaeFamily.gaussian(new SplittableRandom(seed), n * latentDimension());
+        boolean sample = options.sample();
+        float[] noise = VaeFamily.gaussian(new SplittableRandom(options.seed()), n * latentDimension());
         return run(scope -> {
             NDList posterior = vae.encode(store(scope), batch(scope, images), false);
             NDArray z = sample
@@ -74,12 +80,30 @@ final class VaeModel implements LoadedModel {
             for (int i = 0; i < n; i++) {
                 result.add(new LatentEncoding(means[i], logVariances[i], zs[i]));
             }
-            return result;
+            return new Encoded(result, null, null);
         });
     }
 
     @Override
-    public float[][] decode(float[][] latents) {
+    public float[][] decode(DecodeInput input) {
+        if (input.latents() == null) {
+            throw new InvalidInferenceInputException(InvalidInferenceInputException.Kind.INVALID_LATENT,
+                    "a VAE decodes latent vectors: send {\"latents\": [[...latentDim floats...]]}");
+        }
+        float[][] latents = input.latents().toArray(float[][]::new);
+        for (int i = 0; i < latents.length; i++) {
+            if (latents[i] == null || latents[i].length != latentDimension()) {
+                throw new InvalidInferenceInputException(InvalidInferenceInputException.Kind.INVALID_LATENT, "latent " + i
+                        + " has " + (latents[i] == null ? 0 : latents[i].length) + " values; the model has latentDim "
+                        + latentDimension());
+            }
+            for (float v : latents[i]) {
+                if (!Float.isFinite(v)) {
+                    throw new InvalidInferenceInputException(InvalidInferenceInputException.Kind.INVALID_LATENT, "latent " + i
+                            + " holds " + v + "; every value must be a finite number");
+                }
+            }
+        }
         return run(scope -> {
             NDArray z = scope.create(latents);
             return rows(Activation.sigmoid(vae.decode(store(scope), z, false)), latents.length);
@@ -106,7 +130,7 @@ final class VaeModel implements LoadedModel {
             float[] elbos = negativeElbo.toFloatArray();
             List<Reconstruction> result = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                result.add(new Reconstruction(pixels[i], mses[i], elbos[i]));
+                result.add(new Reconstruction(pixels[i], mses[i], (double) elbos[i], null));
             }
             return result;
         });

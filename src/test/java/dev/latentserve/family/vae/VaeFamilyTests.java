@@ -57,15 +57,15 @@ class VaeFamilyTests {
         assertThat(result.parameterCount()).isPositive();
 
         try (LoadedModel model = family.load(dir, SHAPE, spec.architecture(), Device.cpu())) {
-            LoadedModel.Samples first = model.sample(3, 42, 1.0);
-            LoadedModel.Samples again = model.sample(3, 42, 1.0);
+            LoadedModel.Sampled first = model.sample(new LoadedModel.SampleOptions(3, 42, 1.0, null));
+            LoadedModel.Sampled again = model.sample(new LoadedModel.SampleOptions(3, 42, 1.0, null));
             assertThat(first.images()).isDeepEqualTo(again.images());
-            assertThat(model.sample(3, 43, 1.0).images()[0]).isNotEqualTo(first.images()[0]);
+            assertThat(model.sample(new LoadedModel.SampleOptions(3, 43, 1.0, null)).images()[0]).isNotEqualTo(first.images()[0]);
             assertThat(first.images()[0]).hasSize(SHAPE.size());
             for (float v : first.images()[0]) {
                 assertThat(v).isBetween(0f, 1f);
             }
-            float[][] decoded = model.decode(first.latents());
+            float[][] decoded = model.decode(new LoadedModel.DecodeInput(java.util.Arrays.asList(first.latents()), null, null));
             assertThat(decoded).isDeepEqualTo(first.images());
             // Reconstructions of held-out blobs are at least twice as close as a blank image.
             float[][] images = new float[4][SHAPE.size()];
@@ -233,7 +233,7 @@ class VaeFamilyTests {
                 Checkpoints.none(), dir);
         assertThat(epochs).hasSize(2).allSatisfy(e -> assertThat(e.testLoss()).isFinite());
         try (LoadedModel model = family.load(dir, rgb, arch, Device.cpu())) {
-            assertThat(model.sample(2, 1, 0.5).images()[0]).hasSize(rgb.size());
+            assertThat(model.sample(new LoadedModel.SampleOptions(2, 1, 0.5, null)).images()[0]).hasSize(rgb.size());
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.latentserve.serving;
+package dev.latentserve.family;
 
 /** Input that does not fit the model: wrong image size or channels, bad latents, bad counts (HTTP 422 or 400). */
 public class InvalidInferenceInputException extends RuntimeException {
