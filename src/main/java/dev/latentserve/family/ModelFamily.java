@@ -23,6 +23,15 @@ public interface ModelFamily {
      */
     Map<String, Object> architecture(Map<String, Object> requested, ImageShape shape);
 
+    /** The latent space of a model with this architecture, for its manifest. */
+    Map<String, Object> latentSpec(Map<String, Object> architecture, ImageShape shape);
+
+    /** The name of the training loss in manifests, e.g. {@code negativeElbo}. */
+    String lossName();
+
+    /** The unit of that loss, in words. */
+    String lossUnit();
+
     /**
      * Trains a new model and writes its parameters into {@code outputDir}. Saves its state to
      * {@code checkpoints} as it goes and, when they hold one, continues from the newest instead of starting over.

@@ -63,22 +63,33 @@ class JobRepository {
     }
 
     /** Back to the queue after a transient failure; the job engine runs it again after a delay. */
-    void requeue(String id, String error, JobProgress progress) {
-        jdbc.sql("UPDATE jobs SET state = 'QUEUED', error = :error, progress_json = :progress WHERE id = :id AND state = 'RUNNING'")
-                .param("id", id).param("error", error).param("progress", json.writeValueAsString(progress)).update();
+    void requeue(String id, String worker, String error, JobProgress progress) {
+        jdbc.sql("""
+                UPDATE jobs SET state = 'QUEUED', error = :error, progress_json = :progress
+                WHERE id = :id AND worker = :worker AND state = 'RUNNING'""")
+                .param("id", id).param("worker", worker).param("error", error)
+                .param("progress", json.writeValueAsString(progress)).update();
     }
 
-    void saveProgress(String id, JobProgress progress) {
-        jdbc.sql("UPDATE jobs SET progress_json = :progress WHERE id = :id")
-                .param("id", id).param("progress", json.writeValueAsString(progress)).update();
+    /**
+     * Writes a running job's progress, fenced by its worker.
+     *
+     * @return false when another worker has taken the job over (this one was presumed dead)
+     */
+    boolean saveProgress(String id, JobProgress progress, String worker) {
+        return jdbc.sql("UPDATE jobs SET progress_json = :progress WHERE id = :id AND worker = :worker AND state = 'RUNNING'")
+                .param("id", id).param("worker", worker).param("progress", json.writeValueAsString(progress)).update() == 1;
     }
 
-    boolean finish(String id, JobState state, @Nullable String error, @Nullable Integer resultVersion, JobProgress progress) {
+    /** Ends a job that {@code worker} runs; false when it no longer does (taken over, or finished already). */
+    boolean finish(String id, String worker, JobState state, @Nullable String error, @Nullable Integer resultVersion,
+            JobProgress progress) {
         return jdbc.sql("""
                 UPDATE jobs SET state = :state, error = :error, result_version = :version, progress_json = :progress,
                        finished_at = :now
-                WHERE id = :id AND state IN ('QUEUED', 'RUNNING')""")
+                WHERE id = :id AND worker = :worker AND state IN ('QUEUED', 'RUNNING')""")
                 .param("id", id)
+                .param("worker", worker)
                 .param("state", state.name())
                 .param("error", error)
                 .param("version", resultVersion)

@@ -114,15 +114,20 @@ public class JobRunner {
                     request.learningRate(), request.seed(), device);
             staging = registry.newStaging();
             TrainingResult result = family.train(spec, train, test, monitor(id, live), checkpoints, staging);
-            publish(job, train, result, family.name(), staging, live);
+            publish(job, train, result, family, staging, live);
             staging = null;
             checkpoints.deleteAll();
         } catch (TrainingCancelledException e) {
+            if (live.lost) {
+                // Another worker presumed this one dead and runs the job now: leave everything to it.
+                log.warn("job {} was taken over by another worker; stopping this copy", id);
+                return;
+            }
             if (live.interrupted) {
                 // This process is stopping: back to the queue with its checkpoint; throwing makes the engine
                 // keep the execution and run it again on whichever worker is up.
                 log.warn("job {} interrupted by shutdown; it resumes from its checkpoint", id);
-                repository.requeue(id, "interrupted by a worker shutdown; resumes from its checkpoint", live.snapshot());
+                repository.requeue(id, workerName, "interrupted by a worker shutdown; resumes from its checkpoint", live.snapshot());
                 throw new IllegalStateException("job " + id + " interrupted by shutdown", e);
             }
             finish(id, JobState.CANCELLED, "cancelled by request", live, checkpoints);
@@ -135,7 +140,7 @@ public class JobRunner {
             if (attempts < properties.maxAttempts()) {
                 log.warn("job {} attempt {} of {} failed; retrying in {}", id, attempts, properties.maxAttempts(),
                         properties.retryDelay(), e);
-                repository.requeue(id, "attempt " + attempts + " failed: " + reason, live.snapshot());
+                repository.requeue(id, workerName, "attempt " + attempts + " failed: " + reason, live.snapshot());
                 throw new IllegalStateException("job " + id + " failed transiently: " + reason, e);
             }
             log.error("job {} failed after {} attempts", id, attempts, e);
@@ -149,7 +154,7 @@ public class JobRunner {
         }
     }
 
-    private void publish(Job job, ImageData train, TrainingResult result, String family, Path staging, LiveProgress live)
+    private void publish(Job job, ImageData train, TrainingResult result, ModelFamily family, Path staging, LiveProgress live)
             throws IOException {
         ModelManifest[] published = new ModelManifest[1];
         try {
@@ -159,8 +164,8 @@ public class JobRunner {
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-                if (!repository.finish(job.id(), JobState.SUCCEEDED, null, published[0].version(), live.snapshot())) {
-                    throw new IllegalStateException("job " + job.id() + " was cancelled while its model was being published");
+                if (!repository.finish(job.id(), workerName, JobState.SUCCEEDED, null, published[0].version(), live.snapshot())) {
+                    throw new IllegalStateException("job " + job.id() + " was cancelled or taken over while its model was being published");
                 }
             });
         } catch (RuntimeException e) {
@@ -173,7 +178,7 @@ public class JobRunner {
     }
 
     private void finish(String id, JobState state, @Nullable String error, LiveProgress live, JobCheckpoints checkpoints) {
-        repository.finish(id, state, error, null, live.snapshot());
+        repository.finish(id, workerName, state, error, null, live.snapshot());
         log.info("job {} {}: {}", id, state, error);
         try {
             checkpoints.deleteAll();
@@ -189,7 +194,7 @@ public class JobRunner {
             @Override
             public void onResume(int epoch, long stepInEpoch, List<EpochMetrics> history) {
                 live.resumed(epoch, stepInEpoch, history);
-                repository.saveProgress(id, live.snapshot());
+                flush();
                 log.info("job {} resumes from its checkpoint at epoch {}, step {}", id, epoch, stepInEpoch);
             }
 
@@ -198,8 +203,7 @@ public class JobRunner {
                 live.step(progress);
                 metrics.step(progress);
                 if (System.nanoTime() - lastFlush > properties.progressFlushInterval().toNanos()) {
-                    lastFlush = System.nanoTime();
-                    repository.saveProgress(id, live.snapshot());
+                    flush();
                     if (repository.isCancelRequested(id)) {
                         live.cancelled = true;
                     }
@@ -209,7 +213,7 @@ public class JobRunner {
             @Override
             public void onEpoch(EpochMetrics epoch) {
                 live.epoch(epoch);
-                repository.saveProgress(id, live.snapshot());
+                flush();
                 log.info("job {} epoch {}: train loss {} test loss {} ({} img/s)", id, epoch.epoch(),
                         String.format("%.3f", epoch.trainLoss()), String.format("%.3f", epoch.testLoss()),
                         String.format("%.0f", epoch.imagesPerSecond()));
@@ -217,12 +221,19 @@ public class JobRunner {
 
             @Override
             public boolean isCancelled() {
-                return live.cancelled || live.interrupted;
+                return live.cancelled || live.interrupted || live.lost;
+            }
+
+            private void flush() {
+                lastFlush = System.nanoTime();
+                if (!repository.saveProgress(id, live.snapshot(), workerName)) {
+                    live.lost = true;
+                }
             }
         };
     }
 
-    private static ModelManifest manifest(Job job, ImageData train, TrainingResult result, String family) {
+    private static ModelManifest manifest(Job job, ImageData train, TrainingResult result, ModelFamily family) {
         JobRequest request = job.request();
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("jobId", job.id());
@@ -236,17 +247,16 @@ public class JobRunner {
         training.put("optimizer", "adam");
         EpochMetrics last = result.last();
         Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("unit", "nats per image");
-        metrics.put("testNegativeElbo", last.testLoss());
+        String loss = Character.toUpperCase(family.lossName().charAt(0)) + family.lossName().substring(1);
+        metrics.put("unit", family.lossUnit());
+        metrics.put("test" + loss, last.testLoss());
         metrics.put("testTerms", last.testTerms());
-        metrics.put("trainNegativeElbo", last.trainLoss());
+        metrics.put("train" + loss, last.trainLoss());
         metrics.put("parameters", result.parameterCount());
         metrics.put("history", new ArrayList<>(result.history()));
-        Map<String, Object> latent = new LinkedHashMap<>();
-        latent.put("type", "gaussian");
-        latent.put("dimension", request.architecture() == null ? null : request.architecture().get("latentDim"));
-        return new ModelManifest(request.model(), 0, family, request.architecture(), train.shape(), latent, training, metrics,
-                Instant.now());
+        Map<String, Object> latent = family.latentSpec(request.architecture(), train.shape());
+        return new ModelManifest(request.model(), 0, family.name(), request.architecture(), train.shape(), latent, training,
+                metrics, Instant.now());
     }
 
     private static void deleteQuietly(Path dir) {
@@ -265,6 +275,7 @@ public class JobRunner {
         private volatile TrainingMonitor.StepProgress last = new TrainingMonitor.StepProgress(0, 0, 0, Double.NaN, 0);
         private volatile boolean cancelled;
         private volatile boolean interrupted;
+        private volatile boolean lost;
         private volatile @Nullable Integer resumedFromEpoch;
         private volatile @Nullable Long resumedFromStep;
         private volatile long stepsBeforeResume;

@@ -156,6 +156,16 @@ public final class VectorQuantizer extends AbstractBlock {
     }
 
     /**
+     * Updates only the EMA of code usage, for the codebook-loss mode, where it serves to find dead codes.
+     */
+    public void trackUsage(NDArray oneHot, float decay) {
+        NDArray size = clusterSize.getArray();
+        try (NDManager scratch = size.getManager().newSubManager()) {
+            size.muli(decay).addi(scratch.create(1f - decay).mul(oneHot.sum(new int[] {0})));
+        }
+    }
+
+    /**
      * Restarts codes whose EMA count fell below {@code threshold} at random encoder outputs of the batch,
      * so that no part of the codebook stays unused.
      *

@@ -248,6 +248,47 @@ class ApiIntegrationTests {
                 TestFiles.png(new ImageShape(1, 8, 8), 0f))), "application/json"), 422, "image-shape-mismatch");
     }
 
+    // ---- a VQ-VAE through the same endpoints -------------------------------------------------------
+
+    @Test
+    void aVqVaeTrainsAndServesCodeGrids() throws InterruptedException {
+        Response submitted = http.postJson("/v1/jobs", """
+                {"type": "train", "model": "codes", "family": "vqvae", "dataset": "%s", "epochs": 2, "batchSize": 32,
+                 "learningRate": 0.002, "architecture": {"hiddenChannels": 16, "residualChannels": 8, "residualBlocks": 1,
+                 "codes": 16, "codeDim": 8}}""".formatted(trainId));
+        assertThat(submitted.status()).as(submitted.text()).isEqualTo(202);
+        JsonNode job = waitForTerminal(submitted.headers().firstValue("Location").orElseThrow(), Duration.ofSeconds(180));
+        assertThat(job.get("state").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
+        JsonNode manifest = http.get("/v1/models/codes/versions/1").json();
+        assertThat(manifest.get("family").asString()).isEqualTo("vqvae");
+        assertThat(manifest.get("latent").get("type").asString()).isEqualTo("codes");
+        assertThat(manifest.get("metrics").get("testTerms").get("perplexity").asDouble()).isGreaterThan(1.0);
+
+        String image = Base64.getEncoder().encodeToString(TestFiles.png(testImages, 0));
+        JsonNode encoded = http.postJson("/v1/models/codes/encode", "{\"images\": [\"" + image + "\"], \"includeVectors\": true}").json();
+        JsonNode grid = encoded.get("codes").get(0);
+        assertThat(grid).hasSize(4);
+        assertThat(grid.get(0)).hasSize(4);
+        assertThat(encoded.get("vectors").get(0)).hasSize(8 * 16);
+        assertThat(encoded.has("latents")).isFalse();
+
+        JsonNode reconstructed = http.postJson("/v1/models/codes/reconstruct", "{\"images\": [\"" + image + "\"]}").json()
+                .get("reconstructions").get(0);
+        assertThat(reconstructed.get("codes")).isEqualTo(grid);
+        assertThat(reconstructed.has("negativeElbo")).isFalse();
+        Response decoded = http.postJson("/v1/models/codes/decode", "{\"codes\": [" + grid + "]}", "image/png");
+        assertThat(decoded.status()).isEqualTo(200);
+        assertThat(ImageCodec.decode(decoded.body(), 64).shape()).isEqualTo(SHAPE);
+
+        assertProblem(http.postJson("/v1/models/codes/decode", "{\"codes\": [[[0, 99, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]]}"),
+                422, "invalid-latent");
+        assertProblem(http.postJson("/v1/models/codes/decode", "{\"codes\": [[[0, 1], [1, 0]]]}"), 422, "invalid-latent");
+        assertProblem(http.postJson("/v1/models/codes/decode", "{\"latents\": [[0, 0, 0, 0]]}"), 422, "invalid-latent");
+        assertProblem(http.postJson("/v1/models/codes/decode", "{\"codes\": [], \"latents\": []}"), 400, "missing-field");
+        assertProblem(http.postJson("/v1/models/codes/sample", "{\"count\": 2}"), 409, "no-prior");
+        assertProblem(http.postJson("/v1/models/" + MODEL + "/sample", "{\"count\": 2, \"topK\": 5}"), 400, "out-of-range");
+    }
+
     // ---- models ------------------------------------------------------------------------------------
 
     @Test

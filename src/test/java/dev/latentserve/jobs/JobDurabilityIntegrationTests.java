@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -30,12 +31,12 @@ class JobDurabilityIntegrationTests {
 
     /** Fast failure detection so the tests take seconds, not minutes. */
     private static final List<String> FAST_ENGINE = List.of("--latentserve.jobs.heartbeat-interval=1s",
-            "--latentserve.jobs.missed-heartbeats=4", "--latentserve.jobs.polling-interval=500ms",
+            "--latentserve.jobs.missed-heartbeats=8", "--latentserve.jobs.polling-interval=500ms",
             "--latentserve.jobs.progress-flush-interval=200ms", "--latentserve.registry.install-shipped=false",
             "--logging.level.com.github.kagkarlsson=INFO");
 
     @Test
-    void aJobKilledMidEpochResumesFromItsCheckpointAndSucceeds(@TempDir Path data) throws Exception {
+    void aJobKilledMidEpochResumesFromItsCheckpointAndSucceeds(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path data) throws Exception {
         List<String> args = new ArrayList<>(FAST_ENGINE);
         args.add("--latentserve.jobs.checkpoint-every-steps=10");
         String location;
@@ -77,7 +78,7 @@ class JobDurabilityIntegrationTests {
 
     @Test
     @ExtendWith(PostgresAvailable.class)
-    void twoReplicasOnOneDatabaseRunEachJobExactlyOnce(@TempDir Path data) throws Exception {
+    void twoReplicasOnOneDatabaseRunEachJobExactlyOnce(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path data) throws Exception {
         PostgresSupport.Database database = PostgresSupport.freshSchema();
         List<String> args = new ArrayList<>(FAST_ENGINE);
         args.addAll(List.of("--spring.datasource.url=" + database.schemaUrl(), "--spring.datasource.username=" + database.username(),
@@ -99,7 +100,7 @@ class JobDurabilityIntegrationTests {
                 JsonNode job = waitFor(b.http(), location, j -> j.get("state").asString().equals("SUCCEEDED")
                         || j.get("state").asString().equals("FAILED"), Duration.ofSeconds(180));
                 assertThat(job.get("state").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
-                assertThat(job.get("attempts").asInt()).as("job %s ran once", job.get("id")).isEqualTo(1);
+                assertThat(job.get("attempts").asInt()).as("job %s ran once; logs in %s", job.get("id"), data).isEqualTo(1);
                 workers.add(job.get("worker").asString());
             }
             JsonNode versions = a.http().get("/v1/models/replicated").json().get("versions");

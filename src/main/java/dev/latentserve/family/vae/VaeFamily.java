@@ -58,6 +58,21 @@ public final class VaeFamily implements ModelFamily {
     }
 
     @Override
+    public Map<String, Object> latentSpec(Map<String, Object> architecture, ImageShape shape) {
+        return Map.of("type", "gaussian", "dimension", VaeArchitecture.from(architecture, shape).latentDim());
+    }
+
+    @Override
+    public String lossName() {
+        return "negativeElbo";
+    }
+
+    @Override
+    public String lossUnit() {
+        return "nats per image";
+    }
+
+    @Override
     public TrainingResult train(TrainingSpec spec, ImageData train, ImageData test, TrainingMonitor monitor,
             Checkpoints checkpoints, Path outputDir) throws IOException {
         VaeArchitecture architecture = VaeArchitecture.from(spec.architecture(), spec.shape());

@@ -1,0 +1,131 @@
+package dev.latentserve.family.vqvae;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.ParallelBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.latentserve.image.ImageShape;
+import dev.latentserve.nn.ConvTranspose2d;
+import dev.latentserve.nn.VectorQuantizer;
+import java.util.List;
+
+/**
+ * VQ-VAE: a convolutional encoder to a grid of D-vectors, {@link VectorQuantizer}, and a decoder with
+ * transposed convolutions back to the image; residual blocks (ReLU, 3x3 conv, ReLU, 1x1 conv, plus the input)
+ * on both sides, as in the paper. Forward takes images and returns {@code (reconstruction, zq, codes,
+ * commitmentLoss, codebookLoss, flatZe, oneHot)}.
+ */
+final class VqVae extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final ImageShape shape;
+    private final VqVaeArchitecture architecture;
+    private final SequentialBlock encoder;
+    private final VectorQuantizer quantizer;
+    private final SequentialBlock decoder;
+
+    VqVae(ImageShape shape, VqVaeArchitecture architecture) {
+        super(VERSION);
+        this.shape = shape;
+        this.architecture = architecture;
+        int hidden = architecture.hiddenChannels();
+        SequentialBlock enc = new SequentialBlock();
+        for (int i = 0; i < architecture.downsamplings(); i++) {
+            enc.add(conv(hidden, 4, 2, 1)).add(Activation.reluBlock());
+        }
+        enc.add(conv(hidden, 3, 1, 1)).add(residualStack(architecture)).add(conv(architecture.codeDim(), 1, 1, 0));
+        this.encoder = addChildBlock("encoder", enc);
+        this.quantizer = addChildBlock("quantizer",
+                new VectorQuantizer(architecture.codes(), architecture.codeDim(), architecture.codebook() == VqVaeArchitecture.CodebookMode.EMA));
+        SequentialBlock dec = new SequentialBlock();
+        dec.add(conv(hidden, 3, 1, 1)).add(residualStack(architecture));
+        for (int i = 0; i < architecture.downsamplings(); i++) {
+            boolean last = i == architecture.downsamplings() - 1;
+            dec.add(new ConvTranspose2d(hidden, last ? shape.channels() : hidden, 4, 2, 1, 0));
+            if (!last) {
+                dec.add(Activation.reluBlock());
+            }
+        }
+        this.decoder = addChildBlock("decoder", dec);
+    }
+
+    private static Conv2d conv(int filters, int kernel, int stride, int padding) {
+        return Conv2d.builder().setFilters(filters).setKernelShape(new Shape(kernel, kernel)).optStride(new Shape(stride, stride))
+                .optPadding(new Shape(padding, padding)).build();
+    }
+
+    /** Residual blocks x + conv1x1(relu(conv3x3(relu(x)))), then a ReLU. */
+    private static SequentialBlock residualStack(VqVaeArchitecture architecture) {
+        SequentialBlock stack = new SequentialBlock();
+        for (int i = 0; i < architecture.residualBlocks(); i++) {
+            SequentialBlock branch = new SequentialBlock()
+                    .add(Activation.reluBlock())
+                    .add(conv(architecture.residualChannels(), 3, 1, 1))
+                    .add(Activation.reluBlock())
+                    .add(conv(architecture.hiddenChannels(), 1, 1, 0));
+            stack.add(new ParallelBlock(outputs -> new NDList(outputs.get(0).singletonOrThrow().add(outputs.get(1).singletonOrThrow())),
+                    List.of(branch, Blocks.identityBlock())));
+        }
+        return stack.add(Activation.reluBlock());
+    }
+
+    ImageShape imageShape() {
+        return shape;
+    }
+
+    VqVaeArchitecture architecture() {
+        return architecture;
+    }
+
+    VectorQuantizer quantizer() {
+        return quantizer;
+    }
+
+    /** Encoder outputs z_e, (N, D, h, w). */
+    NDArray encode(ParameterStore store, NDArray images, boolean training) {
+        return encoder.forward(store, new NDList(images), training).singletonOrThrow();
+    }
+
+    /** Reconstruction (N, C, H, W) from quantised vectors (N, D, h, w); unbounded, clamp to show. */
+    NDArray decode(ParameterStore store, NDArray quantized, boolean training) {
+        return decoder.forward(store, new NDList(quantized), training).singletonOrThrow();
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray ze = encode(store, inputs.singletonOrThrow(), training);
+        NDList quantized = quantizer.forward(store, new NDList(ze), training);
+        NDArray reconstruction = decode(store, quantized.get(0), training);
+        NDList result = new NDList(reconstruction);
+        result.addAll(quantized);
+        return result;
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputs) {
+        Shape zeShape = encoder.getOutputShapes(inputs)[0];
+        Shape[] quantized = quantizer.getOutputShapes(new Shape[] {zeShape});
+        Shape[] all = new Shape[1 + quantized.length];
+        all[0] = inputs[0];
+        System.arraycopy(quantized, 0, all, 1, quantized.length);
+        return all;
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        encoder.initialize(manager, dataType, inputShapes[0]);
+        Shape zeShape = encoder.getOutputShapes(new Shape[] {inputShapes[0]})[0];
+        quantizer.initialize(manager, dataType, zeShape);
+        decoder.initialize(manager, dataType, zeShape);
+    }
+}

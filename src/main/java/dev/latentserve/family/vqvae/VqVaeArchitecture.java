@@ -1,0 +1,106 @@
+package dev.latentserve.family.vqvae;
+
+import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.image.ImageShape;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Hyperparameters of the VQ-VAE (van den Oord et al. 2017): {@code downsamplings} 4x4 stride-2 convolutions
+ * (two turn 28x28 into a 7x7 grid), residual blocks, K codes of dimension D, the codebook mode (EMA or
+ * codebook loss), the commitment weight beta and the dead-code threshold: a code whose moving average of
+ * assignments per batch falls below it is restarted at a random encoder output of the current batch.
+ */
+record VqVaeArchitecture(int hiddenChannels, int residualChannels, int residualBlocks, int downsamplings, int codes,
+        int codeDim, CodebookMode codebook, double decay, double epsilon, double beta, double deadCodeThreshold) {
+
+    private static final Set<String> KEYS = Set.of("hiddenChannels", "residualChannels", "residualBlocks", "downsamplings",
+            "codes", "codeDim", "codebook", "decay", "epsilon", "beta", "deadCodeThreshold");
+
+    enum CodebookMode {
+        EMA, LOSS
+    }
+
+    static VqVaeArchitecture from(Map<String, Object> requested, ImageShape shape) {
+        for (String key : requested.keySet()) {
+            if (!KEYS.contains(key)) {
+                throw new InvalidArchitectureException("unknown VQ-VAE architecture field '" + key + "'; known: " + KEYS);
+            }
+        }
+        VqVaeArchitecture architecture = new VqVaeArchitecture(
+                integer(requested, "hiddenChannels", 64, 1, 1024),
+                integer(requested, "residualChannels", 32, 1, 1024),
+                integer(requested, "residualBlocks", 2, 0, 16),
+                integer(requested, "downsamplings", 2, 1, 4),
+                integer(requested, "codes", 64, 2, 65_536),
+                integer(requested, "codeDim", 32, 1, 1024),
+                mode(requested.getOrDefault("codebook", "ema")),
+                real(requested, "decay", 0.99, 0, 1),
+                real(requested, "epsilon", 1e-5, 0, 1),
+                real(requested, "beta", 0.25, 0, 100),
+                real(requested, "deadCodeThreshold", 1.0, 0, 1e6));
+        int factor = 1 << architecture.downsamplings;
+        if (shape.height() % factor != 0 || shape.width() % factor != 0) {
+            throw new InvalidArchitectureException(architecture.downsamplings + " stride-2 convolutions need height and width "
+                    + "divisible by " + factor + "; the input is " + shape + ". Use fewer downsamplings or another input size.");
+        }
+        return architecture;
+    }
+
+    int gridHeight(ImageShape shape) {
+        return shape.height() >> downsamplings;
+    }
+
+    int gridWidth(ImageShape shape) {
+        return shape.width() >> downsamplings;
+    }
+
+    Map<String, Object> toMap() {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("hiddenChannels", hiddenChannels);
+        map.put("residualChannels", residualChannels);
+        map.put("residualBlocks", residualBlocks);
+        map.put("downsamplings", downsamplings);
+        map.put("codes", codes);
+        map.put("codeDim", codeDim);
+        map.put("codebook", codebook.name().toLowerCase(Locale.ROOT));
+        map.put("decay", decay);
+        map.put("epsilon", epsilon);
+        map.put("beta", beta);
+        map.put("deadCodeThreshold", deadCodeThreshold);
+        return map;
+    }
+
+    private static CodebookMode mode(Object value) {
+        try {
+            return CodebookMode.valueOf(String.valueOf(value).toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidArchitectureException("codebook must be 'ema' or 'loss', not '" + value + "'");
+        }
+    }
+
+    private static int integer(Map<String, Object> map, String key, int fallback, int min, int max) {
+        Object value = map.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.intValue() < min
+                || n.intValue() > max) {
+            throw new InvalidArchitectureException(key + " must be an integer within " + min + ".." + max + ", not " + value);
+        }
+        return n.intValue();
+    }
+
+    private static double real(Map<String, Object> map, String key, double fallback, double min, double max) {
+        Object value = map.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        if (!(value instanceof Number n) || !(n.doubleValue() >= min && n.doubleValue() <= max)) {
+            throw new InvalidArchitectureException(key + " must be a number within [" + min + ", " + max + "], not " + value);
+        }
+        return n.doubleValue();
+    }
+}

@@ -1,0 +1,239 @@
+package dev.latentserve.family.vqvae;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import dev.latentserve.family.Checkpoints;
+import dev.latentserve.family.EpochMetrics;
+import dev.latentserve.family.LoadedModel;
+import dev.latentserve.family.ModelFamily;
+import dev.latentserve.family.TrainingLoop;
+import dev.latentserve.family.TrainingMonitor;
+import dev.latentserve.family.TrainingResult;
+import dev.latentserve.family.TrainingSpec;
+import dev.latentserve.image.ImageData;
+import dev.latentserve.image.ImageShape;
+import dev.latentserve.nn.Adam;
+import dev.latentserve.nn.GradMode;
+import dev.latentserve.nn.TorchDefaultInit;
+import dev.latentserve.nn.VectorQuantizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.springframework.stereotype.Component;
+
+/**
+ * The VQ-VAE family: trains on reconstruction MSE + beta x commitment (+ the codebook loss, or EMA codebook
+ * updates), restarts dead codes, reports codebook perplexity and used codes, and serves {@link VqVaeModel}s.
+ */
+@Component
+public final class VqVaeFamily implements ModelFamily {
+
+    static final String NAME = "vqvae";
+    static final String PARAMETERS_PREFIX = "vqvae";
+    static final String MSE = "mse";
+    static final String COMMITMENT = "commitment";
+    static final String PERPLEXITY = "perplexity";
+    static final String USED_CODES = "usedCodes";
+    private static final int EVALUATION_BATCH = 500;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Map<String, Object> architecture(Map<String, Object> requested, ImageShape shape) {
+        return VqVaeArchitecture.from(requested, shape).toMap();
+    }
+
+    @Override
+    public Map<String, Object> latentSpec(Map<String, Object> architecture, ImageShape shape) {
+        VqVaeArchitecture parsed = VqVaeArchitecture.from(architecture, shape);
+        return Map.of("type", "codes", "codes", parsed.codes(), "codeDim", parsed.codeDim(),
+                "grid", List.of(parsed.gridHeight(shape), parsed.gridWidth(shape)), "prior", "none");
+    }
+
+    @Override
+    public String lossName() {
+        return "loss";
+    }
+
+    @Override
+    public String lossUnit() {
+        return "per image: mean squared pixel error + beta x commitment";
+    }
+
+    @Override
+    public TrainingResult train(TrainingSpec spec, ImageData train, ImageData test, TrainingMonitor monitor,
+            Checkpoints checkpoints, Path outputDir) throws IOException {
+        VqVaeArchitecture architecture = VqVaeArchitecture.from(spec.architecture(), spec.shape());
+        Device device = spec.device();
+        GradMode.disableForTraining();
+        try (Model model = Model.newInstance(NAME, device)) {
+            VqVae net = new VqVae(spec.shape(), architecture);
+            model.setBlock(net);
+            Adam adam = new Adam((float) spec.learningRate());
+            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
+                    .optDevices(new Device[] {device})
+                    .optOptimizer(adam);
+            try (Trainer trainer = model.newTrainer(config)) {
+                trainer.initialize(imageBatch(spec.batchSize(), spec.shape()));
+                TorchDefaultInit.apply(net, spec.seed());
+                // Codebook as in the paper's reference code: standard normal entries.
+                net.quantizer().setCodebook(TrainingLoop.gaussian(new SplittableRandom(spec.seed() + 3),
+                        architecture.codes() * architecture.codeDim()));
+                List<EpochMetrics> history = TrainingLoop.run(spec, train, test, monitor, checkpoints,
+                        new VqSteps(spec, net, trainer, adam, model, new int[1]));
+                model.save(outputDir, PARAMETERS_PREFIX);
+                long parameters = net.getParameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
+                return new TrainingResult(history, parameters);
+            }
+        }
+    }
+
+    /** One VQ-VAE step: gradients for encoder and decoder, then the EMA codebook update and dead-code restarts. */
+    private record VqSteps(TrainingSpec spec, VqVae net, Trainer trainer, Adam optimizer, Model model, int[] restarts)
+            implements TrainingLoop.Steps {
+
+        @Override
+        public Block block() {
+            return net;
+        }
+
+        @Override
+        public Map<String, Double> step(float[] pixels, int n, SplittableRandom noise, TrainingLoop.StepContext context) {
+            VqVaeArchitecture architecture = net.architecture();
+            VectorQuantizer quantizer = net.quantizer();
+            try (NDManager scope = trainer.getManager().newSubManager()) {
+                NDArray images = scope.create(pixels, imageBatch(n, net.imageShape()));
+                NDArray mse;
+                NDArray commitment;
+                NDList output;
+                try (GradientCollector collector = trainer.newGradientCollector()) {
+                    output = trainer.forward(new NDList(images));
+                    mse = output.get(0).sub(images).square().mean();
+                    commitment = output.get(3);
+                    NDArray loss = mse.add(commitment.mul(architecture.beta()));
+                    if (!quantizer.isEma()) {
+                        loss = loss.add(output.get(4));
+                    }
+                    collector.backward(loss);
+                }
+                double mseValue = mse.getFloat();
+                double commitmentValue = commitment.getFloat();
+                context.checkFinite(mseValue + architecture.beta() * commitmentValue, spec.learningRate());
+                trainer.step();
+                NDArray flat = output.get(5);
+                NDArray oneHot = output.get(6);
+                if (quantizer.isEma()) {
+                    quantizer.emaUpdate(flat, oneHot, (float) architecture.decay(), (float) architecture.epsilon());
+                } else {
+                    quantizer.trackUsage(oneHot, (float) architecture.decay());
+                }
+                restarts[0] += quantizer.restartDeadCodes(flat, (float) architecture.deadCodeThreshold(), noise);
+                Map<String, Double> terms = new LinkedHashMap<>();
+                terms.put(MSE, mseValue * n);
+                terms.put(COMMITMENT, commitmentValue * n);
+                terms.put(PERPLEXITY, VectorQuantizer.perplexity(oneHot) * n);
+                terms.put(USED_CODES, (double) VectorQuantizer.usedCodes(oneHot) * n);
+                return terms;
+            }
+        }
+
+        @Override
+        public Map<String, Double> evaluate(ImageData data, long seed) {
+            return VqVaeFamily.evaluate(model, net, data);
+        }
+
+        @Override
+        public double total(Map<String, Double> perImage) {
+            return perImage.getOrDefault(MSE, 0.0) + net.architecture().beta() * perImage.getOrDefault(COMMITMENT, 0.0);
+        }
+
+        @Override
+        public Map<String, Double> epochStatistics() {
+            double restarted = restarts[0];
+            restarts[0] = 0;
+            return Map.of("deadCodeRestarts", restarted);
+        }
+    }
+
+    /**
+     * Held-out reconstruction MSE and commitment per image, and the perplexity and number of used codes of
+     * the code histogram over the whole set.
+     */
+    static Map<String, Double> evaluate(Model model, VqVae net, ImageData data) {
+        double mseSum = 0;
+        double commitmentSum = 0;
+        double[] histogram = new double[net.architecture().codes()];
+        int[] all = TrainingLoop.identity(data.count());
+        for (int from = 0; from < data.count(); from += EVALUATION_BATCH) {
+            int to = Math.min(data.count(), from + EVALUATION_BATCH);
+            int n = to - from;
+            try (NDManager scope = model.getNDManager().newSubManager()) {
+                ParameterStore store = new ParameterStore(scope, false);
+                NDArray images = scope.create(data.gather(all, from, to), imageBatch(n, net.imageShape()));
+                NDList output = net.forward(store, new NDList(images), false);
+                mseSum += output.get(0).sub(images).square().mean().getFloat() * n;
+                commitmentSum += output.get(3).getFloat() * n;
+                float[] counts = output.get(6).sum(new int[] {0}).toFloatArray();
+                for (int k = 0; k < counts.length; k++) {
+                    histogram[k] += counts[k];
+                }
+            }
+        }
+        double total = 0;
+        for (double c : histogram) {
+            total += c;
+        }
+        double entropy = 0;
+        int used = 0;
+        for (double c : histogram) {
+            if (c > 0) {
+                double p = c / total;
+                entropy -= p * Math.log(p);
+                used++;
+            }
+        }
+        Map<String, Double> terms = new LinkedHashMap<>();
+        terms.put(MSE, mseSum / data.count());
+        terms.put(COMMITMENT, commitmentSum / data.count());
+        terms.put(PERPLEXITY, Math.exp(entropy));
+        terms.put(USED_CODES, (double) used);
+        return terms;
+    }
+
+    @Override
+    public LoadedModel load(Path versionDir, ImageShape shape, Map<String, Object> architecture, Device device)
+            throws IOException {
+        VqVaeArchitecture parsed = VqVaeArchitecture.from(architecture, shape);
+        Model model = Model.newInstance(NAME, device);
+        try {
+            VqVae net = new VqVae(shape, parsed);
+            model.setBlock(net);
+            model.load(versionDir, PARAMETERS_PREFIX);
+            return new VqVaeModel(model, net);
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            model.close();
+            throw new IOException("cannot load VQ-VAE parameters from " + versionDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Shape imageBatch(long n, ImageShape shape) {
+        return new Shape(n, shape.channels(), shape.height(), shape.width());
+    }
+}

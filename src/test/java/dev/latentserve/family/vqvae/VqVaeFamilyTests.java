@@ -1,0 +1,133 @@
+package dev.latentserve.family.vqvae;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Device;
+import dev.latentserve.family.Checkpoints;
+import dev.latentserve.family.EpochMetrics;
+import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.family.InvalidInferenceInputException;
+import dev.latentserve.family.LoadedModel;
+import dev.latentserve.family.NoPriorException;
+import dev.latentserve.family.TrainingMonitor;
+import dev.latentserve.family.TrainingSpec;
+import dev.latentserve.image.ImageData;
+import dev.latentserve.image.ImageShape;
+import dev.latentserve.testing.SyntheticImages;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VqVaeFamilyTests {
+
+    private static final ImageShape SHAPE = new ImageShape(1, 16, 16);
+    private static final Map<String, Object> SMALL = Map.of("hiddenChannels", 16, "residualChannels", 8, "residualBlocks", 1,
+            "codes", 16, "codeDim", 8);
+
+    private final VqVaeFamily family = new VqVaeFamily();
+
+    @Test
+    void reconstructionErrorFallsAndCodeGridsRoundTrip(@TempDir Path dir) throws Exception {
+        ImageData train = SyntheticImages.blobs(SHAPE, 1024, 1);
+        ImageData test = SyntheticImages.blobs(SHAPE, 128, 2);
+        TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(SMALL, SHAPE), 4, 32, 2e-3, 3, Device.cpu());
+        List<EpochMetrics> epochs = new ArrayList<>();
+        family.train(spec, train, test, monitor(epochs), Checkpoints.none(), dir);
+
+        assertThat(epochs).hasSize(4);
+        double firstMse = epochs.getFirst().testTerms().get("mse");
+        double lastMse = epochs.getLast().testTerms().get("mse");
+        assertThat(lastMse).isLessThan(firstMse * 0.8);
+        assertThat(epochs.getLast().testTerms().get("perplexity")).isGreaterThan(2.0);
+        assertThat(epochs.getLast().testTerms().get("usedCodes")).isGreaterThan(2.0);
+        assertThat(epochs.getLast().trainTerms()).containsKeys("commitment", "deadCodeRestarts");
+        assertThat(family.latentSpec(spec.architecture(), SHAPE)).containsEntry("grid", List.of(4, 4)).containsEntry("codes", 16);
+
+        try (LoadedModel model = family.load(dir, SHAPE, spec.architecture(), Device.cpu())) {
+            float[][] images = new float[3][SHAPE.size()];
+            for (int i = 0; i < 3; i++) {
+                test.copyImage(i, images[i], 0);
+            }
+            LoadedModel.Encoded encoded = model.encode(images, new LoadedModel.EncodeOptions(false, 0, true));
+            int[][][] codes = encoded.codes();
+            assertThat(codes.length).isEqualTo(3);
+            for (int[][] grid : codes) {
+                assertThat(grid.length).isEqualTo(4);
+                for (int[] row : grid) {
+                    assertThat(row).hasSize(4);
+                    for (int code : row) {
+                        assertThat(code).isBetween(0, 15);
+                    }
+                }
+            }
+            assertThat(encoded.vectors()[0]).hasSize(8 * 4 * 4);
+            List<LoadedModel.Reconstruction> reconstructions = model.reconstruct(images, 0);
+            float[][] fromCodes = model.decode(new LoadedModel.DecodeInput(null, List.of(codes), null));
+            float[][] fromVectors = model.decode(new LoadedModel.DecodeInput(null, null, List.of(encoded.vectors())));
+            for (int i = 0; i < 3; i++) {
+                assertThat(reconstructions.get(i).codes()).isDeepEqualTo(codes[i]);
+                assertThat(fromCodes[i]).containsExactly(reconstructions.get(i).pixels(), within(1e-5f));
+                assertThat(fromVectors[i]).containsExactly(fromCodes[i], within(1e-5f));
+                assertThat(reconstructions.get(i).mse()).isLessThan(firstMse);
+            }
+            int[][] outOfRange = {{0, 0, 0, 0}, {0, 16, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}};
+            assertThatThrownBy(() -> model.decode(new LoadedModel.DecodeInput(null, List.<int[][]>of(outOfRange), null)))
+                    .isInstanceOf(InvalidInferenceInputException.class).hasMessageContaining("[0, 16)");
+            int[][] wrongSize = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
+            assertThatThrownBy(() -> model.decode(new LoadedModel.DecodeInput(null, List.<int[][]>of(wrongSize), null)))
+                    .isInstanceOf(InvalidInferenceInputException.class).hasMessageContaining("4x4");
+            assertThatThrownBy(() -> model.decode(new LoadedModel.DecodeInput(List.of(new float[8]), null, null)))
+                    .isInstanceOf(InvalidInferenceInputException.class).hasMessageContaining("code grids");
+            assertThatThrownBy(() -> model.sample(new LoadedModel.SampleOptions(2, 1, 1.0, null)))
+                    .isInstanceOf(NoPriorException.class).hasMessageContaining("no prior");
+        }
+    }
+
+    @Test
+    void theCodebookLossVariantTrainsToo(@TempDir Path dir) throws Exception {
+        ImageData train = SyntheticImages.blobs(SHAPE, 256, 1);
+        Map<String, Object> architecture = new java.util.HashMap<>(SMALL);
+        architecture.put("codebook", "loss");
+        TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(architecture, SHAPE), 2, 32, 2e-3, 3, Device.cpu());
+        List<EpochMetrics> epochs = new ArrayList<>();
+        family.train(spec, train, train, monitor(epochs), Checkpoints.none(), dir);
+        assertThat(epochs).hasSize(2).allSatisfy(e -> assertThat(e.testLoss()).isFinite());
+        assertThat(epochs.getLast().testTerms().get("mse")).isLessThan(epochs.getFirst().testTerms().get("mse"));
+    }
+
+    @Test
+    void architecturesThatDoNotFitAreRefused() {
+        assertThatThrownBy(() -> family.architecture(Map.of("downsamplings", 3), new ImageShape(1, 28, 28)))
+                .isInstanceOf(InvalidArchitectureException.class).hasMessageContaining("divisible by 8");
+        assertThatThrownBy(() -> family.architecture(Map.of("codebook", "kmeans-ish"), SHAPE))
+                .isInstanceOf(InvalidArchitectureException.class).hasMessageContaining("'ema' or 'loss'");
+        assertThatThrownBy(() -> family.architecture(Map.of("codes", 1), SHAPE))
+                .isInstanceOf(InvalidArchitectureException.class).hasMessageContaining("codes");
+        assertThat(family.architecture(Map.of(), new ImageShape(1, 28, 28)))
+                .containsEntry("codes", 64).containsEntry("codeDim", 32).containsEntry("beta", 0.25).containsEntry("decay", 0.99);
+    }
+
+    private static TrainingMonitor monitor(List<EpochMetrics> epochs) {
+        return new TrainingMonitor() {
+            @Override
+            public void onStep(StepProgress progress) {
+                assertThat(progress.loss()).isFinite();
+            }
+
+            @Override
+            public void onEpoch(EpochMetrics metrics) {
+                epochs.add(metrics);
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return false;
+            }
+        };
+    }
+}
