@@ -1,0 +1,142 @@
+package dev.latentserve.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * One layer of the gated PixelCNN (van den Oord et al. 2016, "Conditional Image Generation with PixelCNN
+ * Decoders"), with a vertical and a horizontal stack so that there is no blind spot.
+ *
+ * <ul>
+ *   <li>Vertical stack: a (k/2+1) x k convolution, padded and cropped so output row i sees input rows
+ *       i-k/2..i; mask A (first layer) drops the last kernel row, so row i sees only rows above.</li>
+ *   <li>Horizontal stack: a 1 x (k/2+1) convolution seeing columns j-k/2..j of row i; mask A drops column j.</li>
+ *   <li>The vertical features enter the horizontal stack through a 1x1 convolution; both stacks pass through
+ *       the gate tanh(a) * sigmoid(b); the horizontal stack has a 1x1 output convolution and, after the first
+ *       layer, a residual connection.</li>
+ * </ul>
+ * Forward takes {@code (vertical, horizontal)}, each (N, C, H, W), and returns the two new stacks.
+ */
+public final class GatedMaskedConv2d extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final int channels;
+    private final int kernel;
+    private final boolean maskA;
+    private final Parameter verticalWeight;
+    private final Parameter verticalBias;
+    private final Parameter horizontalWeight;
+    private final Parameter horizontalBias;
+    private final Parameter verticalToHorizontalWeight;
+    private final Parameter verticalToHorizontalBias;
+    private final Parameter outputWeight;
+    private final Parameter outputBias;
+
+    public GatedMaskedConv2d(int channels, int kernel, boolean maskA) {
+        super(VERSION);
+        if (kernel < 1 || kernel % 2 == 0) {
+            throw new IllegalArgumentException("kernel must be odd, not " + kernel);
+        }
+        this.channels = channels;
+        this.kernel = kernel;
+        this.maskA = maskA;
+        int half = kernel / 2;
+        this.verticalWeight = weight("vertical_weight", new Shape(2L * channels, channels, half + 1, kernel));
+        this.verticalBias = bias("vertical_bias", 2L * channels);
+        this.horizontalWeight = weight("horizontal_weight", new Shape(2L * channels, channels, 1, half + 1));
+        this.horizontalBias = bias("horizontal_bias", 2L * channels);
+        this.verticalToHorizontalWeight = weight("v2h_weight", new Shape(2L * channels, 2L * channels, 1, 1));
+        this.verticalToHorizontalBias = bias("v2h_bias", 2L * channels);
+        this.outputWeight = weight("output_weight", new Shape(channels, channels, 1, 1));
+        this.outputBias = bias("output_bias", channels);
+    }
+
+    private Parameter weight(String name, Shape shape) {
+        return addParameter(Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT).optShape(shape).build());
+    }
+
+    private Parameter bias(String name, long size) {
+        return addParameter(Parameter.builder().setName(name).setType(Parameter.Type.BIAS).optShape(new Shape(size)).build());
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray vertical = inputs.get(0);
+        NDArray horizontal = inputs.get(1);
+        long height = vertical.getShape().get(2);
+        long width = vertical.getShape().get(3);
+        int half = kernel / 2;
+
+        NDArray vw = value(store, verticalWeight, vertical, training);
+        NDArray hw = value(store, horizontalWeight, vertical, training);
+        if (maskA) {
+            // The mask is a constant in the request's scope; the parameters stay untouched.
+            vw = vw.mul(rowMask(vertical));
+            hw = hw.mul(columnMask(vertical));
+        }
+        NDArray verticalOut = Conv2d.conv2d(vertical, vw, value(store, verticalBias, vertical, training), new Shape(1, 1),
+                new Shape(half, half)).singletonOrThrow().get(new NDIndex(":, :, 0:{}, :", height));
+        NDArray horizontalOut = Conv2d.conv2d(horizontal, hw, value(store, horizontalBias, vertical, training), new Shape(1, 1),
+                new Shape(0, half)).singletonOrThrow().get(new NDIndex(":, :, :, 0:{}", width));
+        NDArray toHorizontal = Conv2d.conv2d(verticalOut, value(store, verticalToHorizontalWeight, vertical, training),
+                value(store, verticalToHorizontalBias, vertical, training)).singletonOrThrow();
+        NDArray gatedVertical = gate(verticalOut);
+        NDArray gatedHorizontal = gate(toHorizontal.add(horizontalOut));
+        NDArray horizontalNext = Conv2d.conv2d(gatedHorizontal, value(store, outputWeight, vertical, training),
+                value(store, outputBias, vertical, training)).singletonOrThrow();
+        if (!maskA) {
+            horizontalNext = horizontalNext.add(horizontal);
+        }
+        return new NDList(gatedVertical, horizontalNext);
+    }
+
+    private static NDArray value(ParameterStore store, Parameter parameter, NDArray like, boolean training) {
+        return store.getValue(parameter, like.getDevice(), training);
+    }
+
+    /** tanh(first half of the channels) * sigmoid(second half). */
+    private NDArray gate(NDArray x) {
+        NDList halves = x.split(2, 1);
+        return halves.get(0).tanh().mul(ai.djl.nn.Activation.sigmoid(halves.get(1)));
+    }
+
+    private NDArray rowMask(NDArray like) {
+        int half = kernel / 2;
+        float[] mask = new float[(half + 1) * kernel];
+        for (int r = 0; r < half; r++) {
+            for (int c = 0; c < kernel; c++) {
+                mask[r * kernel + c] = 1f;
+            }
+        }
+        return like.getManager().create(mask, new Shape(1, 1, half + 1, kernel));
+    }
+
+    private NDArray columnMask(NDArray like) {
+        int half = kernel / 2;
+        float[] mask = new float[half + 1];
+        for (int c = 0; c < half; c++) {
+            mask[c] = 1f;
+        }
+        return like.getManager().create(mask, new Shape(1, 1, 1, half + 1));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputs) {
+        return new Shape[] {inputs[0], inputs[0]};
+    }
+
+    @Override
+    protected void prepare(Shape[] inputs) {
+        if (inputs[0].get(1) != channels) {
+            throw new IllegalArgumentException("expected " + channels + " channels, got " + inputs[0]);
+        }
+    }
+}
