@@ -8,6 +8,8 @@ import dev.latentserve.family.EpochMetrics;
 import dev.latentserve.family.InvalidArchitectureException;
 import dev.latentserve.family.ModelFamilies;
 import dev.latentserve.family.ModelFamily;
+import dev.latentserve.family.PriorFitting;
+import dev.latentserve.registry.ModelReference;
 import dev.latentserve.family.TrainingCancelledException;
 import dev.latentserve.family.TrainingDivergedException;
 import dev.latentserve.family.TrainingMonitor;
@@ -106,15 +108,13 @@ public class JobRunner {
         metrics.started();
         Path staging = null;
         try {
-            ModelFamily family = families.find(request.family()).orElseThrow(
-                    () -> new InvalidArchitectureException("unknown model family " + request.family()));
             ImageData train = datasets.load(request.dataset());
             ImageData test = datasets.load(request.testDataset());
-            TrainingSpec spec = new TrainingSpec(train.shape(), request.architecture(), request.epochs(), request.batchSize(),
-                    request.learningRate(), request.seed(), device);
             staging = registry.newStaging();
-            TrainingResult result = family.train(spec, train, test, monitor(id, live), checkpoints, staging);
-            publish(job, train, result, family, staging, live);
+            ModelManifest manifest = JobService.FIT_PRIOR.equals(request.type())
+                    ? fitPrior(job, train, test, live, checkpoints, staging)
+                    : train(job, train, test, live, checkpoints, staging);
+            publish(job, manifest, staging, live);
             staging = null;
             checkpoints.deleteAll();
         } catch (TrainingCancelledException e) {
@@ -132,7 +132,7 @@ public class JobRunner {
             }
             finish(id, JobState.CANCELLED, "cancelled by request", live, checkpoints);
         } catch (TrainingDivergedException | InvalidArchitectureException | DatasetNotFoundException
-                | IllegalArgumentException e) {
+                | dev.latentserve.registry.ModelNotFoundException | IllegalArgumentException e) {
             finish(id, JobState.FAILED, e.getMessage(), live, checkpoints);
         } catch (Exception | OutOfMemoryError e) {
             String reason = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -154,13 +154,47 @@ public class JobRunner {
         }
     }
 
-    private void publish(Job job, ImageData train, TrainingResult result, ModelFamily family, Path staging, LiveProgress live)
-            throws IOException {
+    private ModelManifest train(Job job, ImageData train, ImageData test, LiveProgress live, JobCheckpoints checkpoints,
+            Path staging) throws IOException {
+        JobRequest request = job.request();
+        ModelFamily family = families.find(java.util.Objects.requireNonNull(request.family())).orElseThrow(
+                () -> new InvalidArchitectureException("unknown model family " + request.family()));
+        TrainingSpec spec = new TrainingSpec(train.shape(), request.architecture(), request.epochs(), request.batchSize(),
+                request.learningRate(), request.seed(), device);
+        TrainingResult result = family.train(spec, train, test, monitor(job.id(), live), checkpoints, staging);
+        Map<String, Object> training = training(job, train);
+        Map<String, Object> metrics = metrics(result, family.lossName(), family.lossUnit());
+        return new ModelManifest(request.model(), 0, family.name(), request.architecture(), train.shape(),
+                family.latentSpec(request.architecture(), train.shape()), training, metrics, Instant.now());
+    }
+
+    private ModelManifest fitPrior(Job job, ImageData train, ImageData test, LiveProgress live, JobCheckpoints checkpoints,
+            Path staging) throws IOException {
+        JobRequest request = job.request();
+        ModelManifest base = registry.resolve(ModelReference.parse(request.model()));
+        ModelFamily family = families.find(base.family()).orElseThrow(
+                () -> new InvalidArchitectureException("unknown model family " + base.family()));
+        if (!(family instanceof PriorFitting fitting)) {
+            throw new InvalidArchitectureException("model " + base.reference() + " has no discrete codes to fit a prior to");
+        }
+        TrainingSpec spec = new TrainingSpec(base.inputShape(), request.architecture(), request.epochs(), request.batchSize(),
+                request.learningRate(), request.seed(), device);
+        PriorFitting.PriorFit fit = fitting.fitPrior(registry.directory(base), base.architecture(), spec, train, test,
+                monitor(job.id(), live), checkpoints, staging);
+        Map<String, Object> training = new LinkedHashMap<>(base.training());
+        training.put("prior", training(job, train));
+        Map<String, Object> metrics = new LinkedHashMap<>(base.metrics());
+        metrics.put("prior", metrics(fit.result(), "nll", "nats per code map"));
+        return new ModelManifest(base.name(), 0, base.family(), fit.architecture(), base.inputShape(),
+                family.latentSpec(fit.architecture(), base.inputShape()), training, metrics, Instant.now());
+    }
+
+    private void publish(Job job, ModelManifest manifest, Path staging, LiveProgress live) {
         ModelManifest[] published = new ModelManifest[1];
         try {
             transactions.executeWithoutResult(status -> {
                 try {
-                    published[0] = registry.publish(manifest(job, train, result, family), staging);
+                    published[0] = registry.publish(manifest, staging);
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
@@ -233,10 +267,11 @@ public class JobRunner {
         };
     }
 
-    private static ModelManifest manifest(Job job, ImageData train, TrainingResult result, ModelFamily family) {
+    private static Map<String, Object> training(Job job, ImageData train) {
         JobRequest request = job.request();
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("jobId", job.id());
+        training.put("type", request.type());
         training.put("dataset", request.dataset());
         training.put("testDataset", request.testDataset());
         training.put("trainImages", train.count());
@@ -245,18 +280,21 @@ public class JobRunner {
         training.put("learningRate", request.learningRate());
         training.put("seed", request.seed());
         training.put("optimizer", "adam");
+        return training;
+    }
+
+    /** Final test and train loss under {@code test<Name>} and {@code train<Name>}, the terms, and the history. */
+    private static Map<String, Object> metrics(TrainingResult result, String lossName, String unit) {
         EpochMetrics last = result.last();
+        String loss = Character.toUpperCase(lossName.charAt(0)) + lossName.substring(1);
         Map<String, Object> metrics = new LinkedHashMap<>();
-        String loss = Character.toUpperCase(family.lossName().charAt(0)) + family.lossName().substring(1);
-        metrics.put("unit", family.lossUnit());
+        metrics.put("unit", unit);
         metrics.put("test" + loss, last.testLoss());
         metrics.put("testTerms", last.testTerms());
         metrics.put("train" + loss, last.trainLoss());
         metrics.put("parameters", result.parameterCount());
         metrics.put("history", new ArrayList<>(result.history()));
-        Map<String, Object> latent = family.latentSpec(request.architecture(), train.shape());
-        return new ModelManifest(request.model(), 0, family.name(), request.architecture(), train.shape(), latent, training,
-                metrics, Instant.now());
+        return metrics;
     }
 
     private static void deleteQuietly(Path dir) {

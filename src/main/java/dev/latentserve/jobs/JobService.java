@@ -7,6 +7,10 @@ import dev.latentserve.datasets.Dataset;
 import dev.latentserve.datasets.DatasetService;
 import dev.latentserve.family.ModelFamilies;
 import dev.latentserve.family.ModelFamily;
+import dev.latentserve.family.PriorFitting;
+import dev.latentserve.registry.ModelManifest;
+import dev.latentserve.registry.ModelReference;
+import dev.latentserve.registry.ModelRegistry;
 import dev.latentserve.storage.Names;
 import java.io.IOException;
 import java.time.Instant;
@@ -28,18 +32,22 @@ public class JobService {
 
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
     static final String TRAIN = "train";
+    static final String FIT_PRIOR = "fit-prior";
 
     private final JobRepository repository;
     private final DatasetService datasets;
     private final ModelFamilies families;
     private final JobProperties properties;
     private final JobRunner runner;
+    private final ModelRegistry registry;
     private final SchedulerClient scheduler;
     private final OneTimeTask<Void> trainTask;
     private final TransactionTemplate transactions;
 
     JobService(JobRepository repository, DatasetService datasets, ModelFamilies families, JobProperties properties,
-            JobRunner runner, SchedulerClient scheduler, OneTimeTask<Void> trainTask, TransactionTemplate transactions) {
+            JobRunner runner, SchedulerClient scheduler, OneTimeTask<Void> trainTask, TransactionTemplate transactions,
+            ModelRegistry registry) {
+        this.registry = registry;
         this.repository = repository;
         this.datasets = datasets;
         this.families = families;
@@ -97,12 +105,46 @@ public class JobService {
     }
 
     private JobRequest validate(JobRequest request) throws IOException {
-        if (!TRAIN.equals(request.type())) {
-            throw new JobRejectedException("job type '" + request.type() + "' is not supported; use 'train'");
+        return switch (request.type()) {
+            case TRAIN -> validateTraining(request);
+            case FIT_PRIOR -> validatePriorFit(request);
+            default -> throw new JobRejectedException("job type '" + request.type() + "' is not supported; use 'train' or 'fit-prior'");
+        };
+    }
+
+    private JobRequest validatePriorFit(JobRequest request) throws IOException {
+        ModelManifest base = registry.resolve(ModelReference.parse(request.model()));
+        ModelFamily family = families.find(base.family()).orElseThrow(() -> new JobRejectedException(
+                "model " + base.reference() + " has family '" + base.family() + "', which this server does not know"));
+        if (!(family instanceof PriorFitting fitting)) {
+            throw new JobRejectedException("model " + base.reference() + " is a " + base.family()
+                    + "; priors are fitted to models with discrete codes (vqvae)");
         }
+        Dataset train = checkDatasets(request);
+        if (!train.shape().equals(base.inputShape())) {
+            throw new JobRejectedException("dataset images are " + train.shape() + " but model " + base.reference() + " takes "
+                    + base.inputShape());
+        }
+        Map<String, Object> prior = fitting.priorArchitecture(request.architecture() == null ? Map.of() : request.architecture(),
+                base.architecture(), base.inputShape());
+        return request.complete(base.reference(), base.family(), prior);
+    }
+
+    private JobRequest validateTraining(JobRequest request) throws IOException {
         Names.check("model name", request.model());
+        if (request.family() == null) {
+            throw new JobRejectedException("a train job needs a family; known: " + families.names());
+        }
         ModelFamily family = families.find(request.family()).orElseThrow(() -> new JobRejectedException(
                 "unknown model family '" + request.family() + "'; known: " + families.names()));
+        Dataset train = checkDatasets(request);
+        Map<String, Object> architecture = family.architecture(
+                request.architecture() == null ? Map.of() : request.architecture(), train.shape());
+        return request.complete(request.model(), family.name(), architecture);
+    }
+
+    /** Both datasets exist, share a shape, and hold at least one batch; returns the training set. */
+    private Dataset checkDatasets(JobRequest request) throws IOException {
         Dataset train = datasets.find(request.dataset()).orElseThrow(() -> new JobRejectedException(
                 "unknown dataset '" + request.dataset() + "'; upload one with POST /v1/datasets"));
         String testId = request.testDataset() == null ? request.dataset() : request.testDataset();
@@ -117,9 +159,7 @@ public class JobService {
             throw new JobRejectedException("batchSize " + batchSize + " is larger than the training dataset (" + train.count()
                     + " images)");
         }
-        Map<String, Object> architecture = family.architecture(
-                request.architecture() == null ? Map.of() : request.architecture(), train.shape());
-        return request.complete(architecture);
+        return train;
     }
 
     private static Job withProgress(Job job, JobProgress progress) {

@@ -287,6 +287,34 @@ class ApiIntegrationTests {
         assertProblem(http.postJson("/v1/models/codes/decode", "{\"codes\": [], \"latents\": []}"), 400, "missing-field");
         assertProblem(http.postJson("/v1/models/codes/sample", "{\"count\": 2}"), 409, "no-prior");
         assertProblem(http.postJson("/v1/models/" + MODEL + "/sample", "{\"count\": 2, \"topK\": 5}"), 400, "out-of-range");
+
+        // Fit a prior: a new version that samples.
+        assertProblem(http.postJson("/v1/jobs", "{\"type\": \"fit-prior\", \"model\": \"" + MODEL + "@1\", \"dataset\": \""
+                + trainId + "\"}"), 422, "invalid-job");
+        assertProblem(http.postJson("/v1/jobs", "{\"type\": \"fit-prior\", \"model\": \"codes@7\", \"dataset\": \""
+                + trainId + "\"}"), 404, "model-not-found");
+        assertProblem(http.postJson("/v1/jobs", "{\"type\": \"fit-prior\", \"model\": \"codes@1\", \"dataset\": \""
+                + trainId + "\", \"architecture\": {\"kernel\": 4}}"), 422, "invalid-architecture");
+        Response fit = http.postJson("/v1/jobs", """
+                {"type": "fit-prior", "model": "codes@1", "dataset": "%s", "epochs": 2, "batchSize": 32, "learningRate": 0.003,
+                 "architecture": {"channels": 16, "layers": 3, "hidden": 32}}""".formatted(trainId));
+        assertThat(fit.status()).as(fit.text()).isEqualTo(202);
+        JsonNode fitted = waitForTerminal(fit.headers().firstValue("Location").orElseThrow(), Duration.ofSeconds(180));
+        assertThat(fitted.get("state").asString()).as(fitted.toString()).isEqualTo("SUCCEEDED");
+        assertThat(fitted.get("resultVersion").asInt()).isEqualTo(2);
+        JsonNode version2 = http.get("/v1/models/codes/versions/2").json();
+        assertThat(version2.get("latent").get("prior").asString()).isEqualTo("gated-pixelcnn");
+        assertThat(version2.get("metrics").get("prior").get("testTerms").get("bitsPerCode").asDouble()).isBetween(0.0, 4.0);
+        JsonNode sampled = http.postJson("/v1/models/codes/sample", "{\"count\": 3, \"seed\": 11, \"topK\": 8}").json();
+        assertThat(sampled.get("version").asInt()).isEqualTo(2);
+        assertThat(sampled.get("codes")).hasSize(3);
+        assertThat(sampled.get("images")).hasSize(3);
+        assertThat(http.postJson("/v1/models/codes/sample", "{\"count\": 3, \"seed\": 11, \"topK\": 8}").json().get("codes"))
+                .isEqualTo(sampled.get("codes"));
+        Response png = http.postJson("/v1/models/codes/sample", "{\"count\": 4, \"seed\": 1}", "image/png");
+        assertThat(ImageCodec.decode(png.body(), 256).shape()).isEqualTo(new ImageShape(1, 16 * 2 + 2, 16 * 2 + 2));
+        assertProblem(http.postJson("/v1/models/codes@1/sample", "{\"count\": 2}"), 409, "no-prior");
+        assertProblem(http.postJson("/v1/models/codes/sample", "{\"count\": 2, \"topK\": 0}"), 400, "out-of-range");
     }
 
     // ---- models ------------------------------------------------------------------------------------

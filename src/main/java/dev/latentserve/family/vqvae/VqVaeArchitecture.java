@@ -17,7 +17,7 @@ record VqVaeArchitecture(int hiddenChannels, int residualChannels, int residualB
         int codeDim, CodebookMode codebook, double decay, double epsilon, double beta, double deadCodeThreshold) {
 
     private static final Set<String> KEYS = Set.of("hiddenChannels", "residualChannels", "residualBlocks", "downsamplings",
-            "codes", "codeDim", "codebook", "decay", "epsilon", "beta", "deadCodeThreshold");
+            "codes", "codeDim", "codebook", "decay", "epsilon", "beta", "deadCodeThreshold", "prior");
 
     enum CodebookMode {
         EMA, LOSS
@@ -41,6 +41,9 @@ record VqVaeArchitecture(int hiddenChannels, int residualChannels, int residualB
                 real(requested, "epsilon", 1e-5, 0, 1),
                 real(requested, "beta", 0.25, 0, 100),
                 real(requested, "deadCodeThreshold", 1.0, 0, 1e6));
+        if (requested.get("prior") != null && !(requested.get("prior") instanceof Map<?, ?>)) {
+            throw new InvalidArchitectureException("prior must be an object of prior hyperparameters");
+        }
         int factor = 1 << architecture.downsamplings;
         if (shape.height() % factor != 0 || shape.width() % factor != 0) {
             throw new InvalidArchitectureException(architecture.downsamplings + " stride-2 convolutions need height and width "

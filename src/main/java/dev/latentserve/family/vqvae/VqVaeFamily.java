@@ -17,6 +17,7 @@ import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.EpochMetrics;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamily;
+import dev.latentserve.family.PriorFitting;
 import dev.latentserve.family.TrainingLoop;
 import dev.latentserve.family.TrainingMonitor;
 import dev.latentserve.family.TrainingResult;
@@ -24,6 +25,7 @@ import dev.latentserve.family.TrainingSpec;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Adam;
+import dev.latentserve.nn.GatedPixelCnn;
 import dev.latentserve.nn.GradMode;
 import dev.latentserve.nn.TorchDefaultInit;
 import dev.latentserve.nn.VectorQuantizer;
@@ -40,7 +42,7 @@ import org.springframework.stereotype.Component;
  * updates), restarts dead codes, reports codebook perplexity and used codes, and serves {@link VqVaeModel}s.
  */
 @Component
-public final class VqVaeFamily implements ModelFamily {
+public final class VqVaeFamily implements ModelFamily, PriorFitting {
 
     static final String NAME = "vqvae";
     static final String PARAMETERS_PREFIX = "vqvae";
@@ -48,6 +50,9 @@ public final class VqVaeFamily implements ModelFamily {
     static final String COMMITMENT = "commitment";
     static final String PERPLEXITY = "perplexity";
     static final String USED_CODES = "usedCodes";
+    static final String PRIOR_PREFIX = "prior";
+    static final String NLL = "nll";
+    static final String BITS_PER_CODE = "bitsPerCode";
     private static final int EVALUATION_BATCH = 500;
 
     @Override
@@ -63,8 +68,9 @@ public final class VqVaeFamily implements ModelFamily {
     @Override
     public Map<String, Object> latentSpec(Map<String, Object> architecture, ImageShape shape) {
         VqVaeArchitecture parsed = VqVaeArchitecture.from(architecture, shape);
+        Object prior = architecture.get("prior") instanceof Map<?, ?> p ? p.get("type") : "none";
         return Map.of("type", "codes", "codes", parsed.codes(), "codeDim", parsed.codeDim(),
-                "grid", List.of(parsed.gridHeight(shape), parsed.gridWidth(shape)), "prior", "none");
+                "grid", List.of(parsed.gridHeight(shape), parsed.gridWidth(shape)), "prior", prior);
     }
 
     @Override
@@ -226,11 +232,150 @@ public final class VqVaeFamily implements ModelFamily {
             VqVae net = new VqVae(shape, parsed);
             model.setBlock(net);
             model.load(versionDir, PARAMETERS_PREFIX);
-            return new VqVaeModel(model, net);
+            Model prior = null;
+            if (architecture.get("prior") instanceof Map<?, ?> priorArchitecture) {
+                prior = Model.newInstance(PRIOR_PREFIX, device);
+                prior.setBlock(priorBlock(parsed, PriorArchitecture.from(stringKeys(priorArchitecture))));
+                prior.load(versionDir, PRIOR_PREFIX);
+            }
+            return new VqVaeModel(model, net, prior);
         } catch (IOException | MalformedModelException | RuntimeException e) {
             model.close();
             throw new IOException("cannot load VQ-VAE parameters from " + versionDir + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public Map<String, Object> priorArchitecture(Map<String, Object> requested, Map<String, Object> modelArchitecture,
+            ImageShape shape) {
+        VqVaeArchitecture.from(modelArchitecture, shape);
+        return PriorArchitecture.from(requested).toMap();
+    }
+
+    @Override
+    public PriorFit fitPrior(Path baseDir, Map<String, Object> modelArchitecture, TrainingSpec spec, ImageData train,
+            ImageData test, TrainingMonitor monitor, Checkpoints checkpoints, Path outputDir) throws IOException {
+        VqVaeArchitecture architecture = VqVaeArchitecture.from(modelArchitecture, spec.shape());
+        PriorArchitecture priorArchitecture = PriorArchitecture.from(spec.architecture());
+        Device device = spec.device();
+        GradMode.disableForTraining();
+        ImageData trainCodes;
+        ImageData testCodes;
+        try (Model base = Model.newInstance(NAME, device)) {
+            VqVae net = new VqVae(spec.shape(), architecture);
+            base.setBlock(net);
+            try {
+                base.load(baseDir, PARAMETERS_PREFIX);
+            } catch (MalformedModelException e) {
+                throw new IOException("cannot load the VQ-VAE to fit a prior to: " + e.getMessage(), e);
+            }
+            trainCodes = codeMaps(base, net, train);
+            testCodes = codeMaps(base, net, test);
+        }
+        ImageShape grid = trainCodes.shape();
+        TrainingSpec priorSpec = new TrainingSpec(grid, spec.architecture(), spec.epochs(), spec.batchSize(), spec.learningRate(),
+                spec.seed(), device);
+        try (Model model = Model.newInstance(PRIOR_PREFIX, device)) {
+            GatedPixelCnn prior = priorBlock(architecture, priorArchitecture);
+            model.setBlock(prior);
+            Adam adam = new Adam((float) spec.learningRate());
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()).optDevices(new Device[] {device})
+                    .optOptimizer(adam))) {
+                trainer.initialize(new Shape(spec.batchSize(), grid.height(), grid.width()));
+                TorchDefaultInit.apply(prior, spec.seed());
+                List<EpochMetrics> history = TrainingLoop.run(priorSpec, trainCodes, testCodes, monitor, checkpoints,
+                        new PriorSteps(priorSpec, prior, trainer, adam, model));
+                java.nio.file.Files.copy(baseDir.resolve(PARAMETERS_PREFIX + "-0000.params"),
+                        outputDir.resolve(PARAMETERS_PREFIX + "-0000.params"));
+                model.save(outputDir, PRIOR_PREFIX);
+                long parameters = prior.getParameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
+                Map<String, Object> withPrior = new LinkedHashMap<>(architecture.toMap());
+                withPrior.put("prior", priorArchitecture.toMap());
+                return new PriorFit(new TrainingResult(history, parameters), withPrior);
+            }
+        }
+    }
+
+    static GatedPixelCnn priorBlock(VqVaeArchitecture model, PriorArchitecture prior) {
+        return new GatedPixelCnn(model.codes(), prior.channels(), prior.layers(), prior.kernel(), prior.hidden());
+    }
+
+    /**
+     * The dataset encoded once into code maps, held as one-channel "images" whose values are code indices, so
+     * that the common training loop can batch and shuffle them.
+     */
+    private static ImageData codeMaps(Model model, VqVae net, ImageData data) {
+        ImageShape grid = new ImageShape(1, net.architecture().gridHeight(net.imageShape()),
+                net.architecture().gridWidth(net.imageShape()));
+        float[] codes = new float[data.count() * grid.size()];
+        int[] all = TrainingLoop.identity(data.count());
+        for (int from = 0; from < data.count(); from += EVALUATION_BATCH) {
+            int to = Math.min(data.count(), from + EVALUATION_BATCH);
+            try (NDManager scope = model.getNDManager().newSubManager()) {
+                NDArray images = scope.create(data.gather(all, from, to), imageBatch(to - from, net.imageShape()));
+                NDArray ze = net.encode(new ParameterStore(scope, false), images, false);
+                float[] batch = net.quantizer().encode(ze).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+                System.arraycopy(batch, 0, codes, from * grid.size(), batch.length);
+            }
+        }
+        return ImageData.ofFloats(grid, codes);
+    }
+
+    /** Maximum likelihood of the code maps under the prior: mean NLL per code in each step. */
+    private record PriorSteps(TrainingSpec spec, GatedPixelCnn prior, Trainer trainer, Adam optimizer, Model model)
+            implements TrainingLoop.Steps {
+
+        @Override
+        public Block block() {
+            return prior;
+        }
+
+        @Override
+        public Map<String, Double> step(float[] codes, int n, SplittableRandom noise, TrainingLoop.StepContext context) {
+            ImageShape grid = spec.shape();
+            try (NDManager scope = trainer.getManager().newSubManager()) {
+                NDArray maps = scope.create(codes, new Shape(n, grid.height(), grid.width())).toType(
+                        ai.djl.ndarray.types.DataType.INT64, false);
+                NDArray nll;
+                try (GradientCollector collector = trainer.newGradientCollector()) {
+                    NDArray logits = trainer.forward(new NDList(maps)).singletonOrThrow();
+                    nll = GatedPixelCnn.negativeLogLikelihood(logits, maps).sum();
+                    collector.backward(nll.div((double) n * grid.size()));
+                }
+                double sum = nll.getFloat();
+                context.checkFinite(sum / n, spec.learningRate());
+                trainer.step();
+                return Map.of(NLL, sum);
+            }
+        }
+
+        @Override
+        public Map<String, Double> evaluate(ImageData data, long seed) {
+            ImageShape grid = spec.shape();
+            double sum = 0;
+            int[] all = TrainingLoop.identity(data.count());
+            for (int from = 0; from < data.count(); from += EVALUATION_BATCH) {
+                int to = Math.min(data.count(), from + EVALUATION_BATCH);
+                try (NDManager scope = model.getNDManager().newSubManager()) {
+                    NDArray maps = scope.create(data.gather(all, from, to), new Shape(to - from, grid.height(), grid.width()))
+                            .toType(ai.djl.ndarray.types.DataType.INT64, false);
+                    NDArray logits = prior.forward(new ParameterStore(scope, false), new NDList(maps), false).singletonOrThrow();
+                    sum += GatedPixelCnn.negativeLogLikelihood(logits, maps).sum().getFloat();
+                }
+            }
+            double perMap = sum / data.count();
+            return Map.of(NLL, perMap, BITS_PER_CODE, perMap / (grid.size() * Math.log(2)));
+        }
+
+        @Override
+        public double total(Map<String, Double> perImage) {
+            return perImage.getOrDefault(NLL, 0.0);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> stringKeys(Map<?, ?> map) {
+        return (Map<String, Object>) map;
     }
 
     static Shape imageBatch(long n, ImageShape shape) {

@@ -11,7 +11,13 @@ import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.image.ImageShape;
+import dev.latentserve.nn.Categorical;
+import dev.latentserve.nn.GatedPixelCnn;
 import dev.latentserve.nn.GradMode;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,14 +33,16 @@ final class VqVaeModel implements LoadedModel {
 
     private final Model model;
     private final VqVae net;
+    private final @Nullable Model prior;
     private final int gridHeight;
     private final int gridWidth;
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
 
-    VqVaeModel(Model model, VqVae net) {
+    VqVaeModel(Model model, VqVae net, @Nullable Model prior) {
         this.model = model;
         this.net = net;
+        this.prior = prior;
         this.gridHeight = net.architecture().gridHeight(net.imageShape());
         this.gridWidth = net.architecture().gridWidth(net.imageShape());
     }
@@ -44,11 +52,51 @@ final class VqVaeModel implements LoadedModel {
         return net.imageShape();
     }
 
+    /**
+     * Ancestral sampling in raster order: one batched prior pass per position over all requested samples,
+     * then a draw from softmax(logits / temperature), restricted to the topK largest when asked, by the
+     * Gumbel-max trick (DJL's PyTorch engine has no multinomial) from a generator seeded per request.
+     */
     @Override
     public Sampled sample(SampleOptions options) {
-        throw new NoPriorException("this VQ-VAE has no prior over its " + gridHeight + "x" + gridWidth
-                + " code grids to sample from. Decode code grids of your choice with /decode instead; fitting a prior "
-                + "(job type fit-prior) is not available in this release yet.");
+        Model priorModel = prior;
+        if (priorModel == null) {
+            throw new NoPriorException("this VQ-VAE has no prior over its " + gridHeight + "x" + gridWidth
+                    + " code grids to sample from; fit one with a job {\"type\": \"fit-prior\", \"model\": \"<name>@<version>\", "
+                    + "\"dataset\": \"<id>\"}, which publishes a new version with the prior, or decode code grids with /decode");
+        }
+        int n = options.count();
+        int codes = net.architecture().codes();
+        int cells = gridHeight * gridWidth;
+        long[] grid = new long[n * cells];
+        SplittableRandom random = new SplittableRandom(options.seed());
+        GatedPixelCnn block = (GatedPixelCnn) priorModel.getBlock();
+        for (int i = 0; i < gridHeight; i++) {
+            for (int j = 0; j < gridWidth; j++) {
+                int row = i;
+                int column = j;
+                float[] logits = run(scope -> {
+                    NDArray maps = scope.create(grid, new Shape(n, gridHeight, gridWidth));
+                    NDArray out = block.forward(store(scope), new NDList(maps), false).singletonOrThrow();
+                    return out.get(new NDIndex(":, :, {}, {}", row, column)).toFloatArray();
+                });
+                for (int s = 0; s < n; s++) {
+                    grid[s * cells + i * gridWidth + j] = Categorical.gumbelMax(logits, s * codes, codes, options.temperature(),
+                            options.topK(), random);
+                }
+            }
+        }
+        float[][] images = run(scope -> {
+            NDArray maps = scope.create(grid, new Shape(n, gridHeight, gridWidth));
+            return images(net.decode(store(scope), net.quantizer().lookup(maps), false), n);
+        });
+        int[][][] grids = new int[n][gridHeight][gridWidth];
+        for (int s = 0; s < n; s++) {
+            for (int c = 0; c < cells; c++) {
+                grids[s][c / gridWidth][c % gridWidth] = (int) grid[s * cells + c];
+            }
+        }
+        return new Sampled(images, null, grids);
     }
 
     @Override
@@ -212,6 +260,9 @@ final class VqVaeModel implements LoadedModel {
             if (!closed) {
                 closed = true;
                 model.close();
+                if (prior != null) {
+                    prior.close();
+                }
             }
         } finally {
             lifecycle.writeLock().unlock();

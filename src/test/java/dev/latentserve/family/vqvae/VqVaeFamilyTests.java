@@ -84,7 +84,37 @@ class VqVaeFamilyTests {
             assertThatThrownBy(() -> model.decode(new LoadedModel.DecodeInput(List.of(new float[8]), null, null)))
                     .isInstanceOf(InvalidInferenceInputException.class).hasMessageContaining("code grids");
             assertThatThrownBy(() -> model.sample(new LoadedModel.SampleOptions(2, 1, 1.0, null)))
-                    .isInstanceOf(NoPriorException.class).hasMessageContaining("no prior");
+                    .isInstanceOf(NoPriorException.class).hasMessageContaining("fit-prior");
+        }
+
+        // A prior over the code maps: its held-out NLL falls, and the model samples with it.
+        Path withPrior = dir.resolve("with-prior");
+        java.nio.file.Files.createDirectories(withPrior);
+        Map<String, Object> priorArchitecture = family.priorArchitecture(Map.of("channels", 16, "layers", 3, "hidden", 32),
+                spec.architecture(), SHAPE);
+        List<EpochMetrics> priorEpochs = new ArrayList<>();
+        var fit = family.fitPrior(dir, spec.architecture(), new TrainingSpec(SHAPE, priorArchitecture, 3, 32, 3e-3, 5, Device.cpu()),
+                train, test, monitor(priorEpochs), Checkpoints.none(), withPrior);
+        assertThat(priorEpochs).hasSize(3);
+        double uniform = 16 * Math.log(16);
+        assertThat(priorEpochs.getFirst().testTerms().get("nll")).isLessThan(uniform);
+        assertThat(priorEpochs.getLast().testTerms().get("nll")).isLessThan(priorEpochs.getFirst().testTerms().get("nll"));
+        assertThat(priorEpochs.getLast().testTerms().get("bitsPerCode"))
+                .isCloseTo(priorEpochs.getLast().testTerms().get("nll") / (16 * Math.log(2)), within(1e-9));
+        assertThat(fit.architecture()).containsKey("prior");
+        assertThat(family.latentSpec(fit.architecture(), SHAPE)).containsEntry("prior", "gated-pixelcnn");
+        try (LoadedModel model = family.load(withPrior, SHAPE, fit.architecture(), Device.cpu())) {
+            LoadedModel.Sampled first = model.sample(new LoadedModel.SampleOptions(4, 7, 1.0, null));
+            LoadedModel.Sampled again = model.sample(new LoadedModel.SampleOptions(4, 7, 1.0, null));
+            assertThat(first.codes()).isDeepEqualTo(again.codes());
+            assertThat(first.images()).isDeepEqualTo(again.images());
+            assertThat(first.images()[0]).hasSize(SHAPE.size());
+            // topK = 1 is greedy decoding: the seed no longer matters.
+            LoadedModel.Sampled greedy = model.sample(new LoadedModel.SampleOptions(2, 1, 1.0, 1));
+            LoadedModel.Sampled greedyOther = model.sample(new LoadedModel.SampleOptions(2, 99, 1.0, 1));
+            assertThat(greedy.codes()).isDeepEqualTo(greedyOther.codes());
+            float[][] decoded = model.decode(new LoadedModel.DecodeInput(null, List.of(first.codes()), null));
+            assertThat(decoded[0]).containsExactly(first.images()[0], within(1e-5f));
         }
     }
 

@@ -1,0 +1,53 @@
+package dev.latentserve.family.vqvae;
+
+import dev.latentserve.family.InvalidArchitectureException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** Hyperparameters of the gated PixelCNN prior over a VQ-VAE's code maps. */
+record PriorArchitecture(int channels, int layers, int kernel, int hidden) {
+
+    static final String TYPE = "gated-pixelcnn";
+    private static final Set<String> KEYS = Set.of("type", "channels", "layers", "kernel", "hidden");
+
+    static PriorArchitecture from(Map<String, Object> requested) {
+        for (String key : requested.keySet()) {
+            if (!KEYS.contains(key)) {
+                throw new InvalidArchitectureException("unknown prior field '" + key + "'; known: " + KEYS);
+            }
+        }
+        Object type = requested.getOrDefault("type", TYPE);
+        if (!TYPE.equals(type)) {
+            throw new InvalidArchitectureException("prior type must be '" + TYPE + "', not '" + type + "'");
+        }
+        int kernel = integer(requested, "kernel", 3, 1, 15);
+        if (kernel % 2 == 0) {
+            throw new InvalidArchitectureException("prior kernel must be odd, not " + kernel);
+        }
+        return new PriorArchitecture(integer(requested, "channels", 64, 1, 1024), integer(requested, "layers", 8, 1, 40), kernel,
+                integer(requested, "hidden", 128, 1, 4096));
+    }
+
+    Map<String, Object> toMap() {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("type", TYPE);
+        map.put("channels", channels);
+        map.put("layers", layers);
+        map.put("kernel", kernel);
+        map.put("hidden", hidden);
+        return map;
+    }
+
+    private static int integer(Map<String, Object> map, String key, int fallback, int min, int max) {
+        Object value = map.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.intValue() < min
+                || n.intValue() > max) {
+            throw new InvalidArchitectureException("prior " + key + " must be an integer within " + min + ".." + max + ", not " + value);
+        }
+        return n.intValue();
+    }
+}
