@@ -7,6 +7,7 @@ import dev.latentserve.datasets.DatasetService;
 import dev.latentserve.family.EpochMetrics;
 import dev.latentserve.family.InvalidArchitectureException;
 import dev.latentserve.family.ModelFamilies;
+import dev.latentserve.family.CodebookFitting;
 import dev.latentserve.family.ModelFamily;
 import dev.latentserve.family.PriorFitting;
 import dev.latentserve.registry.ModelReference;
@@ -111,9 +112,11 @@ public class JobRunner {
             ImageData train = datasets.load(request.dataset());
             ImageData test = datasets.load(request.testDataset());
             staging = registry.newStaging();
-            ModelManifest manifest = JobService.FIT_PRIOR.equals(request.type())
-                    ? fitPrior(job, train, test, live, checkpoints, staging)
-                    : train(job, train, test, live, checkpoints, staging);
+            ModelManifest manifest = switch (request.type()) {
+                case JobService.FIT_PRIOR -> fitPrior(job, train, test, live, checkpoints, staging);
+                case JobService.FIT_CODEBOOK -> fitCodebook(job, train, test, live, staging);
+                default -> train(job, train, test, live, checkpoints, staging);
+            };
             publish(job, manifest, staging, live);
             staging = null;
             checkpoints.deleteAll();
@@ -182,9 +185,37 @@ public class JobRunner {
         PriorFitting.PriorFit fit = fitting.fitPrior(registry.directory(base), base.architecture(), spec, train, test,
                 monitor(job.id(), live), checkpoints, staging);
         Map<String, Object> training = new LinkedHashMap<>(base.training());
-        training.put("prior", training(job, train));
+        Map<String, Object> priorTraining = training(job, train);
+        priorTraining.put("baseVersion", base.reference());
+        training.put("prior", priorTraining);
         Map<String, Object> metrics = new LinkedHashMap<>(base.metrics());
         metrics.put("prior", metrics(fit.result(), "nll", "nats per code map"));
+        return new ModelManifest(base.name(), 0, base.family(), fit.architecture(), base.inputShape(),
+                family.latentSpec(fit.architecture(), base.inputShape()), training, metrics, Instant.now());
+    }
+
+    private ModelManifest fitCodebook(Job job, ImageData train, ImageData test, LiveProgress live, Path staging)
+            throws IOException {
+        JobRequest request = job.request();
+        ModelManifest base = registry.resolve(ModelReference.parse(request.model()));
+        ModelFamily family = families.find(base.family()).orElseThrow(
+                () -> new InvalidArchitectureException("unknown model family " + base.family()));
+        if (!(family instanceof CodebookFitting fitting)) {
+            throw new InvalidArchitectureException("model " + base.reference() + " has no codebook to fit");
+        }
+        TrainingSpec spec = new TrainingSpec(base.inputShape(), request.architecture(), 1, request.batchSize(),
+                request.learningRate(), request.seed(), device);
+        CodebookFitting.CodebookFit fit = fitting.fitCodebook(registry.directory(base), base.architecture(), spec, train, test,
+                monitor(job.id(), live), staging);
+        Map<String, Object> training = new LinkedHashMap<>(base.training());
+        Map<String, Object> fitTraining = training(job, train);
+        fitTraining.put("baseVersion", base.reference());
+        fitTraining.put("options", request.architecture());
+        training.put("codebookFit", fitTraining);
+        training.remove("prior");
+        Map<String, Object> metrics = new LinkedHashMap<>(base.metrics());
+        metrics.put("codebookFit", fit.metrics());
+        metrics.remove("prior");
         return new ModelManifest(base.name(), 0, base.family(), fit.architecture(), base.inputShape(),
                 family.latentSpec(fit.architecture(), base.inputShape()), training, metrics, Instant.now());
     }

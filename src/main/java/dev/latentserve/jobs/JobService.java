@@ -6,6 +6,7 @@ import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import dev.latentserve.datasets.Dataset;
 import dev.latentserve.datasets.DatasetService;
 import dev.latentserve.family.ModelFamilies;
+import dev.latentserve.family.CodebookFitting;
 import dev.latentserve.family.ModelFamily;
 import dev.latentserve.family.PriorFitting;
 import dev.latentserve.registry.ModelManifest;
@@ -33,6 +34,7 @@ public class JobService {
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
     static final String TRAIN = "train";
     static final String FIT_PRIOR = "fit-prior";
+    static final String FIT_CODEBOOK = "fit-codebook";
 
     private final JobRepository repository;
     private final DatasetService datasets;
@@ -108,22 +110,41 @@ public class JobService {
         return switch (request.type()) {
             case TRAIN -> validateTraining(request);
             case FIT_PRIOR -> validatePriorFit(request);
-            default -> throw new JobRejectedException("job type '" + request.type() + "' is not supported; use 'train' or 'fit-prior'");
+            case FIT_CODEBOOK -> validateCodebookFit(request);
+            default -> throw new JobRejectedException("job type '" + request.type()
+                    + "' is not supported; use 'train', 'fit-codebook' or 'fit-prior'");
         };
     }
 
-    private JobRequest validatePriorFit(JobRequest request) throws IOException {
-        ModelManifest base = registry.resolve(ModelReference.parse(request.model()));
-        ModelFamily family = families.find(base.family()).orElseThrow(() -> new JobRejectedException(
-                "model " + base.reference() + " has family '" + base.family() + "', which this server does not know"));
-        if (!(family instanceof PriorFitting fitting)) {
+    private JobRequest validateCodebookFit(JobRequest request) throws IOException {
+        ModelManifest base = baseModel(request);
+        if (!(families.find(base.family()).orElseThrow() instanceof CodebookFitting fitting)) {
             throw new JobRejectedException("model " + base.reference() + " is a " + base.family()
-                    + "; priors are fitted to models with discrete codes (vqvae)");
+                    + "; codebooks are fitted to models with discrete codes (vqvae)");
         }
+        Map<String, Object> options = fitting.codebookFitOptions(request.architecture() == null ? Map.of() : request.architecture(),
+                base.architecture(), base.inputShape());
+        return request.complete(base.reference(), base.family(), options);
+    }
+
+    /** The model version a fit job starts from, checked to exist, to have a known family and to take the dataset's images. */
+    private ModelManifest baseModel(JobRequest request) throws IOException {
+        ModelManifest base = registry.resolve(ModelReference.parse(request.model()));
+        families.find(base.family()).orElseThrow(() -> new JobRejectedException(
+                "model " + base.reference() + " has family '" + base.family() + "', which this server does not know"));
         Dataset train = checkDatasets(request);
         if (!train.shape().equals(base.inputShape())) {
             throw new JobRejectedException("dataset images are " + train.shape() + " but model " + base.reference() + " takes "
                     + base.inputShape());
+        }
+        return base;
+    }
+
+    private JobRequest validatePriorFit(JobRequest request) throws IOException {
+        ModelManifest base = baseModel(request);
+        if (!(families.find(base.family()).orElseThrow() instanceof PriorFitting fitting)) {
+            throw new JobRejectedException("model " + base.reference() + " is a " + base.family()
+                    + "; priors are fitted to models with discrete codes (vqvae)");
         }
         Map<String, Object> prior = fitting.priorArchitecture(request.architecture() == null ? Map.of() : request.architecture(),
                 base.architecture(), base.inputShape());

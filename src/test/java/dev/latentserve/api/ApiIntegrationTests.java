@@ -315,6 +315,23 @@ class ApiIntegrationTests {
         assertThat(ImageCodec.decode(png.body(), 256).shape()).isEqualTo(new ImageShape(1, 16 * 2 + 2, 16 * 2 + 2));
         assertProblem(http.postJson("/v1/models/codes@1/sample", "{\"count\": 2}"), 409, "no-prior");
         assertProblem(http.postJson("/v1/models/codes/sample", "{\"count\": 2, \"topK\": 0}"), 400, "out-of-range");
+
+        // Refit the codebook of version 1 by k-means: version 3, without the prior (it was fitted to the old codes).
+        assertProblem(http.postJson("/v1/jobs", "{\"type\": \"fit-codebook\", \"model\": \"codes@1\", \"dataset\": \""
+                + trainId + "\", \"architecture\": {\"iterations\": 0}}"), 422, "invalid-architecture");
+        Response refit = http.postJson("/v1/jobs", """
+                {"type": "fit-codebook", "model": "codes@1", "dataset": "%s", "batchSize": 32, "learningRate": 0.001,
+                 "architecture": {"iterations": 10, "vectors": 4000, "fineTuneSteps": 10}}""".formatted(trainId));
+        assertThat(refit.status()).as(refit.text()).isEqualTo(202);
+        JsonNode refitted = waitForTerminal(refit.headers().firstValue("Location").orElseThrow(), Duration.ofSeconds(180));
+        assertThat(refitted.get("state").asString()).as(refitted.toString()).isEqualTo("SUCCEEDED");
+        JsonNode version3 = http.get("/v1/models/codes/versions/" + refitted.get("resultVersion").asInt()).json();
+        JsonNode codebookFit = version3.get("metrics").get("codebookFit");
+        assertThat(codebookFit.get("kmeans").get("finalObjective").asDouble())
+                .isLessThan(codebookFit.get("kmeans").get("initialObjective").asDouble());
+        assertThat(codebookFit.has("mseChange")).isTrue();
+        assertThat(version3.get("latent").get("prior").asString()).isEqualTo("none");
+        assertProblem(http.postJson("/v1/models/codes/sample", "{\"count\": 2}"), 409, "no-prior");
     }
 
     // ---- models ------------------------------------------------------------------------------------

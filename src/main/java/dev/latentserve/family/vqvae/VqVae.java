@@ -9,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.ParallelBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
@@ -16,7 +17,9 @@ import ai.djl.util.PairList;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.ConvTranspose2d;
 import dev.latentserve.nn.VectorQuantizer;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * VQ-VAE: a convolutional encoder to a grid of D-vectors, {@link VectorQuantizer}, and a decoder with
@@ -89,6 +92,11 @@ final class VqVae extends AbstractBlock {
 
     VectorQuantizer quantizer() {
         return quantizer;
+    }
+
+    /** The decoder's parameters, the only ones a decoder fine-tuning updates. */
+    Set<Parameter> decoderParameters() {
+        return new HashSet<>(decoder.getParameters().values());
     }
 
     /** Encoder outputs z_e, (N, D, h, w). */

@@ -14,10 +14,11 @@ import java.util.Set;
  * assignments per batch falls below it is restarted at a random encoder output of the current batch.
  */
 record VqVaeArchitecture(int hiddenChannels, int residualChannels, int residualBlocks, int downsamplings, int codes,
-        int codeDim, CodebookMode codebook, double decay, double epsilon, double beta, double deadCodeThreshold) {
+        int codeDim, CodebookMode codebook, double decay, double epsilon, double beta, double deadCodeThreshold,
+        boolean kmeansInit) {
 
     private static final Set<String> KEYS = Set.of("hiddenChannels", "residualChannels", "residualBlocks", "downsamplings",
-            "codes", "codeDim", "codebook", "decay", "epsilon", "beta", "deadCodeThreshold", "prior");
+            "codes", "codeDim", "codebook", "decay", "epsilon", "beta", "deadCodeThreshold", "codebookInit", "prior");
 
     enum CodebookMode {
         EMA, LOSS
@@ -40,7 +41,8 @@ record VqVaeArchitecture(int hiddenChannels, int residualChannels, int residualB
                 real(requested, "decay", 0.99, 0, 1),
                 real(requested, "epsilon", 1e-5, 0, 1),
                 real(requested, "beta", 0.25, 0, 100),
-                real(requested, "deadCodeThreshold", 1.0, 0, 1e6));
+                real(requested, "deadCodeThreshold", 1.0, 0, 1e6),
+                kmeansInit(requested.getOrDefault("codebookInit", "random")));
         if (requested.get("prior") != null && !(requested.get("prior") instanceof Map<?, ?>)) {
             throw new InvalidArchitectureException("prior must be an object of prior hyperparameters");
         }
@@ -73,7 +75,16 @@ record VqVaeArchitecture(int hiddenChannels, int residualChannels, int residualB
         map.put("epsilon", epsilon);
         map.put("beta", beta);
         map.put("deadCodeThreshold", deadCodeThreshold);
+        map.put("codebookInit", kmeansInit ? "kmeans" : "random");
         return map;
+    }
+
+    private static boolean kmeansInit(Object value) {
+        return switch (String.valueOf(value)) {
+            case "random" -> false;
+            case "kmeans" -> true;
+            default -> throw new InvalidArchitectureException("codebookInit must be 'random' or 'kmeans', not '" + value + "'");
+        };
     }
 
     private static CodebookMode mode(Object value) {

@@ -6,7 +6,9 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.Block;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
@@ -14,10 +16,12 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import dev.latentserve.family.Checkpoints;
+import dev.latentserve.family.CodebookFitting;
 import dev.latentserve.family.EpochMetrics;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamily;
 import dev.latentserve.family.PriorFitting;
+import dev.latentserve.family.TrainingCancelledException;
 import dev.latentserve.family.TrainingLoop;
 import dev.latentserve.family.TrainingMonitor;
 import dev.latentserve.family.TrainingResult;
@@ -27,13 +31,21 @@ import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Adam;
 import dev.latentserve.nn.GatedPixelCnn;
 import dev.latentserve.nn.GradMode;
+import dev.latentserve.nn.KMeans;
+import dev.latentserve.nn.ParameterSnapshot;
 import dev.latentserve.nn.TorchDefaultInit;
 import dev.latentserve.nn.VectorQuantizer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.springframework.stereotype.Component;
 
@@ -42,7 +54,7 @@ import org.springframework.stereotype.Component;
  * updates), restarts dead codes, reports codebook perplexity and used codes, and serves {@link VqVaeModel}s.
  */
 @Component
-public final class VqVaeFamily implements ModelFamily, PriorFitting {
+public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFitting {
 
     static final String NAME = "vqvae";
     static final String PARAMETERS_PREFIX = "vqvae";
@@ -54,6 +66,8 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting {
     static final String NLL = "nll";
     static final String BITS_PER_CODE = "bitsPerCode";
     private static final int EVALUATION_BATCH = 500;
+    private static final int INIT_KMEANS_ITERATIONS = 20;
+    private static final int INIT_KMEANS_VECTORS = 50_000;
 
     @Override
     public String name() {
@@ -102,6 +116,11 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting {
                 // Codebook as in the paper's reference code: standard normal entries.
                 net.quantizer().setCodebook(TrainingLoop.gaussian(new SplittableRandom(spec.seed() + 3),
                         architecture.codes() * architecture.codeDim()));
+                if (architecture.kmeansInit() && checkpoints.latest().isEmpty()) {
+                    // k-means over the initial encoder's outputs: every code starts where data is.
+                    KMeans.Result init = kmeans(model, net, train, INIT_KMEANS_VECTORS, INIT_KMEANS_ITERATIONS, spec.seed());
+                    net.quantizer().setCodebook(init.centroids());
+                }
                 List<EpochMetrics> history = TrainingLoop.run(spec, train, test, monitor, checkpoints,
                         new VqSteps(spec, net, trainer, adam, model, new int[1]));
                 model.save(outputDir, PARAMETERS_PREFIX);
@@ -285,7 +304,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting {
                 TorchDefaultInit.apply(prior, spec.seed());
                 List<EpochMetrics> history = TrainingLoop.run(priorSpec, trainCodes, testCodes, monitor, checkpoints,
                         new PriorSteps(priorSpec, prior, trainer, adam, model));
-                java.nio.file.Files.copy(baseDir.resolve(PARAMETERS_PREFIX + "-0000.params"),
+                Files.copy(baseDir.resolve(PARAMETERS_PREFIX + "-0000.params"),
                         outputDir.resolve(PARAMETERS_PREFIX + "-0000.params"));
                 model.save(outputDir, PRIOR_PREFIX);
                 long parameters = prior.getParameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
@@ -293,6 +312,138 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting {
                 withPrior.put("prior", priorArchitecture.toMap());
                 return new PriorFit(new TrainingResult(history, parameters), withPrior);
             }
+        }
+    }
+
+    @Override
+    public Map<String, Object> codebookFitOptions(Map<String, Object> requested, Map<String, Object> modelArchitecture,
+            ImageShape shape) {
+        VqVaeArchitecture.from(modelArchitecture, shape);
+        return CodebookFitOptions.from(requested).toMap();
+    }
+
+    @Override
+    public CodebookFit fitCodebook(Path baseDir, Map<String, Object> modelArchitecture, TrainingSpec spec, ImageData train,
+            ImageData test, TrainingMonitor monitor, Path outputDir) throws IOException {
+        VqVaeArchitecture architecture = VqVaeArchitecture.from(modelArchitecture, spec.shape());
+        CodebookFitOptions options = CodebookFitOptions.from(spec.architecture());
+        Device device = spec.device();
+        GradMode.disableForTraining();
+        try (Model model = Model.newInstance(NAME, device)) {
+            VqVae net = new VqVae(spec.shape(), architecture);
+            model.setBlock(net);
+            try {
+                model.load(baseDir, PARAMETERS_PREFIX);
+            } catch (MalformedModelException e) {
+                throw new IOException("cannot load the VQ-VAE whose codebook to fit: " + e.getMessage(), e);
+            }
+            Map<String, Double> before = evaluate(model, net, test);
+            KMeans.Result fit = kmeans(model, net, train, options.vectors(), options.iterations(), spec.seed());
+            net.quantizer().setCodebook(fit.centroids());
+            Map<String, Double> afterKmeans = evaluate(model, net, test);
+            Map<String, Double> after = afterKmeans;
+            if (options.fineTuneSteps() > 0) {
+                fineTuneDecoder(model, net, spec, options.fineTuneSteps(), train, monitor);
+                after = evaluate(model, net, test);
+            }
+            saveCopy(net, architecture, device, outputDir);
+            Map<String, Object> metrics = new LinkedHashMap<>();
+            metrics.put("kmeans", Map.of("initialObjective", fit.initialObjective(), "finalObjective", fit.finalObjective(),
+                    "iterations", fit.iterations()));
+            metrics.put("before", before);
+            metrics.put("afterKmeans", afterKmeans);
+            metrics.put("after", after);
+            metrics.put("mseChange", after.get(MSE) - before.get(MSE));
+            metrics.put("perplexityChange", after.get(PERPLEXITY) - before.get(PERPLEXITY));
+            Map<String, Object> newArchitecture = new LinkedHashMap<>(architecture.toMap());
+            return new CodebookFit(newArchitecture, metrics);
+        }
+    }
+
+    /**
+     * Saves a loaded-then-modified model: DJL cannot save a block that was loaded rather than initialised
+     * (its input description is incomplete), so the values go into a freshly initialised twin first.
+     */
+    private static void saveCopy(VqVae source, VqVaeArchitecture architecture, Device device, Path outputDir) throws IOException {
+        try (Model fresh = Model.newInstance(NAME, device)) {
+            VqVae copy = new VqVae(source.imageShape(), architecture);
+            fresh.setBlock(copy);
+            copy.initialize(fresh.getNDManager(), DataType.FLOAT32, imageBatch(1, source.imageShape()));
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            ParameterSnapshot.write(source, new DataOutputStream(bytes));
+            ParameterSnapshot.read(copy, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+            fresh.save(outputDir, PARAMETERS_PREFIX);
+        }
+    }
+
+    /** Adam on the reconstruction error with everything but the decoder frozen: the codes stay as fitted. */
+    private static void fineTuneDecoder(Model model, VqVae net, TrainingSpec spec, int steps, ImageData train,
+            TrainingMonitor monitor) {
+        Adam adam = new Adam((float) spec.learningRate());
+        try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()).optDevices(new Device[] {spec.device()})
+                .optOptimizer(adam))) {
+            // After newTrainer, which unfreezes every trainable parameter of a loaded model.
+            Set<Parameter> decoder = net.decoderParameters();
+            for (Parameter p : net.getParameters().values()) {
+                p.freeze(!decoder.contains(p));
+            }
+            SplittableRandom random = new SplittableRandom(spec.seed() + 7);
+            int[] order = TrainingLoop.identity(train.count());
+            long start = System.nanoTime();
+            for (int step = 0; step < steps; step++) {
+                if (monitor.isCancelled()) {
+                    throw new TrainingCancelledException();
+                }
+                int[] batch = new int[Math.min(spec.batchSize(), train.count())];
+                for (int i = 0; i < batch.length; i++) {
+                    batch[i] = order[random.nextInt(order.length)];
+                }
+                try (NDManager scope = trainer.getManager().newSubManager()) {
+                    NDArray images = scope.create(train.gather(batch, 0, batch.length), imageBatch(batch.length, net.imageShape()));
+                    NDArray mse;
+                    try (GradientCollector collector = trainer.newGradientCollector()) {
+                        NDList output = trainer.forward(new NDList(images));
+                        mse = output.get(0).sub(images).square().mean();
+                        collector.backward(mse);
+                    }
+                    double loss = mse.getFloat();
+                    new TrainingLoop.StepContext(1, step).checkFinite(loss, spec.learningRate());
+                    trainer.step();
+                    monitor.onStep(new TrainingMonitor.StepProgress(1, step + 1, steps, loss,
+                            (step + 1.0) * batch.length / ((System.nanoTime() - start) / 1e9)));
+                }
+            }
+        }
+    }
+
+    /** k-means over up to {@code maxVectors} encoder outputs of randomly chosen training images. */
+    private static KMeans.Result kmeans(Model model, VqVae net, ImageData data, int maxVectors, int iterations, long seed) {
+        VqVaeArchitecture architecture = net.architecture();
+        int cells = architecture.gridHeight(net.imageShape()) * architecture.gridWidth(net.imageShape());
+        int imageCount = Math.min(data.count(), Math.max(1, (maxVectors + cells - 1) / cells));
+        SplittableRandom random = new SplittableRandom(seed + 11);
+        int[] chosen = TrainingLoop.identity(data.count());
+        for (int i = 0; i < imageCount; i++) {
+            int j = i + random.nextInt(data.count() - i);
+            int swap = chosen[i];
+            chosen[i] = chosen[j];
+            chosen[j] = swap;
+        }
+        int dimension = architecture.codeDim();
+        float[] vectors = new float[imageCount * cells * dimension];
+        for (int from = 0; from < imageCount; from += EVALUATION_BATCH) {
+            int to = Math.min(imageCount, from + EVALUATION_BATCH);
+            try (NDManager scope = model.getNDManager().newSubManager()) {
+                NDArray images = scope.create(data.gather(chosen, from, to), imageBatch(to - from, net.imageShape()));
+                NDArray flat = net.encode(new ParameterStore(scope, false), images, false).transpose(0, 2, 3, 1)
+                        .reshape(-1, dimension);
+                float[] batch = flat.toFloatArray();
+                System.arraycopy(batch, 0, vectors, from * cells * dimension, batch.length);
+            }
+        }
+        try (NDManager scope = model.getNDManager().newSubManager()) {
+            NDArray points = scope.create(vectors, new Shape((long) imageCount * cells, dimension));
+            return KMeans.fit(points, architecture.codes(), iterations, random);
         }
     }
 
@@ -314,7 +465,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting {
             try (NDManager scope = model.getNDManager().newSubManager()) {
                 NDArray images = scope.create(data.gather(all, from, to), imageBatch(to - from, net.imageShape()));
                 NDArray ze = net.encode(new ParameterStore(scope, false), images, false);
-                float[] batch = net.quantizer().encode(ze).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+                float[] batch = net.quantizer().encode(ze).toType(DataType.FLOAT32, false).toFloatArray();
                 System.arraycopy(batch, 0, codes, from * grid.size(), batch.length);
             }
         }
@@ -358,7 +509,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting {
                 int to = Math.min(data.count(), from + EVALUATION_BATCH);
                 try (NDManager scope = model.getNDManager().newSubManager()) {
                     NDArray maps = scope.create(data.gather(all, from, to), new Shape(to - from, grid.height(), grid.width()))
-                            .toType(ai.djl.ndarray.types.DataType.INT64, false);
+                            .toType(DataType.INT64, false);
                     NDArray logits = prior.forward(new ParameterStore(scope, false), new NDList(maps), false).singletonOrThrow();
                     sum += GatedPixelCnn.negativeLogLikelihood(logits, maps).sum().getFloat();
                 }

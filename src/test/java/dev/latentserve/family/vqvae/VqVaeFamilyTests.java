@@ -87,6 +87,25 @@ class VqVaeFamilyTests {
                     .isInstanceOf(NoPriorException.class).hasMessageContaining("fit-prior");
         }
 
+        // Refit the codebook by k-means over encoder outputs, then fine-tune the decoder a little.
+        Path refitted = dir.resolve("refitted");
+        java.nio.file.Files.createDirectories(refitted);
+        Map<String, Object> options = family.codebookFitOptions(Map.of("iterations", 10, "vectors", 4000, "fineTuneSteps", 20),
+                spec.architecture(), SHAPE);
+        List<EpochMetrics> ignored = new ArrayList<>();
+        var codebookFit = family.fitCodebook(dir, spec.architecture(), new TrainingSpec(SHAPE, options, 1, 32, 1e-3, 5, Device.cpu()),
+                train, test, monitor(ignored), refitted);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> kmeans = (Map<String, Object>) codebookFit.metrics().get("kmeans");
+        assertThat((Double) kmeans.get("finalObjective")).isLessThan((Double) kmeans.get("initialObjective"));
+        assertThat(codebookFit.metrics()).containsKeys("before", "afterKmeans", "after", "mseChange", "perplexityChange");
+        @SuppressWarnings("unchecked")
+        Map<String, Double> after = (Map<String, Double>) codebookFit.metrics().get("after");
+        assertThat(after.get("mse")).isLessThan(firstMse);
+        try (LoadedModel model = family.load(refitted, SHAPE, codebookFit.architecture(), Device.cpu())) {
+            assertThat(model.reconstruct(new float[][] {new float[SHAPE.size()]}, 0).getFirst().codes()).hasNumberOfRows(4);
+        }
+
         // A prior over the code maps: its held-out NLL falls, and the model samples with it.
         Path withPrior = dir.resolve("with-prior");
         java.nio.file.Files.createDirectories(withPrior);
@@ -116,6 +135,24 @@ class VqVaeFamilyTests {
             float[][] decoded = model.decode(new LoadedModel.DecodeInput(null, List.of(first.codes()), null));
             assertThat(decoded[0]).containsExactly(first.images()[0], within(1e-5f));
         }
+    }
+
+    @Test
+    void aKmeansInitialisedCodebookStartsWhereTheDataIs(@TempDir Path dir) throws Exception {
+        ImageData train = SyntheticImages.blobs(SHAPE, 512, 1);
+        Map<String, Object> architecture = new java.util.HashMap<>(SMALL);
+        architecture.put("codebookInit", "kmeans");
+        TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(architecture, SHAPE), 1, 32, 2e-3, 3, Device.cpu());
+        List<EpochMetrics> epochs = new ArrayList<>();
+        family.train(spec, train, train, monitor(epochs), Checkpoints.none(), dir);
+        Map<String, Object> randomInit = new java.util.HashMap<>(SMALL);
+        List<EpochMetrics> randomEpochs = new ArrayList<>();
+        family.train(new TrainingSpec(SHAPE, family.architecture(randomInit, SHAPE), 1, 32, 2e-3, 3, Device.cpu()), train, train,
+                monitor(randomEpochs), Checkpoints.none(), dir.resolve("random"));
+        // Random codes far from the data die and are restarted; codes placed by k-means on encoder outputs do not.
+        assertThat(epochs.getFirst().trainTerms().get("deadCodeRestarts"))
+                .isLessThan(randomEpochs.getFirst().trainTerms().get("deadCodeRestarts"));
+        assertThat(family.architecture(architecture, SHAPE)).containsEntry("codebookInit", "kmeans");
     }
 
     @Test
