@@ -75,7 +75,7 @@ public final class TrainCommand {
         }
     }
 
-    private static Job waitFor(JobService jobs, String id) throws InterruptedException {
+    static Job waitFor(JobService jobs, String id) throws InterruptedException {
         while (true) {
             Job job = jobs.get(id);
             if (job.state().isTerminal()) {

@@ -1,5 +1,6 @@
 package dev.latentserve.family.vae;
 
+import dev.latentserve.family.Hyperparameters;
 import dev.latentserve.family.InvalidArchitectureException;
 import dev.latentserve.image.ImageShape;
 import java.util.ArrayList;
@@ -26,11 +27,7 @@ record VaeArchitecture(List<Integer> channels, int hiddenDim, int latentDim, Lik
     }
 
     static VaeArchitecture from(Map<String, Object> requested, ImageShape shape) {
-        for (String key : requested.keySet()) {
-            if (!KEYS.contains(key)) {
-                throw new InvalidArchitectureException("unknown VAE architecture field '" + key + "'; known: " + KEYS);
-            }
-        }
+        Hyperparameters.checkKeys(requested, KEYS, "VAE architecture");
         List<Integer> channels = requested.containsKey("channels")
                 ? intList(requested.get("channels"))
                 : DEFAULT_CHANNELS;

@@ -8,31 +8,24 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
 import dev.latentserve.family.InvalidInferenceInputException;
-import dev.latentserve.family.LoadedModel;
+import dev.latentserve.family.ServedModel;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Elbo;
-import dev.latentserve.nn.GradMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Function;
 
 /**
  * A trained VAE held for serving. Every call runs in its own child NDManager that is closed before
  * returning, so nothing native outlives a request. Noise comes from a Java generator seeded per
  * request: the same seed gives the same output whatever else the engine is doing.
  */
-final class VaeModel implements LoadedModel {
+final class VaeModel extends ServedModel {
 
-    private final Model model;
     private final ConvVae vae;
-    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed;
 
     VaeModel(Model model, ConvVae vae) {
-        this.model = model;
+        super(model);
         this.vae = vae;
     }
 
@@ -136,54 +129,4 @@ final class VaeModel implements LoadedModel {
         });
     }
 
-    private <T> T run(Function<NDManager, T> work) {
-        lifecycle.readLock().lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("model was unloaded");
-            }
-            GradMode.disableOnThisThread();
-            try (NDManager scope = model.getNDManager().newSubManager()) {
-                return work.apply(scope);
-            }
-        } finally {
-            lifecycle.readLock().unlock();
-        }
-    }
-
-    private static ParameterStore store(NDManager scope) {
-        return new ParameterStore(scope, false);
-    }
-
-    private NDArray batch(NDManager scope, float[][] images) {
-        int size = shape().size();
-        float[] flat = new float[images.length * size];
-        for (int i = 0; i < images.length; i++) {
-            System.arraycopy(images[i], 0, flat, i * size, size);
-        }
-        return scope.create(flat, VaeFamily.imageBatch(images.length, shape()));
-    }
-
-    private static float[][] rows(NDArray array, int n) {
-        float[] flat = array.toFloatArray();
-        int width = flat.length / n;
-        float[][] result = new float[n][];
-        for (int i = 0; i < n; i++) {
-            result[i] = java.util.Arrays.copyOfRange(flat, i * width, (i + 1) * width);
-        }
-        return result;
-    }
-
-    @Override
-    public void close() {
-        lifecycle.writeLock().lock();
-        try {
-            if (!closed) {
-                closed = true;
-                model.close();
-            }
-        } finally {
-            lifecycle.writeLock().unlock();
-        }
-    }
 }

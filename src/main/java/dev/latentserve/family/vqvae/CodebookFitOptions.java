@@ -1,5 +1,9 @@
 package dev.latentserve.family.vqvae;
 
+import static dev.latentserve.family.Hyperparameters.integer;
+import static dev.latentserve.family.Hyperparameters.real;
+
+import dev.latentserve.family.Hyperparameters;
 import dev.latentserve.family.InvalidArchitectureException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,11 +15,7 @@ record CodebookFitOptions(int iterations, int vectors, int fineTuneSteps) {
     private static final Set<String> KEYS = Set.of("iterations", "vectors", "fineTuneSteps");
 
     static CodebookFitOptions from(Map<String, Object> requested) {
-        for (String key : requested.keySet()) {
-            if (!KEYS.contains(key)) {
-                throw new InvalidArchitectureException("unknown fit-codebook option '" + key + "'; known: " + KEYS);
-            }
-        }
+        Hyperparameters.checkKeys(requested, KEYS, "fit-codebook option");
         return new CodebookFitOptions(integer(requested, "iterations", 25, 1, 1000), integer(requested, "vectors", 100_000, 16, 2_000_000),
                 integer(requested, "fineTuneSteps", 0, 0, 1_000_000));
     }
@@ -28,15 +28,4 @@ record CodebookFitOptions(int iterations, int vectors, int fineTuneSteps) {
         return map;
     }
 
-    private static int integer(Map<String, Object> map, String key, int fallback, int min, int max) {
-        Object value = map.get(key);
-        if (value == null) {
-            return fallback;
-        }
-        if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.intValue() < min
-                || n.intValue() > max) {
-            throw new InvalidArchitectureException(key + " must be an integer within " + min + ".." + max + ", not " + value);
-        }
-        return n.intValue();
-    }
 }

@@ -1,5 +1,9 @@
 package dev.latentserve.family.vqvae;
 
+import static dev.latentserve.family.Hyperparameters.integer;
+import static dev.latentserve.family.Hyperparameters.real;
+
+import dev.latentserve.family.Hyperparameters;
 import dev.latentserve.family.InvalidArchitectureException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,11 +16,7 @@ record PriorArchitecture(int channels, int layers, int kernel, int hidden) {
     private static final Set<String> KEYS = Set.of("type", "channels", "layers", "kernel", "hidden");
 
     static PriorArchitecture from(Map<String, Object> requested) {
-        for (String key : requested.keySet()) {
-            if (!KEYS.contains(key)) {
-                throw new InvalidArchitectureException("unknown prior field '" + key + "'; known: " + KEYS);
-            }
-        }
+        Hyperparameters.checkKeys(requested, KEYS, "prior");
         Object type = requested.getOrDefault("type", TYPE);
         if (!TYPE.equals(type)) {
             throw new InvalidArchitectureException("prior type must be '" + TYPE + "', not '" + type + "'");
@@ -39,15 +39,4 @@ record PriorArchitecture(int channels, int layers, int kernel, int hidden) {
         return map;
     }
 
-    private static int integer(Map<String, Object> map, String key, int fallback, int min, int max) {
-        Object value = map.get(key);
-        if (value == null) {
-            return fallback;
-        }
-        if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.intValue() < min
-                || n.intValue() > max) {
-            throw new InvalidArchitectureException("prior " + key + " must be an integer within " + min + ".." + max + ", not " + value);
-        }
-        return n.intValue();
-    }
 }

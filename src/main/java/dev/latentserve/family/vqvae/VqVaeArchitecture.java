@@ -1,5 +1,9 @@
 package dev.latentserve.family.vqvae;
 
+import static dev.latentserve.family.Hyperparameters.integer;
+import static dev.latentserve.family.Hyperparameters.real;
+
+import dev.latentserve.family.Hyperparameters;
 import dev.latentserve.family.InvalidArchitectureException;
 import dev.latentserve.image.ImageShape;
 import java.util.LinkedHashMap;
@@ -25,11 +29,7 @@ record VqVaeArchitecture(int hiddenChannels, int residualChannels, int residualB
     }
 
     static VqVaeArchitecture from(Map<String, Object> requested, ImageShape shape) {
-        for (String key : requested.keySet()) {
-            if (!KEYS.contains(key)) {
-                throw new InvalidArchitectureException("unknown VQ-VAE architecture field '" + key + "'; known: " + KEYS);
-            }
-        }
+        Hyperparameters.checkKeys(requested, KEYS, "VQ-VAE architecture");
         VqVaeArchitecture architecture = new VqVaeArchitecture(
                 integer(requested, "hiddenChannels", 64, 1, 1024),
                 integer(requested, "residualChannels", 32, 1, 1024),
@@ -95,26 +95,5 @@ record VqVaeArchitecture(int hiddenChannels, int residualChannels, int residualB
         }
     }
 
-    private static int integer(Map<String, Object> map, String key, int fallback, int min, int max) {
-        Object value = map.get(key);
-        if (value == null) {
-            return fallback;
-        }
-        if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.intValue() < min
-                || n.intValue() > max) {
-            throw new InvalidArchitectureException(key + " must be an integer within " + min + ".." + max + ", not " + value);
-        }
-        return n.intValue();
-    }
 
-    private static double real(Map<String, Object> map, String key, double fallback, double min, double max) {
-        Object value = map.get(key);
-        if (value == null) {
-            return fallback;
-        }
-        if (!(value instanceof Number n) || !(n.doubleValue() >= min && n.doubleValue() <= max)) {
-            throw new InvalidArchitectureException(key + " must be a number within [" + min + ", " + max + "], not " + value);
-        }
-        return n.doubleValue();
-    }
 }

@@ -5,42 +5,33 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
-import dev.latentserve.family.LoadedModel;
+import dev.latentserve.family.ServedModel;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Categorical;
 import dev.latentserve.nn.GatedPixelCnn;
-import dev.latentserve.nn.GradMode;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import java.util.SplittableRandom;
 import org.jspecify.annotations.Nullable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Function;
 
 /**
  * A trained VQ-VAE held for serving: images to code grids and back. Every call runs in its own child
  * NDManager, closed before returning. Decoded images are clamped to [0, 1].
  */
-final class VqVaeModel implements LoadedModel {
+final class VqVaeModel extends ServedModel {
 
-    private final Model model;
     private final VqVae net;
     private final @Nullable Model prior;
     private final int gridHeight;
     private final int gridWidth;
-    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed;
 
     VqVaeModel(Model model, VqVae net, @Nullable Model prior) {
-        this.model = model;
+        super(model, prior);
         this.net = net;
         this.prior = prior;
         this.gridHeight = net.architecture().gridHeight(net.imageShape());
@@ -198,34 +189,6 @@ final class VqVaeModel implements LoadedModel {
         return flat;
     }
 
-    private <T> T run(Function<NDManager, T> work) {
-        lifecycle.readLock().lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("model was unloaded");
-            }
-            GradMode.disableOnThisThread();
-            try (NDManager scope = model.getNDManager().newSubManager()) {
-                return work.apply(scope);
-            }
-        } finally {
-            lifecycle.readLock().unlock();
-        }
-    }
-
-    private static ParameterStore store(NDManager scope) {
-        return new ParameterStore(scope, false);
-    }
-
-    private NDArray batch(NDManager scope, float[][] images) {
-        int size = shape().size();
-        float[] flat = new float[images.length * size];
-        for (int i = 0; i < images.length; i++) {
-            System.arraycopy(images[i], 0, flat, i * size, size);
-        }
-        return scope.create(flat, VqVaeFamily.imageBatch(images.length, shape()));
-    }
-
     private static float[][] images(NDArray decoded, int n) {
         return rows(decoded.clip(0, 1), n);
     }
@@ -243,29 +206,4 @@ final class VqVaeModel implements LoadedModel {
         return grids;
     }
 
-    private static float[][] rows(NDArray array, int n) {
-        float[] flat = array.toFloatArray();
-        int width = flat.length / n;
-        float[][] result = new float[n][];
-        for (int i = 0; i < n; i++) {
-            result[i] = Arrays.copyOfRange(flat, i * width, (i + 1) * width);
-        }
-        return result;
-    }
-
-    @Override
-    public void close() {
-        lifecycle.writeLock().lock();
-        try {
-            if (!closed) {
-                closed = true;
-                model.close();
-                if (prior != null) {
-                    prior.close();
-                }
-            }
-        } finally {
-            lifecycle.writeLock().unlock();
-        }
-    }
 }
