@@ -44,8 +44,8 @@ final class VqVaeModel extends ServedModel {
     }
 
     /**
-     * Ancestral sampling in raster order: one batched prior pass per position over all requested samples,
-     * then a draw from softmax(logits / temperature), restricted to the topK largest when asked, by the
+     * Ancestral sampling in raster order: one batched prior pass per position over all requested samples (over
+     * the rows up to the current one), then a draw from softmax(logits / temperature), restricted to the topK largest when asked, by the
      * Gumbel-max trick (DJL's PyTorch engine has no multinomial) from a generator seeded per request.
      */
     @Override
@@ -67,7 +67,8 @@ final class VqVaeModel extends ServedModel {
                 int row = i;
                 int column = j;
                 float[] logits = run(scope -> {
-                    NDArray maps = scope.create(grid, new Shape(n, gridHeight, gridWidth));
+                    // By causality the logits of row i depend on rows 0..i only: the rows below are never computed.
+                    NDArray maps = scope.create(grid, new Shape(n, gridHeight, gridWidth)).get(new NDIndex(":, 0:{}, :", row + 1));
                     NDArray out = block.forward(store(scope), new NDList(maps), false).singletonOrThrow();
                     return out.get(new NDIndex(":, :, {}, {}", row, column)).toFloatArray();
                 });
