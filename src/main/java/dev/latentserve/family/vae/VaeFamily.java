@@ -1,19 +1,17 @@
 package dev.latentserve.family.vae;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
-import ai.djl.training.loss.Loss;
 import dev.latentserve.family.Checkpoints;
+import dev.latentserve.family.DjlModels;
 import dev.latentserve.family.EpochMetrics;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamily;
@@ -83,10 +81,7 @@ public final class VaeFamily implements ModelFamily {
             ConvVae vae = new ConvVae(shape, architecture);
             model.setBlock(vae);
             Adam adam = new Adam((float) spec.learningRate());
-            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
-                    .optDevices(new Device[] {device})
-                    .optOptimizer(adam);
-            try (Trainer trainer = model.newTrainer(config)) {
+            try (Trainer trainer = DjlModels.newTrainer(model, adam, device)) {
                 trainer.initialize(imageBatch(spec.batchSize(), shape), new Shape(spec.batchSize(), architecture.latentDim()));
                 TorchDefaultInit.apply(vae, spec.seed());
                 List<EpochMetrics> history = TrainingLoop.run(spec, train, test, monitor, checkpoints,
@@ -164,17 +159,8 @@ public final class VaeFamily implements ModelFamily {
     @Override
     public LoadedModel load(Path versionDir, ImageShape shape, Map<String, Object> architecture, Device device)
             throws IOException {
-        VaeArchitecture parsed = VaeArchitecture.from(architecture, shape);
-        Model model = Model.newInstance(NAME, device);
-        try {
-            ConvVae vae = new ConvVae(shape, parsed);
-            model.setBlock(vae);
-            model.load(versionDir, PARAMETERS_PREFIX);
-            return new VaeModel(model, vae);
-        } catch (IOException | MalformedModelException | RuntimeException e) {
-            model.close();
-            throw new IOException("cannot load VAE parameters from " + versionDir + ": " + e.getMessage(), e);
-        }
+        ConvVae vae = new ConvVae(shape, VaeArchitecture.from(architecture, shape));
+        return new VaeModel(DjlModels.load(NAME, vae, versionDir, PARAMETERS_PREFIX, device, "VAE parameters"), vae);
     }
 
     static Shape imageBatch(long n, ImageShape shape) {

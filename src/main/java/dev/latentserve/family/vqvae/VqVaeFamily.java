@@ -1,7 +1,6 @@
 package dev.latentserve.family.vqvae;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -10,13 +9,12 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.Block;
-import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
-import ai.djl.training.loss.Loss;
 import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.CodebookFitting;
+import dev.latentserve.family.DjlModels;
 import dev.latentserve.family.EpochMetrics;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamily;
@@ -107,10 +105,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
             VqVae net = new VqVae(spec.shape(), architecture);
             model.setBlock(net);
             Adam adam = new Adam((float) spec.learningRate());
-            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
-                    .optDevices(new Device[] {device})
-                    .optOptimizer(adam);
-            try (Trainer trainer = model.newTrainer(config)) {
+            try (Trainer trainer = DjlModels.newTrainer(model, adam, device)) {
                 trainer.initialize(imageBatch(spec.batchSize(), spec.shape()));
                 TorchDefaultInit.apply(net, spec.seed());
                 // Codebook as in the paper's reference code: standard normal entries.
@@ -246,22 +241,19 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
     public LoadedModel load(Path versionDir, ImageShape shape, Map<String, Object> architecture, Device device)
             throws IOException {
         VqVaeArchitecture parsed = VqVaeArchitecture.from(architecture, shape);
-        Model model = Model.newInstance(NAME, device);
-        try {
-            VqVae net = new VqVae(shape, parsed);
-            model.setBlock(net);
-            model.load(versionDir, PARAMETERS_PREFIX);
-            Model prior = null;
-            if (architecture.get("prior") instanceof Map<?, ?> priorArchitecture) {
-                prior = Model.newInstance(PRIOR_PREFIX, device);
-                prior.setBlock(priorBlock(parsed, PriorArchitecture.from(stringKeys(priorArchitecture))));
-                prior.load(versionDir, PRIOR_PREFIX);
+        VqVae net = new VqVae(shape, parsed);
+        Model model = DjlModels.load(NAME, net, versionDir, PARAMETERS_PREFIX, device, "VQ-VAE parameters");
+        Model prior = null;
+        if (architecture.get("prior") instanceof Map<?, ?> priorArchitecture) {
+            try {
+                prior = DjlModels.load(PRIOR_PREFIX, priorBlock(parsed, PriorArchitecture.from(stringKeys(priorArchitecture))),
+                        versionDir, PRIOR_PREFIX, device, "prior parameters");
+            } catch (IOException | RuntimeException e) {
+                model.close();
+                throw e;
             }
-            return new VqVaeModel(model, net, prior);
-        } catch (IOException | MalformedModelException | RuntimeException e) {
-            model.close();
-            throw new IOException("cannot load VQ-VAE parameters from " + versionDir + ": " + e.getMessage(), e);
         }
+        return new VqVaeModel(model, net, prior);
     }
 
     @Override
@@ -280,14 +272,8 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
         GradMode.disableForTraining();
         ImageData trainCodes;
         ImageData testCodes;
-        try (Model base = Model.newInstance(NAME, device)) {
-            VqVae net = new VqVae(spec.shape(), architecture);
-            base.setBlock(net);
-            try {
-                base.load(baseDir, PARAMETERS_PREFIX);
-            } catch (MalformedModelException e) {
-                throw new IOException("cannot load the VQ-VAE to fit a prior to: " + e.getMessage(), e);
-            }
+        VqVae net = new VqVae(spec.shape(), architecture);
+        try (Model base = DjlModels.load(NAME, net, baseDir, PARAMETERS_PREFIX, device, "the VQ-VAE to fit a prior to")) {
             trainCodes = codeMaps(base, net, train);
             testCodes = codeMaps(base, net, test);
         }
@@ -298,8 +284,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
             GatedPixelCnn prior = priorBlock(architecture, priorArchitecture);
             model.setBlock(prior);
             Adam adam = new Adam((float) spec.learningRate());
-            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()).optDevices(new Device[] {device})
-                    .optOptimizer(adam))) {
+            try (Trainer trainer = DjlModels.newTrainer(model, adam, device)) {
                 trainer.initialize(new Shape(spec.batchSize(), grid.height(), grid.width()));
                 TorchDefaultInit.apply(prior, spec.seed());
                 List<EpochMetrics> history = TrainingLoop.run(priorSpec, trainCodes, testCodes, monitor, checkpoints,
@@ -329,14 +314,8 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
         CodebookFitOptions options = CodebookFitOptions.from(spec.architecture());
         Device device = spec.device();
         GradMode.disableForTraining();
-        try (Model model = Model.newInstance(NAME, device)) {
-            VqVae net = new VqVae(spec.shape(), architecture);
-            model.setBlock(net);
-            try {
-                model.load(baseDir, PARAMETERS_PREFIX);
-            } catch (MalformedModelException e) {
-                throw new IOException("cannot load the VQ-VAE whose codebook to fit: " + e.getMessage(), e);
-            }
+        VqVae net = new VqVae(spec.shape(), architecture);
+        try (Model model = DjlModels.load(NAME, net, baseDir, PARAMETERS_PREFIX, device, "the VQ-VAE whose codebook to fit")) {
             Map<String, Double> before = evaluate(model, net, test);
             KMeans.Result fit = kmeans(model, net, train, options.vectors(), options.iterations(), spec.seed());
             net.quantizer().setCodebook(fit.centroids());
@@ -380,8 +359,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
     private static void fineTuneDecoder(Model model, VqVae net, TrainingSpec spec, int steps, ImageData train,
             TrainingMonitor monitor) {
         Adam adam = new Adam((float) spec.learningRate());
-        try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()).optDevices(new Device[] {spec.device()})
-                .optOptimizer(adam))) {
+        try (Trainer trainer = DjlModels.newTrainer(model, adam, spec.device())) {
             // After newTrainer, which unfreezes every trainable parameter of a loaded model.
             Set<Parameter> decoder = net.decoderParameters();
             for (Parameter p : net.getParameters().values()) {

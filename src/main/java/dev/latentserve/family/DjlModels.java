@@ -1,0 +1,41 @@
+package dev.latentserve.family;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.nn.Block;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import dev.latentserve.nn.Adam;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Creating DJL trainers and loading DJL models the way every family does. */
+public final class DjlModels {
+
+    private DjlModels() {
+    }
+
+    /** A trainer with our checkpointable Adam on {@code device}; its DJL loss is unused, our steps compute their own. */
+    public static Trainer newTrainer(Model model, Adam adam, Device device) {
+        return model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()).optDevices(new Device[] {device}).optOptimizer(adam));
+    }
+
+    /**
+     * Loads the parameters {@code prefix-NNNN.params} in {@code dir} into {@code block}; the caller closes the model.
+     *
+     * @throws IOException naming {@code what} when the files are missing or do not fit the block
+     */
+    public static Model load(String name, Block block, Path dir, String prefix, Device device, String what) throws IOException {
+        Model model = Model.newInstance(name, device);
+        try {
+            model.setBlock(block);
+            model.load(dir, prefix);
+            return model;
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            model.close();
+            throw new IOException("cannot load " + what + " from " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}
