@@ -12,6 +12,7 @@ import dev.latentserve.jobs.JobNotFoundException;
 import dev.latentserve.jobs.JobRejectedException;
 import dev.latentserve.registry.ModelNotFoundException;
 import dev.latentserve.family.InvalidInferenceInputException;
+import dev.latentserve.serving.ServiceOverloadedException;
 import dev.latentserve.storage.InvalidNameException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
@@ -101,10 +102,15 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(JobCapacityException.class)
     ResponseEntity<ProblemDetail> capacity(JobCapacityException e, HttpServletRequest request) {
-        ResponseEntity<ProblemDetail> response = problem(HttpStatus.TOO_MANY_REQUESTS, "too-many-jobs", "Too many jobs",
-                e.getMessage(), request);
-        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
-                .header(HttpHeaders.RETRY_AFTER, Integer.toString(e.retryAfterSeconds())).body(response.getBody());
+        return withRetryAfter(problem(HttpStatus.TOO_MANY_REQUESTS, "too-many-jobs", "Too many jobs", e.getMessage(), request),
+                e.retryAfterSeconds());
+    }
+
+    @ExceptionHandler(ServiceOverloadedException.class)
+    ResponseEntity<ProblemDetail> overloaded(ServiceOverloadedException e, HttpServletRequest request) {
+        return withRetryAfter(problem(HttpStatus.SERVICE_UNAVAILABLE, e.reason().type(),
+                e.reason() == ServiceOverloadedException.Reason.QUEUE_FULL ? "Model is busy" : "Request timed out",
+                e.getMessage(), request), e.retryAfterSeconds());
     }
 
     @ExceptionHandler(BadRequestException.class)
@@ -142,6 +148,11 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         problem.setTitle(title);
         problem.setInstance(URI.create(request.getRequestURI()));
         return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+    }
+
+    private static ResponseEntity<ProblemDetail> withRetryAfter(ResponseEntity<ProblemDetail> response, int seconds) {
+        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
+                .header(HttpHeaders.RETRY_AFTER, Integer.toString(seconds)).body(response.getBody());
     }
 
     private static String slug(HttpStatusCode status) {

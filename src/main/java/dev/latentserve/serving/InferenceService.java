@@ -34,12 +34,15 @@ public class InferenceService {
     private final LoadedModels models;
     private final ServingProperties properties;
     private final MeterRegistry meters;
+    private final ModelQueues queues;
 
-    InferenceService(ModelRegistry registry, LoadedModels models, ServingProperties properties, MeterRegistry meters) {
+    InferenceService(ModelRegistry registry, LoadedModels models, ServingProperties properties, MeterRegistry meters,
+            ModelQueues queues) {
         this.registry = registry;
         this.models = models;
         this.properties = properties;
         this.meters = meters;
+        this.queues = queues;
     }
 
     public Sampled sample(String reference, int count, @Nullable Long seed, double temperature, @Nullable Integer topK)
@@ -80,10 +83,15 @@ public class InferenceService {
                 manifest.version(), model.shape(), model.reconstruct(pixels(images, model.shape()), actualSeed)));
     }
 
-    /** Resolves the model, times the operation and records the batch size. */
+    /** Resolves the model and runs the operation on its workers (bounded queue, timeout). */
     private <T> T run(String reference, String operation, int batch, Operation<T> work) throws IOException {
         ModelManifest manifest = registry.resolve(ModelReference.parse(reference));
         LoadedModel model = models.get(manifest);
+        return queues.call(manifest, operation, () -> timed(manifest, model, operation, batch, work));
+    }
+
+    /** Times the operation in the engine and records the batch size. */
+    private <T> T timed(ModelManifest manifest, LoadedModel model, String operation, int batch, Operation<T> work) {
         String version = Integer.toString(manifest.version());
         Timer.Sample timing = Timer.start(meters);
         String outcome = "success";
