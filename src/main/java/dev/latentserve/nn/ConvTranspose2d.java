@@ -70,11 +70,12 @@ public final class ConvTranspose2d extends AbstractBlock {
     protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
             PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
-        NDArray w = store.getValue(weight, x.getDevice(), training);
-        NDArray b = store.getValue(bias, x.getDevice(), training);
+        NDArray w = Scoped.local(store.getValue(weight, x.getDevice(), training), x.getManager());
+        NDArray b = Scoped.local(store.getValue(bias, x.getDevice(), training), x.getManager());
         return new NDList(apply(x, w, b));
     }
 
+    /** The transposed convolution of x; w and b must belong to x's scope (see {@link Scoped}). */
     NDArray apply(NDArray x, NDArray w, NDArray b) {
         long n = x.getShape().get(0);
         long height = x.getShape().get(2);

@@ -78,9 +78,9 @@ public final class GatedMaskedConv2d extends AbstractBlock {
         NDArray vw = value(store, verticalWeight, vertical, training);
         NDArray hw = value(store, horizontalWeight, vertical, training);
         if (maskA) {
-            // The mask is a constant in the request's scope; the parameters stay untouched.
-            vw = vw.mul(rowMask(vertical));
-            hw = hw.mul(columnMask(vertical));
+            // The mask is a constant in the request's scope and the first operand, so the masked weight is too.
+            vw = rowMask(vertical).mul(vw);
+            hw = columnMask(vertical).mul(hw);
         }
         NDArray verticalOut = Conv2d.conv2d(vertical, vw, value(store, verticalBias, vertical, training), new Shape(1, 1),
                 new Shape(half, half)).singletonOrThrow().get(new NDIndex(":, :, 0:{}, :", height));

@@ -96,7 +96,7 @@ public final class VectorQuantizer extends AbstractBlock {
     @Override
     protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray ze = inputs.singletonOrThrow();
-        NDArray e = store.getValue(codebook, ze.getDevice(), training);
+        NDArray e = Scoped.local(store.getValue(codebook, ze.getDevice(), training), ze.getManager());
         Shape shape = ze.getShape();
         long n = shape.get(0);
         long h = shape.get(2);
@@ -124,14 +124,14 @@ public final class VectorQuantizer extends AbstractBlock {
     public NDArray encode(NDArray ze) {
         Shape shape = ze.getShape();
         NDArray flat = ze.transpose(0, 2, 3, 1).reshape(-1, dimension);
-        return nearest(flat, codebook.getArray()).reshape(shape.get(0), shape.get(2), shape.get(3));
+        return nearest(flat, Scoped.local(codebook.getArray(), ze.getManager())).reshape(shape.get(0), shape.get(2), shape.get(3));
     }
 
     /** Codebook vectors for integer codes (N, H, W), as (N, D, H, W). */
     public NDArray lookup(NDArray codesArray) {
         Shape shape = codesArray.getShape();
         NDArray oneHot = codesArray.reshape(-1).oneHot(codes).toType(codebook.getArray().getDataType(), false);
-        return oneHot.matMul(codebook.getArray()).reshape(shape.get(0), shape.get(1), shape.get(2), dimension)
+        return oneHot.matMul(Scoped.local(codebook.getArray(), codesArray.getManager())).reshape(shape.get(0), shape.get(1), shape.get(2), dimension)
                 .transpose(0, 3, 1, 2);
     }
 
@@ -149,7 +149,7 @@ public final class VectorQuantizer extends AbstractBlock {
             size.muli(decay).addi(counts);
             NDArray sums = scratch.create(1f - decay).mul(oneHot.transpose().matMul(flat));
             sum.muli(decay).addi(sums);
-            NDArray total = scratch.create(0f).add(size.sum());
+            NDArray total = scratch.create(0f).add(size).sum();
             NDArray smoothed = scratch.create(0f).add(size).add(epsilon).div(total.add(codes * epsilon)).mul(total);
             codebook.getArray().set(new NDIndex(":"), scratch.create(0f).add(sum).div(smoothed.reshape(-1, 1)));
         }

@@ -37,13 +37,27 @@ class ShippedModels implements InitializingBean {
         this.ledger = storage.root().resolve("models").resolve(".shipped");
     }
 
+    private static boolean isDirectory(Resource resource) {
+        try {
+            String url = resource.getURL().toString();
+            String name = resource.getFilename();
+            return url.endsWith("/") || name == null || name.isEmpty();
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     @Override
     public void afterPropertiesSet() throws IOException {
         if (!properties.installShipped()) {
             return;
         }
         Set<String> installed = Files.exists(ledger) ? new HashSet<>(Files.readAllLines(ledger)) : new HashSet<>();
-        Resource[] files = new PathMatchingResourcePatternResolver().getResources("classpath*:" + LOCATION + "*/*/*");
+        // Inside a jar the pattern also matches directory entries; only files are copied.
+        Resource[] files = java.util.Arrays.stream(
+                        new PathMatchingResourcePatternResolver().getResources("classpath*:" + LOCATION + "*/*/*"))
+                .filter(file -> !isDirectory(file))
+                .toArray(Resource[]::new);
         Set<String> versions = new java.util.TreeSet<>();
         for (Resource file : files) {
             String path = file.getURL().toString();
