@@ -32,8 +32,7 @@ class JobDurabilityIntegrationTests {
     /** Fast failure detection so the tests take seconds, not minutes. */
     private static final List<String> FAST_ENGINE = List.of("--latentserve.jobs.heartbeat-interval=1s",
             "--latentserve.jobs.missed-heartbeats=8", "--latentserve.jobs.polling-interval=500ms",
-            "--latentserve.jobs.progress-flush-interval=200ms", "--latentserve.registry.install-shipped=false",
-            "--logging.level.com.github.kagkarlsson=INFO");
+            "--latentserve.jobs.progress-flush-interval=200ms", "--logging.level.com.github.kagkarlsson=INFO");
 
     @Test
     void aJobKilledMidEpochResumesFromItsCheckpointAndSucceeds(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path data) throws Exception {
@@ -43,6 +42,9 @@ class JobDurabilityIntegrationTests {
         long killedAtStep;
         try (ServiceProcess first = ServiceProcess.start(data, "first", args)) {
             Http http = first.http();
+            // The packaged jar installs and serves the shipped model.
+            Response shipped = http.postJson("/v1/models/fashion-vae/sample", "{\"count\": 4}", "image/png");
+            assertThat(shipped.status()).as(shipped.text()).isEqualTo(200);
             String dataset = upload(http, 4096, 28);
             Response submitted = http.postJson("/v1/jobs", """
                     {"type": "train", "model": "durable", "family": "vae", "dataset": "%s", "epochs": 2, "batchSize": 32,
@@ -103,6 +105,7 @@ class JobDurabilityIntegrationTests {
                 assertThat(job.get("attempts").asInt()).as("job %s ran once; logs in %s", job.get("id"), data).isEqualTo(1);
                 workers.add(job.get("worker").asString());
             }
+            assertThat(b.http().get("/v1/models/fashion-vae").json().get("versions")).as("installed once by two replicas").hasSize(1);
             JsonNode versions = a.http().get("/v1/models/replicated").json().get("versions");
             assertThat(versions).as("one version per job, none lost or doubled").hasSize(6);
             assertThat(workers).as("jobs ran on the replicas' workers").isNotEmpty()
