@@ -9,8 +9,6 @@ import dev.latentserve.storage.Directories;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -27,11 +25,7 @@ public final class SamplingBenchmark {
         int vqvaeEpochs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         int priorEpochs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         Path data = Files.createTempDirectory("latentserve-bench");
-        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(dev.latentserve.LatentServeApplication.class)
-                .web(WebApplicationType.NONE)
-                .run("--latentserve.storage.root=" + data.toAbsolutePath(), "--latentserve.registry.install-shipped=false",
-                        "--latentserve.registry.load-on-start=false", "--spring.main.banner-mode=off",
-                        "--logging.level.root=WARN", "--logging.level.dev.latentserve.jobs=INFO")) {
+        try (ConfigurableApplicationContext context = Headless.start(data)) {
             context.getBean(DatasetService.class).importFashionMnist();
             JobService jobs = context.getBean(JobService.class);
             Job vqvae = TrainCommand.waitFor(jobs, jobs.submit(new JobRequest("train", "bench-vqvae", "vqvae", "fashion-mnist-train",

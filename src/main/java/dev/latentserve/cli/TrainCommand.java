@@ -16,8 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -34,11 +32,7 @@ public final class TrainCommand {
     public static void run(String[] args) throws Exception {
         Map<String, String> options = options(args);
         Path data = Files.createTempDirectory("latentserve-train");
-        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(dev.latentserve.LatentServeApplication.class)
-                .web(WebApplicationType.NONE)
-                .run("--latentserve.storage.root=" + data.toAbsolutePath(), "--latentserve.registry.install-shipped=false",
-                        "--latentserve.registry.load-on-start=false", "--spring.main.banner-mode=off",
-                        "--logging.level.root=WARN", "--logging.level.dev.latentserve.jobs=INFO")) {
+        try (ConfigurableApplicationContext context = Headless.start(data)) {
             context.getBean(DatasetService.class).importFashionMnist();
             JobService jobs = context.getBean(JobService.class);
             String model = options.getOrDefault("model", "fashion-vae");

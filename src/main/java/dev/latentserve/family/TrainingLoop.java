@@ -1,8 +1,12 @@
 package dev.latentserve.family;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import dev.latentserve.family.TrainingMonitor.StepProgress;
 import dev.latentserve.image.ImageData;
+import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Adam;
 import dev.latentserve.nn.ParameterSnapshot;
 import java.io.BufferedInputStream;
@@ -177,6 +181,28 @@ public final class TrainingLoop {
             }
             JSON.writeValue(folder.resolve(PROGRESS_FILE).toFile(), position);
         });
+    }
+
+    /** Work on one batch of images, (n, C, H, W), in a scope that is closed afterwards. */
+    @FunctionalInterface
+    public interface BatchWork {
+        void accept(NDManager scope, NDArray images, int from, int to);
+    }
+
+    /**
+     * Runs {@code work} on the images at {@code indices[0..count)} in consecutive batches, each in its own child
+     * scope of {@code parent}, so evaluation and encoding of whole datasets keep native memory bounded.
+     */
+    public static void forEachBatch(NDManager parent, ImageData data, int[] indices, int count, int batchSize, BatchWork work) {
+        ImageShape shape = data.shape();
+        for (int from = 0; from < count; from += batchSize) {
+            int to = Math.min(count, from + batchSize);
+            try (NDManager scope = parent.newSubManager()) {
+                NDArray images = scope.create(data.gather(indices, from, to),
+                        new Shape(to - from, shape.channels(), shape.height(), shape.width()));
+                work.accept(scope, images, from, to);
+            }
+        }
     }
 
     /** A well-spread seed for the generator of (seed, epoch, step). */

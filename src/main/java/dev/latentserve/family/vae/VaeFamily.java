@@ -138,22 +138,16 @@ public final class VaeFamily implements ModelFamily {
     /** Negative ELBO terms per held-out image, with one posterior sample per image as the PyTorch reference does. */
     static Map<String, Double> evaluate(Model model, ConvVae vae, ImageData data, SplittableRandom random) {
         int latent = vae.architecture().latentDim();
-        double reconstructionSum = 0;
-        double klSum = 0;
-        int[] all = TrainingLoop.identity(data.count());
-        for (int from = 0; from < data.count(); from += EVALUATION_BATCH) {
-            int to = Math.min(data.count(), from + EVALUATION_BATCH);
-            int n = to - from;
-            float[] noise = gaussian(random, n * latent);
-            try (NDManager scope = model.getNDManager().newSubManager()) {
-                ParameterStore store = new ParameterStore(scope, false);
-                NDArray images = scope.create(data.gather(all, from, to), imageBatch(n, vae.imageShape()));
-                NDList output = vae.forward(store, new NDList(images, scope.create(noise, new Shape(n, latent))), false);
-                reconstructionSum += vae.reconstructionNll(output.get(0), images).sum().getFloat();
-                klSum += Elbo.klToStandardNormal(output.get(1), output.get(2)).sum().getFloat();
-            }
-        }
-        return Map.of(RECONSTRUCTION, reconstructionSum / data.count(), KL, klSum / data.count());
+        double[] sums = new double[2];
+        TrainingLoop.forEachBatch(model.getNDManager(), data, TrainingLoop.identity(data.count()), data.count(), EVALUATION_BATCH,
+                (scope, images, from, to) -> {
+                    int n = to - from;
+                    NDArray epsilon = scope.create(gaussian(random, n * latent), new Shape(n, latent));
+                    NDList output = vae.forward(new ParameterStore(scope, false), new NDList(images, epsilon), false);
+                    sums[0] += vae.reconstructionNll(output.get(0), images).sum().getFloat();
+                    sums[1] += Elbo.klToStandardNormal(output.get(1), output.get(2)).sum().getFloat();
+                });
+        return Map.of(RECONSTRUCTION, sums[0] / data.count(), KL, sums[1] / data.count());
     }
 
     @Override

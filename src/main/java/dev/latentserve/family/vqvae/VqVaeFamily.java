@@ -197,25 +197,21 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
      * the code histogram over the whole set.
      */
     static Map<String, Double> evaluate(Model model, VqVae net, ImageData data) {
-        double mseSum = 0;
-        double commitmentSum = 0;
+        double[] sums = new double[2];
         double[] histogram = new double[net.architecture().codes()];
-        int[] all = TrainingLoop.identity(data.count());
-        for (int from = 0; from < data.count(); from += EVALUATION_BATCH) {
-            int to = Math.min(data.count(), from + EVALUATION_BATCH);
-            int n = to - from;
-            try (NDManager scope = model.getNDManager().newSubManager()) {
-                ParameterStore store = new ParameterStore(scope, false);
-                NDArray images = scope.create(data.gather(all, from, to), imageBatch(n, net.imageShape()));
-                NDList output = net.forward(store, new NDList(images), false);
-                mseSum += output.get(0).sub(images).square().mean().getFloat() * n;
-                commitmentSum += output.get(3).getFloat() * n;
-                float[] counts = output.get(6).sum(new int[] {0}).toFloatArray();
-                for (int k = 0; k < counts.length; k++) {
-                    histogram[k] += counts[k];
-                }
-            }
-        }
+        TrainingLoop.forEachBatch(model.getNDManager(), data, TrainingLoop.identity(data.count()), data.count(), EVALUATION_BATCH,
+                (scope, images, from, to) -> {
+                    int n = to - from;
+                    NDList output = net.forward(new ParameterStore(scope, false), new NDList(images), false);
+                    sums[0] += output.get(0).sub(images).square().mean().getFloat() * n;
+                    sums[1] += output.get(3).getFloat() * n;
+                    float[] counts = output.get(6).sum(new int[] {0}).toFloatArray();
+                    for (int k = 0; k < counts.length; k++) {
+                        histogram[k] += counts[k];
+                    }
+                });
+        double mseSum = sums[0];
+        double commitmentSum = sums[1];
         double total = 0;
         for (double c : histogram) {
             total += c;
@@ -409,16 +405,11 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
         }
         int dimension = architecture.codeDim();
         float[] vectors = new float[imageCount * cells * dimension];
-        for (int from = 0; from < imageCount; from += EVALUATION_BATCH) {
-            int to = Math.min(imageCount, from + EVALUATION_BATCH);
-            try (NDManager scope = model.getNDManager().newSubManager()) {
-                NDArray images = scope.create(data.gather(chosen, from, to), imageBatch(to - from, net.imageShape()));
-                NDArray flat = net.encode(new ParameterStore(scope, false), images, false).transpose(0, 2, 3, 1)
-                        .reshape(-1, dimension);
-                float[] batch = flat.toFloatArray();
-                System.arraycopy(batch, 0, vectors, from * cells * dimension, batch.length);
-            }
-        }
+        TrainingLoop.forEachBatch(model.getNDManager(), data, chosen, imageCount, EVALUATION_BATCH, (scope, images, from, to) -> {
+            NDArray flat = net.encode(new ParameterStore(scope, false), images, false).transpose(0, 2, 3, 1).reshape(-1, dimension);
+            float[] batch = flat.toFloatArray();
+            System.arraycopy(batch, 0, vectors, from * cells * dimension, batch.length);
+        });
         try (NDManager scope = model.getNDManager().newSubManager()) {
             NDArray points = scope.create(vectors, new Shape((long) imageCount * cells, dimension));
             return KMeans.fit(points, architecture.codes(), iterations, random);
@@ -437,16 +428,12 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
         ImageShape grid = new ImageShape(1, net.architecture().gridHeight(net.imageShape()),
                 net.architecture().gridWidth(net.imageShape()));
         float[] codes = new float[data.count() * grid.size()];
-        int[] all = TrainingLoop.identity(data.count());
-        for (int from = 0; from < data.count(); from += EVALUATION_BATCH) {
-            int to = Math.min(data.count(), from + EVALUATION_BATCH);
-            try (NDManager scope = model.getNDManager().newSubManager()) {
-                NDArray images = scope.create(data.gather(all, from, to), imageBatch(to - from, net.imageShape()));
-                NDArray ze = net.encode(new ParameterStore(scope, false), images, false);
-                float[] batch = net.quantizer().encode(ze).toType(DataType.FLOAT32, false).toFloatArray();
-                System.arraycopy(batch, 0, codes, from * grid.size(), batch.length);
-            }
-        }
+        TrainingLoop.forEachBatch(model.getNDManager(), data, TrainingLoop.identity(data.count()), data.count(), EVALUATION_BATCH,
+                (scope, images, from, to) -> {
+                    NDArray ze = net.encode(new ParameterStore(scope, false), images, false);
+                    float[] batch = net.quantizer().encode(ze).toType(DataType.FLOAT32, false).toFloatArray();
+                    System.arraycopy(batch, 0, codes, from * grid.size(), batch.length);
+                });
         return ImageData.ofFloats(grid, codes);
     }
 
@@ -481,17 +468,14 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
         @Override
         public Map<String, Double> evaluate(ImageData data, long seed) {
             ImageShape grid = spec.shape();
-            double sum = 0;
-            int[] all = TrainingLoop.identity(data.count());
-            for (int from = 0; from < data.count(); from += EVALUATION_BATCH) {
-                int to = Math.min(data.count(), from + EVALUATION_BATCH);
-                try (NDManager scope = model.getNDManager().newSubManager()) {
-                    NDArray maps = scope.create(data.gather(all, from, to), new Shape(to - from, grid.height(), grid.width()))
-                            .toType(DataType.INT64, false);
-                    NDArray logits = prior.forward(new ParameterStore(scope, false), new NDList(maps), false).singletonOrThrow();
-                    sum += GatedPixelCnn.negativeLogLikelihood(logits, maps).sum().getFloat();
-                }
-            }
+            double[] total = new double[1];
+            TrainingLoop.forEachBatch(model.getNDManager(), data, TrainingLoop.identity(data.count()), data.count(), EVALUATION_BATCH,
+                    (scope, images, from, to) -> {
+                        NDArray maps = images.reshape(to - from, grid.height(), grid.width()).toType(DataType.INT64, false);
+                        NDArray logits = prior.forward(new ParameterStore(scope, false), new NDList(maps), false).singletonOrThrow();
+                        total[0] += GatedPixelCnn.negativeLogLikelihood(logits, maps).sum().getFloat();
+                    });
+            double sum = total[0];
             double perMap = sum / data.count();
             return Map.of(NLL, perMap, BITS_PER_CODE, perMap / (grid.size() * Math.log(2)));
         }

@@ -27,6 +27,7 @@ import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Elbo;
 import dev.latentserve.nn.TorchDefaultInit;
+import dev.latentserve.testing.RecordingMonitor;
 import dev.latentserve.testing.SyntheticImages;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ class VaeFamilyTests {
         ImageData test = SyntheticImages.blobs(SHAPE, 128, 2);
         List<EpochMetrics> epochs = new ArrayList<>();
         TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(SMALL, SHAPE), 6, 32, 3e-3, 7, Device.cpu());
-        TrainingResult result = family.train(spec, train, test, monitor(epochs, () -> false), Checkpoints.none(), dir);
+        TrainingResult result = family.train(spec, train, test, new RecordingMonitor(epochs), Checkpoints.none(), dir);
 
         assertThat(epochs).hasSize(6);
         assertThat(epochs.getLast().testLoss()).isLessThan(epochs.getFirst().testLoss() * 0.9);
@@ -113,13 +114,13 @@ class VaeFamilyTests {
         ImageData train = SyntheticImages.blobs(SHAPE, 256, 4);
         TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(SMALL, SHAPE), 3, 32, 3e-3, 11, Device.cpu());
         List<EpochMetrics> straight = new ArrayList<>();
-        family.train(spec, train, train, monitor(straight, () -> false), Checkpoints.none(), dir.resolve("straight"));
+        family.train(spec, train, train, new RecordingMonitor(straight), Checkpoints.none(), dir.resolve("straight"));
 
         InMemoryCheckpoints checkpoints = new InMemoryCheckpoints(dir.resolve("checkpoints"), 5);
         int[] steps = {0};
         List<EpochMetrics> first = new ArrayList<>();
         // 8 steps per epoch: stop in epoch 2 after 12 steps; the newest checkpoint is at global step 10.
-        assertThatThrownBy(() -> family.train(spec, train, train, monitor(first, () -> ++steps[0] > 12), checkpoints,
+        assertThatThrownBy(() -> family.train(spec, train, train, new RecordingMonitor(first, () -> ++steps[0] > 12), checkpoints,
                 dir.resolve("a"))).isInstanceOf(TrainingCancelledException.class);
         assertThat(checkpoints.saved).contains(5L, 8L, 10L);
 
@@ -229,7 +230,7 @@ class VaeFamilyTests {
         Map<String, Object> arch = family.architecture(Map.of("channels", List.of(8, 16, 16), "hiddenDim", 32, "latentDim", 4,
                 "likelihood", "gaussian", "sigma", 0.2), rgb);
         List<EpochMetrics> epochs = new ArrayList<>();
-        family.train(new TrainingSpec(rgb, arch, 2, 16, 1e-3, 1, Device.cpu()), data, data, monitor(epochs, () -> false),
+        family.train(new TrainingSpec(rgb, arch, 2, 16, 1e-3, 1, Device.cpu()), data, data, new RecordingMonitor(epochs),
                 Checkpoints.none(), dir);
         assertThat(epochs).hasSize(2).allSatisfy(e -> assertThat(e.testLoss()).isFinite());
         try (LoadedModel model = family.load(dir, rgb, arch, Device.cpu())) {
@@ -237,22 +238,4 @@ class VaeFamilyTests {
         }
     }
 
-    private static TrainingMonitor monitor(List<EpochMetrics> epochs, java.util.function.BooleanSupplier cancelled) {
-        return new TrainingMonitor() {
-            @Override
-            public void onStep(StepProgress progress) {
-                assertThat(progress.loss()).isFinite();
-            }
-
-            @Override
-            public void onEpoch(EpochMetrics metrics) {
-                epochs.add(metrics);
-            }
-
-            @Override
-            public boolean isCancelled() {
-                return cancelled.getAsBoolean();
-            }
-        };
-    }
 }

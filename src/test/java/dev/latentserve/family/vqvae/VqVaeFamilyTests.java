@@ -11,10 +11,10 @@ import dev.latentserve.family.InvalidArchitectureException;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.NoPriorException;
-import dev.latentserve.family.TrainingMonitor;
 import dev.latentserve.family.TrainingSpec;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
+import dev.latentserve.testing.RecordingMonitor;
 import dev.latentserve.testing.SyntheticImages;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +37,7 @@ class VqVaeFamilyTests {
         ImageData test = SyntheticImages.blobs(SHAPE, 128, 2);
         TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(SMALL, SHAPE), 4, 32, 2e-3, 3, Device.cpu());
         List<EpochMetrics> epochs = new ArrayList<>();
-        family.train(spec, train, test, monitor(epochs), Checkpoints.none(), dir);
+        family.train(spec, train, test, new RecordingMonitor(epochs), Checkpoints.none(), dir);
 
         assertThat(epochs).hasSize(4);
         double firstMse = epochs.getFirst().testTerms().get("mse");
@@ -94,7 +94,7 @@ class VqVaeFamilyTests {
                 spec.architecture(), SHAPE);
         List<EpochMetrics> ignored = new ArrayList<>();
         var codebookFit = family.fitCodebook(dir, spec.architecture(), new TrainingSpec(SHAPE, options, 1, 32, 1e-3, 5, Device.cpu()),
-                train, test, monitor(ignored), refitted);
+                train, test, new RecordingMonitor(ignored), refitted);
         @SuppressWarnings("unchecked")
         Map<String, Object> kmeans = (Map<String, Object>) codebookFit.metrics().get("kmeans");
         assertThat((Double) kmeans.get("finalObjective")).isLessThan((Double) kmeans.get("initialObjective"));
@@ -113,7 +113,7 @@ class VqVaeFamilyTests {
                 spec.architecture(), SHAPE);
         List<EpochMetrics> priorEpochs = new ArrayList<>();
         var fit = family.fitPrior(dir, spec.architecture(), new TrainingSpec(SHAPE, priorArchitecture, 3, 32, 3e-3, 5, Device.cpu()),
-                train, test, monitor(priorEpochs), Checkpoints.none(), withPrior);
+                train, test, new RecordingMonitor(priorEpochs), Checkpoints.none(), withPrior);
         assertThat(priorEpochs).hasSize(3);
         double uniform = 16 * Math.log(16);
         assertThat(priorEpochs.getFirst().testTerms().get("nll")).isLessThan(uniform);
@@ -144,11 +144,11 @@ class VqVaeFamilyTests {
         architecture.put("codebookInit", "kmeans");
         TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(architecture, SHAPE), 1, 32, 2e-3, 3, Device.cpu());
         List<EpochMetrics> epochs = new ArrayList<>();
-        family.train(spec, train, train, monitor(epochs), Checkpoints.none(), dir);
+        family.train(spec, train, train, new RecordingMonitor(epochs), Checkpoints.none(), dir);
         Map<String, Object> randomInit = new java.util.HashMap<>(SMALL);
         List<EpochMetrics> randomEpochs = new ArrayList<>();
         family.train(new TrainingSpec(SHAPE, family.architecture(randomInit, SHAPE), 1, 32, 2e-3, 3, Device.cpu()), train, train,
-                monitor(randomEpochs), Checkpoints.none(), dir.resolve("random"));
+                new RecordingMonitor(randomEpochs), Checkpoints.none(), dir.resolve("random"));
         // Random codes far from the data die and are restarted; codes placed by k-means on encoder outputs do not.
         assertThat(epochs.getFirst().trainTerms().get("deadCodeRestarts"))
                 .isLessThan(randomEpochs.getFirst().trainTerms().get("deadCodeRestarts"));
@@ -162,7 +162,7 @@ class VqVaeFamilyTests {
         architecture.put("codebook", "loss");
         TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(architecture, SHAPE), 2, 32, 2e-3, 3, Device.cpu());
         List<EpochMetrics> epochs = new ArrayList<>();
-        family.train(spec, train, train, monitor(epochs), Checkpoints.none(), dir);
+        family.train(spec, train, train, new RecordingMonitor(epochs), Checkpoints.none(), dir);
         assertThat(epochs).hasSize(2).allSatisfy(e -> assertThat(e.testLoss()).isFinite());
         assertThat(epochs.getLast().testTerms().get("mse")).isLessThan(epochs.getFirst().testTerms().get("mse"));
     }
@@ -179,22 +179,4 @@ class VqVaeFamilyTests {
                 .containsEntry("codes", 64).containsEntry("codeDim", 32).containsEntry("beta", 0.25).containsEntry("decay", 0.99);
     }
 
-    private static TrainingMonitor monitor(List<EpochMetrics> epochs) {
-        return new TrainingMonitor() {
-            @Override
-            public void onStep(StepProgress progress) {
-                assertThat(progress.loss()).isFinite();
-            }
-
-            @Override
-            public void onEpoch(EpochMetrics metrics) {
-                epochs.add(metrics);
-            }
-
-            @Override
-            public boolean isCancelled() {
-                return false;
-            }
-        };
-    }
 }
