@@ -1,0 +1,102 @@
+package dev.latentserve.family;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.nn.Block;
+import dev.latentserve.image.ImageData;
+import dev.latentserve.image.ImageShape;
+import dev.latentserve.nn.Adam;
+import dev.latentserve.testing.RecordingMonitor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class TrainingLoopTests {
+
+    private static final ImageShape SHAPE = new ImageShape(1, 1, 1);
+
+    /** Ten one-pixel images whose value is their index / 10, so a batch says which images it holds. */
+    private static final ImageData DATA = ImageData.ofFloats(SHAPE, new float[] {0f, .1f, .2f, .3f, .4f, .5f, .6f, .7f, .8f, .9f});
+
+    @Test
+    void aNonFiniteLossFailsTheRunBeforeTheOptimiserStep() {
+        List<Integer> optimiserSteps = new ArrayList<>();
+        Steps steps = new Steps() {
+            @Override
+            public Map<String, Double> step(float[] pixels, int n, SplittableRandom noise, TrainingLoop.StepContext context) {
+                double loss = context.step() == 2 ? Double.NaN : 1.0;
+                context.checkFinite(loss, 0.1);
+                optimiserSteps.add((int) context.step());
+                return Map.of("loss", loss * n);
+            }
+        };
+        assertThatThrownBy(() -> TrainingLoop.run(spec(3), DATA, DATA, RecordingMonitor.into(new ArrayList<>()),
+                Checkpoints.none(), steps))
+                .isInstanceOf(TrainingDivergedException.class)
+                .hasMessageContaining("NaN at epoch 1, step 3")
+                .hasMessageContaining("lower the learning rate");
+        assertThat(optimiserSteps).containsExactly(0, 1);
+    }
+
+    @Test
+    void everyImageIsSeenOncePerEpochInAnOrderFixedBySeedAndEpoch() throws Exception {
+        List<List<Float>> first = visits(7);
+        List<List<Float>> again = visits(7);
+        assertThat(first).isEqualTo(again);
+        assertThat(first.get(0)).containsExactlyInAnyOrder(0f, .1f, .2f, .3f, .4f, .5f, .6f, .7f, .8f, .9f);
+        assertThat(first.get(1)).containsExactlyInAnyOrderElementsOf(first.get(0)).isNotEqualTo(first.get(0));
+        assertThat(visits(8).get(0)).isNotEqualTo(first.get(0));
+    }
+
+    private static List<List<Float>> visits(long seed) throws Exception {
+        List<List<Float>> epochs = new ArrayList<>();
+        Steps steps = new Steps() {
+            @Override
+            public Map<String, Double> step(float[] pixels, int n, SplittableRandom noise, TrainingLoop.StepContext context) {
+                if (context.step() == 0) {
+                    epochs.add(new ArrayList<>());
+                }
+                for (float pixel : pixels) {
+                    epochs.getLast().add(pixel);
+                }
+                return Map.of("loss", 0.0);
+            }
+        };
+        List<EpochMetrics> history = TrainingLoop.run(new TrainingSpec(SHAPE, Map.of(), 2, 4, 0.1, seed, Device.cpu()), DATA, DATA,
+                RecordingMonitor.into(new ArrayList<>()), Checkpoints.none(), steps);
+        assertThat(history).hasSize(2);
+        return epochs;
+    }
+
+    private static TrainingSpec spec(int batchSize) {
+        return new TrainingSpec(SHAPE, Map.of(), 1, batchSize, 0.1, 1, Device.cpu());
+    }
+
+    /** Steps without a model: the loop only needs the block and optimiser for checkpoints, which these runs do not write. */
+    private abstract static class Steps implements TrainingLoop.Steps {
+
+        @Override
+        public Block block() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Adam optimizer() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Map<String, Double> evaluate(ImageData test, long seed) {
+            return Map.of("loss", 0.0);
+        }
+
+        @Override
+        public double total(Map<String, Double> perImage) {
+            return perImage.get("loss");
+        }
+    }
+}
