@@ -48,11 +48,6 @@ public class LoadedModels implements DisposableBean {
         }
     }
 
-    public boolean isLoaded(ModelManifest manifest) {
-        CompletableFuture<LoadedModel> future = loaded.get(manifest.reference());
-        return future != null && future.isDone() && !future.isCompletedExceptionally();
-    }
-
     private LoadedModel load(ModelManifest manifest) {
         ModelFamily family = families.find(manifest.family()).orElseThrow(() -> new IllegalStateException(
                 "model " + manifest.reference() + " has family '" + manifest.family() + "', which this server does not know"));
