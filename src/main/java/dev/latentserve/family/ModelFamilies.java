@@ -20,6 +20,11 @@ public class ModelFamilies {
         return Optional.ofNullable(byName.get(name));
     }
 
+    /** The named family, if it offers {@code capability} (such as {@link PriorFitting}). */
+    public <T> Optional<T> capability(String name, Class<T> capability) {
+        return find(name).filter(capability::isInstance).map(capability::cast);
+    }
+
     public java.util.Set<String> names() {
         return byName.keySet();
     }

@@ -3,7 +3,6 @@ package dev.latentserve.family;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.GradMode;
@@ -56,7 +55,7 @@ public abstract class ServedModel implements LoadedModel {
         for (int i = 0; i < images.length; i++) {
             System.arraycopy(images[i], 0, flat, i * size, size);
         }
-        return scope.create(flat, new Shape(images.length, shape.channels(), shape.height(), shape.width()));
+        return scope.create(flat, TrainingLoop.imageBatch(images.length, shape));
     }
 
     /** The array split into {@code n} rows of floats. */

@@ -183,6 +183,11 @@ public final class TrainingLoop {
         });
     }
 
+    /** The (n, C, H, W) shape of a batch of {@code n} images. */
+    public static Shape imageBatch(long n, ImageShape shape) {
+        return new Shape(n, shape.channels(), shape.height(), shape.width());
+    }
+
     /** Work on one batch of images, (n, C, H, W), in a scope that is closed afterwards. */
     @FunctionalInterface
     public interface BatchWork {
@@ -194,12 +199,10 @@ public final class TrainingLoop {
      * scope of {@code parent}, so evaluation and encoding of whole datasets keep native memory bounded.
      */
     public static void forEachBatch(NDManager parent, ImageData data, int[] indices, int count, int batchSize, BatchWork work) {
-        ImageShape shape = data.shape();
         for (int from = 0; from < count; from += batchSize) {
             int to = Math.min(count, from + batchSize);
             try (NDManager scope = parent.newSubManager()) {
-                NDArray images = scope.create(data.gather(indices, from, to),
-                        new Shape(to - from, shape.channels(), shape.height(), shape.width()));
+                NDArray images = scope.create(data.gather(indices, from, to), imageBatch(to - from, data.shape()));
                 work.accept(scope, images, from, to);
             }
         }

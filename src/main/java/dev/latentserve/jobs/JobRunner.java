@@ -175,11 +175,8 @@ public class JobRunner {
             Path staging) throws IOException {
         JobRequest request = job.request();
         ModelManifest base = registry.resolve(ModelReference.parse(request.model()));
-        ModelFamily family = families.find(base.family()).orElseThrow(
-                () -> new InvalidArchitectureException("unknown model family " + base.family()));
-        if (!(family instanceof PriorFitting fitting)) {
-            throw new InvalidArchitectureException("model " + base.reference() + " has no discrete codes to fit a prior to");
-        }
+        PriorFitting fitting = families.capability(base.family(), PriorFitting.class).orElseThrow(
+                () -> new InvalidArchitectureException("model " + base.reference() + " has no discrete codes to fit a prior to"));
         TrainingSpec spec = new TrainingSpec(base.inputShape(), request.architecture(), request.epochs(), request.batchSize(),
                 request.learningRate(), request.seed(), device);
         PriorFitting.PriorFit fit = fitting.fitPrior(registry.directory(base), base.architecture(), spec, train, test,
@@ -191,18 +188,16 @@ public class JobRunner {
         Map<String, Object> metrics = new LinkedHashMap<>(base.metrics());
         metrics.put("prior", metrics(fit.result(), "nll", "nats per code map"));
         return new ModelManifest(base.name(), 0, base.family(), fit.architecture(), base.inputShape(),
-                family.latentSpec(fit.architecture(), base.inputShape()), training, metrics, Instant.now());
+                families.find(base.family()).orElseThrow().latentSpec(fit.architecture(), base.inputShape()), training, metrics,
+                Instant.now());
     }
 
     private ModelManifest fitCodebook(Job job, ImageData train, ImageData test, LiveProgress live, Path staging)
             throws IOException {
         JobRequest request = job.request();
         ModelManifest base = registry.resolve(ModelReference.parse(request.model()));
-        ModelFamily family = families.find(base.family()).orElseThrow(
-                () -> new InvalidArchitectureException("unknown model family " + base.family()));
-        if (!(family instanceof CodebookFitting fitting)) {
-            throw new InvalidArchitectureException("model " + base.reference() + " has no codebook to fit");
-        }
+        CodebookFitting fitting = families.capability(base.family(), CodebookFitting.class).orElseThrow(
+                () -> new InvalidArchitectureException("model " + base.reference() + " has no codebook to fit"));
         TrainingSpec spec = new TrainingSpec(base.inputShape(), request.architecture(), 1, request.batchSize(),
                 request.learningRate(), request.seed(), device);
         CodebookFitting.CodebookFit fit = fitting.fitCodebook(registry.directory(base), base.architecture(), spec, train, test,
@@ -217,7 +212,8 @@ public class JobRunner {
         metrics.put("codebookFit", fit.metrics());
         metrics.remove("prior");
         return new ModelManifest(base.name(), 0, base.family(), fit.architecture(), base.inputShape(),
-                family.latentSpec(fit.architecture(), base.inputShape()), training, metrics, Instant.now());
+                families.find(base.family()).orElseThrow().latentSpec(fit.architecture(), base.inputShape()), training, metrics,
+                Instant.now());
     }
 
     private void publish(Job job, ModelManifest manifest, Path staging, LiveProgress live) {

@@ -118,10 +118,9 @@ public class JobService {
 
     private JobRequest validateCodebookFit(JobRequest request) throws IOException {
         ModelManifest base = baseModel(request);
-        if (!(families.find(base.family()).orElseThrow() instanceof CodebookFitting fitting)) {
-            throw new JobRejectedException("model " + base.reference() + " is a " + base.family()
-                    + "; codebooks are fitted to models with discrete codes (vqvae)");
-        }
+        CodebookFitting fitting = families.capability(base.family(), CodebookFitting.class).orElseThrow(
+                () -> new JobRejectedException("model " + base.reference() + " is a " + base.family()
+                        + "; codebooks are fitted to models with discrete codes (vqvae)"));
         Map<String, Object> options = fitting.codebookFitOptions(request.architecture() == null ? Map.of() : request.architecture(),
                 base.architecture(), base.inputShape());
         return request.complete(base.reference(), base.family(), options);
@@ -142,10 +141,9 @@ public class JobService {
 
     private JobRequest validatePriorFit(JobRequest request) throws IOException {
         ModelManifest base = baseModel(request);
-        if (!(families.find(base.family()).orElseThrow() instanceof PriorFitting fitting)) {
-            throw new JobRejectedException("model " + base.reference() + " is a " + base.family()
-                    + "; priors are fitted to models with discrete codes (vqvae)");
-        }
+        PriorFitting fitting = families.capability(base.family(), PriorFitting.class).orElseThrow(
+                () -> new JobRejectedException("model " + base.reference() + " is a " + base.family()
+                        + "; priors are fitted to models with discrete codes (vqvae)"));
         Map<String, Object> prior = fitting.priorArchitecture(request.architecture() == null ? Map.of() : request.architecture(),
                 base.architecture(), base.inputShape());
         return request.complete(base.reference(), base.family(), prior);

@@ -1,5 +1,7 @@
 package dev.latentserve.family.vae;
 
+import static dev.latentserve.family.TrainingLoop.imageBatch;
+
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
@@ -87,8 +89,7 @@ public final class VaeFamily implements ModelFamily {
                 List<EpochMetrics> history = TrainingLoop.run(spec, train, test, monitor, checkpoints,
                         new VaeSteps(spec, vae, trainer, adam, model));
                 model.save(outputDir, PARAMETERS_PREFIX);
-                long parameters = vae.getParameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
-                return new TrainingResult(history, parameters);
+                return TrainingResult.of(history, vae);
             }
         }
     }
@@ -157,9 +158,6 @@ public final class VaeFamily implements ModelFamily {
         return new VaeModel(DjlModels.load(NAME, vae, versionDir, PARAMETERS_PREFIX, device, "VAE parameters"), vae);
     }
 
-    static Shape imageBatch(long n, ImageShape shape) {
-        return new Shape(n, shape.channels(), shape.height(), shape.width());
-    }
 
     static float[] gaussian(SplittableRandom random, int count) {
         return TrainingLoop.gaussian(random, count);

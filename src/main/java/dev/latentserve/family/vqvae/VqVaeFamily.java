@@ -1,5 +1,7 @@
 package dev.latentserve.family.vqvae;
 
+import static dev.latentserve.family.TrainingLoop.imageBatch;
+
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
@@ -119,8 +121,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
                 List<EpochMetrics> history = TrainingLoop.run(spec, train, test, monitor, checkpoints,
                         new VqSteps(spec, net, trainer, adam, model, new int[1]));
                 model.save(outputDir, PARAMETERS_PREFIX);
-                long parameters = net.getParameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
-                return new TrainingResult(history, parameters);
+                return TrainingResult.of(history, net);
             }
         }
     }
@@ -288,10 +289,9 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
                 Files.copy(baseDir.resolve(PARAMETERS_PREFIX + "-0000.params"),
                         outputDir.resolve(PARAMETERS_PREFIX + "-0000.params"));
                 model.save(outputDir, PRIOR_PREFIX);
-                long parameters = prior.getParameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
                 Map<String, Object> withPrior = new LinkedHashMap<>(architecture.toMap());
                 withPrior.put("prior", priorArchitecture.toMap());
-                return new PriorFit(new TrainingResult(history, parameters), withPrior);
+                return new PriorFit(TrainingResult.of(history, prior), withPrior);
             }
         }
     }
@@ -491,7 +491,4 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
         return (Map<String, Object>) map;
     }
 
-    static Shape imageBatch(long n, ImageShape shape) {
-        return new Shape(n, shape.channels(), shape.height(), shape.width());
-    }
 }
