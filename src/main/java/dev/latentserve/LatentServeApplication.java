@@ -1,5 +1,6 @@
 package dev.latentserve;
 
+import dev.latentserve.cli.EngineBenchmark;
 import dev.latentserve.cli.SamplingBenchmark;
 import dev.latentserve.cli.TrainCommand;
 import org.springframework.boot.SpringApplication;
@@ -13,6 +14,10 @@ public class LatentServeApplication {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("train")) {
             TrainCommand.run(args);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("benchmark-engine")) {
+            EngineBenchmark.run(args);
             return;
         }
         if (args.length > 0 && args[0].equals("benchmark-sampling")) {

@@ -108,9 +108,8 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(ServiceOverloadedException.class)
     ResponseEntity<ProblemDetail> overloaded(ServiceOverloadedException e, HttpServletRequest request) {
-        return withRetryAfter(problem(HttpStatus.SERVICE_UNAVAILABLE, e.reason().type(),
-                e.reason() == ServiceOverloadedException.Reason.QUEUE_FULL ? "Model is busy" : "Request timed out",
-                e.getMessage(), request), e.retryAfterSeconds());
+        return withRetryAfter(problem(HttpStatus.SERVICE_UNAVAILABLE, e.reason().type(), e.reason().title(), e.getMessage(),
+                request), e.retryAfterSeconds());
     }
 
     @ExceptionHandler(BadRequestException.class)

@@ -13,9 +13,15 @@ final class Headless {
     }
 
     static ConfigurableApplicationContext start(Path data) {
+        return start(data, false);
+    }
+
+    /** @param shippedModels install the models shipped in the jar (as the server does) */
+    static ConfigurableApplicationContext start(Path data, boolean shippedModels) {
         return new SpringApplicationBuilder(LatentServeApplication.class)
                 .web(WebApplicationType.NONE)
-                .run("--latentserve.storage.root=" + data.toAbsolutePath(), "--latentserve.registry.install-shipped=false",
+                .run("--latentserve.storage.root=" + data.toAbsolutePath(),
+                        "--latentserve.registry.install-shipped=" + shippedModels,
                         "--latentserve.registry.load-on-start=false", "--spring.main.banner-mode=off",
                         "--logging.level.root=WARN", "--logging.level.dev.latentserve.jobs=INFO");
     }

@@ -35,12 +35,12 @@ public final class SamplingBenchmark {
                     "fashion-mnist-train", "fashion-mnist-test", priorEpochs, 128, 1e-3, 0L, Map.of())).id());
             System.out.println("prior " + prior.state() + " " + prior.progress().history().getLast());
             InferenceService inference = context.getBean(InferenceService.class);
-            inference.sample("bench-vqvae", 4, 0L, 1.0, null);
+            inference.sample("bench-vqvae", 4, 0L, 1.0, null).join();
             for (int count : new int[] {1, 16, 64, 256}) {
                 int repeats = Math.max(1, 64 / count);
                 long start = System.nanoTime();
                 for (int r = 0; r < repeats; r++) {
-                    inference.sample("bench-vqvae", count, (long) r, 1.0, null);
+                    inference.sample("bench-vqvae", count, (long) r, 1.0, null).join();
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 System.out.printf("sample count %d: %.1f samples/s, %.0f ms per request%n", count, count * repeats / seconds,

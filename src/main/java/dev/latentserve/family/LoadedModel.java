@@ -9,26 +9,55 @@ import org.jspecify.annotations.Nullable;
  * safe to call from many threads; each call works in its own native-memory scope. Results carry the
  * latent representation of the family: Gaussian latent vectors (VAE) or integer code grids (VQ-VAE).
  *
- * @throws dev.latentserve.family.InvalidInferenceInputException (from the methods) for input that does not fit
+ * <p>Every operation takes the requests of several callers at once and runs them as one engine batch
+ * (dynamic batching). A request's answer depends only on its own input and seed, never on the others in
+ * its batch: noise is drawn per request from its own generator, and each request's rows are sliced back
+ * out. Input is checked by {@link #checkSample} and {@link #checkDecode} before a request joins a batch,
+ * so that one caller's bad input cannot fail the others.
  */
 public interface LoadedModel extends AutoCloseable {
 
     ImageShape shape();
 
     /**
-     * Draws images from the model's prior; the same seed gives the same images.
+     * Checks that this model can sample with these options.
      *
      * @throws NoPriorException when the model has no prior to sample from
+     * @throws InvalidInferenceInputException for options the family does not take
      */
-    Sampled sample(SampleOptions options);
+    void checkSample(SampleOptions options);
 
-    Encoded encode(float[][] images, EncodeOptions options);
+    /** @throws InvalidInferenceInputException for input that does not fit the model */
+    void checkDecode(DecodeInput input);
 
-    /** Images for latents, codes or unquantised vectors, whichever the family takes and the input holds. */
-    float[][] decode(DecodeInput input);
+    /** Draws images from the model's prior for each request; the same seed gives the same images. */
+    List<Sampled> sample(List<SampleOptions> requests);
 
-    /** Reconstructions with their MSE and the family's extra per-image figures. */
-    List<Reconstruction> reconstruct(float[][] images, long seed);
+    List<Encoded> encode(List<EncodeCall> requests);
+
+    /** Images for latents, codes or unquantised vectors, whichever the family takes and each input holds. */
+    List<float[][]> decode(List<DecodeInput> inputs);
+
+    /** Reconstructions with their MSE and the family's extra per-image figures, per request. */
+    List<List<Reconstruction>> reconstruct(List<ReconstructCall> requests);
+
+    default Sampled sample(SampleOptions options) {
+        checkSample(options);
+        return sample(List.of(options)).getFirst();
+    }
+
+    default Encoded encode(float[][] images, EncodeOptions options) {
+        return encode(List.of(new EncodeCall(images, options))).getFirst();
+    }
+
+    default float[][] decode(DecodeInput input) {
+        checkDecode(input);
+        return decode(List.of(input)).getFirst();
+    }
+
+    default List<Reconstruction> reconstruct(float[][] images, long seed) {
+        return reconstruct(List.of(new ReconstructCall(images, seed))).getFirst();
+    }
 
     @Override
     void close();
@@ -46,6 +75,14 @@ public interface LoadedModel extends AutoCloseable {
      * @param includeVectors VQ-VAE: also return the encoder outputs before quantisation
      */
     record EncodeOptions(boolean sample, long seed, boolean includeVectors) {
+    }
+
+    /** One caller's images to encode, already checked against {@link #shape()}. */
+    record EncodeCall(float[][] images, EncodeOptions options) {
+    }
+
+    /** One caller's images to reconstruct, already checked against {@link #shape()}, and the seed of its noise. */
+    record ReconstructCall(float[][] images, long seed) {
     }
 
     /** Per-image posteriors (VAE) or code grids and, when asked, pre-quantisation vectors (VQ-VAE). */

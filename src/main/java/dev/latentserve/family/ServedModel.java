@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.GradMode;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -65,6 +66,33 @@ public abstract class ServedModel implements LoadedModel {
         float[][] result = new float[n][];
         for (int i = 0; i < n; i++) {
             result[i] = Arrays.copyOfRange(flat, i * width, (i + 1) * width);
+        }
+        return result;
+    }
+
+    /** The rows of every request, one after another, as one batch. */
+    protected static float[][] concat(List<float[][]> parts) {
+        return parts.stream().flatMap(Arrays::stream).toArray(float[][]::new);
+    }
+
+    /** Consecutive slices of {@code rows}, one per request, of {@code sizes[i]} rows each. */
+    protected static <T> List<T[]> slices(T[] rows, int[] sizes) {
+        List<T[]> result = new ArrayList<>(sizes.length);
+        int from = 0;
+        for (int size : sizes) {
+            result.add(Arrays.copyOfRange(rows, from, from + size));
+            from += size;
+        }
+        return result;
+    }
+
+    /** Consecutive slices of {@code rows}, one per request, of {@code sizes[i]} rows each. */
+    protected static <T> List<List<T>> slices(List<T> rows, int[] sizes) {
+        List<List<T>> result = new ArrayList<>(sizes.length);
+        int from = 0;
+        for (int size : sizes) {
+            result.add(List.copyOf(rows.subList(from, from + size)));
+            from += size;
         }
         return result;
     }

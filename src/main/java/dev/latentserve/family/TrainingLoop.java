@@ -124,6 +124,10 @@ public final class TrainingLoop {
         double secondsBefore = position.trainSeconds();
         for (long step = position.stepInEpoch(); step < stepsPerEpoch; step++) {
             if (monitor.isCancelled()) {
+                if (monitor.isStopping() && step > at.stepInEpoch() && !savedPeriodically(checkpoints, position)) {
+                    // A shutdown (SIGTERM): keep every finished step for whichever worker resumes the job.
+                    save(checkpoints, steps, position);
+                }
                 throw new TrainingCancelledException();
             }
             int from = (int) (step * batchSize);
@@ -138,7 +142,7 @@ public final class TrainingLoop {
             terms.forEach((name, value) -> perImage.put(name, value / n));
             monitor.onStep(new StepProgress(position.epoch(), step + 1, stepsPerEpoch, steps.total(perImage),
                     (to - at.stepInEpoch() * batchSize) / Math.max(1e-9, elapsed)));
-            if (checkpoints.everySteps() > 0 && position.globalStep() % checkpoints.everySteps() == 0 && step + 1 < stepsPerEpoch) {
+            if (savedPeriodically(checkpoints, position) && step + 1 < stepsPerEpoch) {
                 save(checkpoints, steps, position);
             }
         }
@@ -152,6 +156,10 @@ public final class TrainingLoop {
         save(checkpoints, steps, next);
         monitor.onEpoch(metrics);
         return next;
+    }
+
+    private static boolean savedPeriodically(Checkpoints checkpoints, Position position) {
+        return checkpoints.everySteps() > 0 && position.globalStep() % checkpoints.everySteps() == 0;
     }
 
     private static Position resume(Checkpoints checkpoints, Steps steps, TrainingMonitor monitor) throws IOException {

@@ -14,6 +14,14 @@ public interface TrainingMonitor {
     /** Polled every step; a cancelled run stops within one step. */
     boolean isCancelled();
 
+    /**
+     * With {@link #isCancelled()}: the run stops because its process is shutting down and will resume elsewhere, so
+     * the loop checkpoints the steps done since its last checkpoint before it stops.
+     */
+    default boolean isStopping() {
+        return false;
+    }
+
     /** Progress after one optimiser step. */
     record StepProgress(int epoch, long step, long stepsPerEpoch, double loss, double imagesPerSecond) {
     }

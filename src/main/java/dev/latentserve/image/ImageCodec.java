@@ -10,7 +10,11 @@ import java.util.Iterator;
 import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /** PNG/JPEG bytes to CHW floats in [0, 1] and back; grids of images as one PNG. */
 public final class ImageCodec {
@@ -29,9 +33,11 @@ public final class ImageCodec {
      * {@code maxSide} before allocating pixels, so a small file cannot expand into gigabytes.
      */
     public static Decoded decode(byte[] data, int maxSide) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext()) {
+        // In memory: ImageIO's default stream caches on disk and registers a shutdown hook, which fails once the
+        // JVM is stopping (requests still answered during a graceful shutdown got 500s).
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
                 throw new InvalidImageException("not a PNG or JPEG image");
             }
             ImageReader reader = readers.next();
@@ -127,10 +133,15 @@ public final class ImageCodec {
             }
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(out, "png", bytes);
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+        // In memory, for the reason given in decode: no temporary file per PNG, no shutdown hook.
+        try (ImageOutputStream stream = new MemoryCacheImageOutputStream(bytes)) {
+            writer.setOutput(stream);
+            writer.write(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
         }
         return bytes.toByteArray();
     }

@@ -285,6 +285,11 @@ public class JobRunner {
                 return live.cancelled || live.interrupted || live.lost;
             }
 
+            @Override
+            public boolean isStopping() {
+                return live.interrupted && !live.cancelled && !live.lost;
+            }
+
             private void flush() {
                 lastFlush = System.nanoTime();
                 if (!repository.saveProgress(id, live.snapshot(), workerName)) {

@@ -41,6 +41,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.DeferredResult;
 import org.springframework.web.multipart.MultipartFile;
 
 /** {@code /v1/models/{model}/sample|encode|decode|reconstruct}; {model} is a name or name@version. */
@@ -61,9 +62,11 @@ class InferenceController {
     private static final int DEFAULT_COUNT = 16;
 
     private final InferenceService inference;
+    private final AsyncResponses responses;
 
-    InferenceController(InferenceService inference) {
+    InferenceController(InferenceService inference, AsyncResponses responses) {
         this.inference = inference;
+        this.responses = responses;
     }
 
     @Operation(summary = "Draw images from the model's prior", description = PNG_OR_JSON_DOC
@@ -75,39 +78,43 @@ class InferenceController {
             @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
     @PostMapping(path = "/sample", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
-    ResponseEntity<?> sample(@Parameter(description = "name or name@version", example = "fashion-vae") @PathVariable String model,
+    DeferredResult<ResponseEntity<?>> sample(
+            @Parameter(description = "name or name@version", example = "fashion-vae") @PathVariable String model,
             @RequestBody(required = false) @Nullable SampleRequest body,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
         SampleRequest request = body == null ? new SampleRequest(null, null, null, null, null) : body;
-        var result = inference.sample(model, request.count() == null ? DEFAULT_COUNT : request.count(), request.seed(),
-                request.temperature() == null ? 1.0 : request.temperature(), request.topK());
+        return responses.answer(inference.sample(model, request.count() == null ? DEFAULT_COUNT : request.count(), request.seed(),
+                request.temperature() == null ? 1.0 : request.temperature(), request.topK()),
+                result -> sampled(result, Boolean.TRUE.equals(request.includePixels()), accept));
+    }
+
+    private static ResponseEntity<?> sampled(InferenceResults.Sampled result, boolean includePixels, @Nullable String accept) {
         float[][] images = result.samples().images();
         if (ResponseFormats.prefersPng(accept)) {
             return png(result.shape(), images);
         }
         return ResponseEntity.ok(new SampleResponse(result.model(), result.version(), result.seed(),
-                images(result.shape(), images, Boolean.TRUE.equals(request.includePixels())), result.samples().latents(),
-                result.samples().codes()));
+                images(result.shape(), images, includePixels), result.samples().latents(), result.samples().codes()));
     }
 
     @Operation(summary = "Encode images (JSON: base64 PNG/JPEG or raw pixels) to q(z|x)")
     @ApiResponse(responseCode = "200", description = "Posterior mean, log-variance and z per image",
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = EncodeResponse.class)))
     @PostMapping(path = "/encode", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    EncodeResponse encode(@PathVariable String model, @RequestBody ImagesRequest body) throws IOException {
-        return encoded(inference.encode(model, inputs(body), Boolean.TRUE.equals(body.sample()),
-                Boolean.TRUE.equals(body.includeVectors()), body.seed()));
+    DeferredResult<ResponseEntity<?>> encode(@PathVariable String model, @RequestBody ImagesRequest body) throws IOException {
+        return responses.answer(inference.encode(model, inputs(body), Boolean.TRUE.equals(body.sample()),
+                Boolean.TRUE.equals(body.includeVectors()), body.seed()), InferenceController::encoded);
     }
 
     @Operation(summary = "Encode uploaded images (multipart parts named 'image') to q(z|x)")
     @ApiResponse(responseCode = "200", description = "Posterior mean, log-variance and z per image",
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = EncodeResponse.class)))
     @PostMapping(path = "/encode", consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    EncodeResponse encodeMultipart(@PathVariable String model, @RequestPart("image") List<MultipartFile> image,
+    DeferredResult<ResponseEntity<?>> encodeMultipart(@PathVariable String model, @RequestPart("image") List<MultipartFile> image,
             @RequestParam(name = "sample", defaultValue = "false") boolean sample,
             @RequestParam(name = "includeVectors", defaultValue = "false") boolean includeVectors,
             @RequestParam(name = "seed", required = false) @Nullable Long seed) throws IOException {
-        return encoded(inference.encode(model, inputs(image), sample, includeVectors, seed));
+        return responses.answer(inference.encode(model, inputs(image), sample, includeVectors, seed), InferenceController::encoded);
     }
 
     @Operation(summary = "Decode latent vectors to images", description = PNG_OR_JSON_DOC)
@@ -116,19 +123,18 @@ class InferenceController {
             @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
     @PostMapping(path = "/decode", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
-    ResponseEntity<?> decode(@PathVariable String model, @RequestBody DecodeRequest body,
+    DeferredResult<ResponseEntity<?>> decode(@PathVariable String model, @RequestBody DecodeRequest body,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
         int given = (body.latents() == null ? 0 : 1) + (body.codes() == null ? 0 : 1) + (body.vectors() == null ? 0 : 1);
         if (given != 1) {
             throw new BadRequestException("missing-field", "Send latents, codes or vectors",
                     "send exactly one of {\"latents\": [[...]]} (VAE), {\"codes\": [[[...]]]} or {\"vectors\": [[...]]} (VQ-VAE)");
         }
-        var result = inference.decode(model, new LoadedModel.DecodeInput(body.latents(), body.codes(), body.vectors()));
-        if (ResponseFormats.prefersPng(accept)) {
-            return png(result.shape(), result.images());
-        }
-        return ResponseEntity.ok(new DecodeResponse(result.model(), result.version(),
-                images(result.shape(), result.images(), Boolean.TRUE.equals(body.includePixels()))));
+        boolean includePixels = Boolean.TRUE.equals(body.includePixels());
+        return responses.answer(inference.decode(model, new LoadedModel.DecodeInput(body.latents(), body.codes(), body.vectors())),
+                result -> ResponseFormats.prefersPng(accept) ? png(result.shape(), result.images())
+                        : ResponseEntity.ok(new DecodeResponse(result.model(), result.version(),
+                                images(result.shape(), result.images(), includePixels))));
     }
 
     @Operation(summary = "Reconstruct images (JSON body) through the posterior mean", description = PNG_OR_JSON_DOC)
@@ -137,10 +143,11 @@ class InferenceController {
             @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
     @PostMapping(path = "/reconstruct", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
-    ResponseEntity<?> reconstruct(@PathVariable String model, @RequestBody ImagesRequest body,
+    DeferredResult<ResponseEntity<?>> reconstruct(@PathVariable String model, @RequestBody ImagesRequest body,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
-        return reconstructed(inference.reconstruct(model, inputs(body), body.seed()), Boolean.TRUE.equals(body.includePixels()),
-                accept);
+        boolean includePixels = Boolean.TRUE.equals(body.includePixels());
+        return responses.answer(inference.reconstruct(model, inputs(body), body.seed()),
+                result -> reconstructed(result, includePixels, accept));
     }
 
     @Operation(summary = "Reconstruct uploaded images (multipart parts named 'image')", description = PNG_OR_JSON_DOC)
@@ -149,10 +156,10 @@ class InferenceController {
             @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
     @PostMapping(path = "/reconstruct", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
             produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
-    ResponseEntity<?> reconstructMultipart(@PathVariable String model, @RequestPart("image") List<MultipartFile> image,
-            @RequestParam(name = "seed", required = false) @Nullable Long seed,
+    DeferredResult<ResponseEntity<?>> reconstructMultipart(@PathVariable String model,
+            @RequestPart("image") List<MultipartFile> image, @RequestParam(name = "seed", required = false) @Nullable Long seed,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
-        return reconstructed(inference.reconstruct(model, inputs(image), seed), false, accept);
+        return responses.answer(inference.reconstruct(model, inputs(image), seed), result -> reconstructed(result, false, accept));
     }
 
     private static ResponseEntity<?> reconstructed(Reconstructed result, boolean includePixels, @Nullable String accept) {
@@ -165,11 +172,11 @@ class InferenceController {
         return ResponseEntity.ok(new ReconstructResponse(result.model(), result.version(), items));
     }
 
-    private static EncodeResponse encoded(InferenceResults.Encoded result) {
+    private static ResponseEntity<?> encoded(InferenceResults.Encoded result) {
         LoadedModel.Encoded encoded = result.encoded();
         List<LatentJson> latents = encoded.latents() == null ? null
                 : encoded.latents().stream().map(l -> new LatentJson(l.mean(), l.logVariance(), l.z())).toList();
-        return new EncodeResponse(result.model(), result.version(), latents, encoded.codes(), encoded.vectors());
+        return ResponseEntity.ok(new EncodeResponse(result.model(), result.version(), latents, encoded.codes(), encoded.vectors()));
     }
 
     private static List<ImageInput> inputs(ImagesRequest body) {

@@ -14,18 +14,20 @@ import dev.latentserve.serving.InferenceResults.Reconstructed;
 import dev.latentserve.serving.InferenceResults.Sampled;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import dev.latentserve.serving.ModelBatcher.Operation;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
 
 /**
- * The four operations (sample, encode, decode, reconstruct) on a model version: validates inputs
- * against the model, runs it, and records a timer and the batch size per model, version and operation.
+ * The four operations (sample, encode, decode, reconstruct) on a model version: validates the request and checks it
+ * against the model on the caller's thread, then queues it on the version's batcher, where it may share an engine
+ * call with other requests. Each method returns at once; cancelling the returned future withdraws a request that has
+ * not run yet.
  */
 @Service
 public class InferenceService {
@@ -33,20 +35,17 @@ public class InferenceService {
     private final ModelRegistry registry;
     private final LoadedModels models;
     private final ServingProperties properties;
-    private final MeterRegistry meters;
-    private final ModelQueues queues;
+    private final ModelBatchers batchers;
 
-    InferenceService(ModelRegistry registry, LoadedModels models, ServingProperties properties, MeterRegistry meters,
-            ModelQueues queues) {
+    InferenceService(ModelRegistry registry, LoadedModels models, ServingProperties properties, ModelBatchers batchers) {
         this.registry = registry;
         this.models = models;
         this.properties = properties;
-        this.meters = meters;
-        this.queues = queues;
+        this.batchers = batchers;
     }
 
-    public Sampled sample(String reference, int count, @Nullable Long seed, double temperature, @Nullable Integer topK)
-            throws IOException {
+    public CompletableFuture<Sampled> sample(String reference, int count, @Nullable Long seed, double temperature,
+            @Nullable Integer topK) throws IOException {
         checkCount("count", count);
         if (!(temperature > 0 && temperature <= properties.maxTemperature())) {
             throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE,
@@ -56,64 +55,57 @@ public class InferenceService {
             throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "topK must be at least 1, not " + topK);
         }
         long actualSeed = seed == null ? ThreadLocalRandom.current().nextLong(1L << 53) : seed;
-        return run(reference, "sample", count, (manifest, model) -> {
-            LoadedModel.Sampled samples = model.sample(new LoadedModel.SampleOptions(count, actualSeed, temperature, topK));
-            return new Sampled(manifest.name(), manifest.version(), model.shape(), actualSeed, samples);
-        });
+        ModelManifest manifest = resolve(reference);
+        LoadedModel model = models.get(manifest);
+        LoadedModel.SampleOptions options = new LoadedModel.SampleOptions(count, actualSeed, temperature, topK);
+        model.checkSample(options);
+        return mapped(batchers.submit(manifest, new Operation<>("sample", model::sample), options, count),
+                samples -> new Sampled(manifest.name(), manifest.version(), model.shape(), actualSeed, samples));
     }
 
-    public Encoded encode(String reference, List<ImageInput> images, boolean sample, boolean includeVectors, @Nullable Long seed)
+    public CompletableFuture<Encoded> encode(String reference, List<ImageInput> images, boolean sample, boolean includeVectors,
+            @Nullable Long seed) throws IOException {
+        checkCount("images", images.size());
+        ModelManifest manifest = resolve(reference);
+        LoadedModel model = models.get(manifest);
+        LoadedModel.EncodeCall call = new LoadedModel.EncodeCall(pixels(images, model.shape()),
+                new LoadedModel.EncodeOptions(sample, seed == null ? 0L : seed, includeVectors));
+        return mapped(batchers.submit(manifest, new Operation<>("encode", model::encode), call, images.size()),
+                encoded -> new Encoded(manifest.name(), manifest.version(), encoded));
+    }
+
+    public CompletableFuture<Decoded> decode(String reference, LoadedModel.DecodeInput input) throws IOException {
+        checkCount("latents, codes or vectors", input.count());
+        ModelManifest manifest = resolve(reference);
+        LoadedModel model = models.get(manifest);
+        model.checkDecode(input);
+        return mapped(batchers.submit(manifest, new Operation<>("decode", model::decode), input, input.count()),
+                images -> new Decoded(manifest.name(), manifest.version(), model.shape(), images));
+    }
+
+    public CompletableFuture<Reconstructed> reconstruct(String reference, List<ImageInput> images, @Nullable Long seed)
             throws IOException {
         checkCount("images", images.size());
-        LoadedModel.EncodeOptions options = new LoadedModel.EncodeOptions(sample, seed == null ? 0L : seed, includeVectors);
-        return run(reference, "encode", images.size(), (manifest, model) -> new Encoded(manifest.name(), manifest.version(),
-                model.encode(pixels(images, model.shape()), options)));
-    }
-
-    public Decoded decode(String reference, LoadedModel.DecodeInput input) throws IOException {
-        checkCount("latents, codes or vectors", input.count());
-        return run(reference, "decode", input.count(), (manifest, model) ->
-                new Decoded(manifest.name(), manifest.version(), model.shape(), model.decode(input)));
-    }
-
-    public Reconstructed reconstruct(String reference, List<ImageInput> images, @Nullable Long seed) throws IOException {
-        checkCount("images", images.size());
-        long actualSeed = seed == null ? 0L : seed;
-        return run(reference, "reconstruct", images.size(), (manifest, model) -> new Reconstructed(manifest.name(),
-                manifest.version(), model.shape(), model.reconstruct(pixels(images, model.shape()), actualSeed)));
-    }
-
-    /** Resolves the model and runs the operation on its workers (bounded queue, timeout). */
-    private <T> T run(String reference, String operation, int batch, Operation<T> work) throws IOException {
-        ModelManifest manifest = registry.resolve(ModelReference.parse(reference));
+        ModelManifest manifest = resolve(reference);
         LoadedModel model = models.get(manifest);
-        return queues.call(manifest, operation, () -> timed(manifest, model, operation, batch, work));
+        LoadedModel.ReconstructCall call = new LoadedModel.ReconstructCall(pixels(images, model.shape()), seed == null ? 0L : seed);
+        return mapped(batchers.submit(manifest, new Operation<>("reconstruct", model::reconstruct), call, images.size()),
+                reconstructions -> new Reconstructed(manifest.name(), manifest.version(), model.shape(), reconstructions));
     }
 
-    /** Times the operation in the engine and records the batch size. */
-    private <T> T timed(ModelManifest manifest, LoadedModel model, String operation, int batch, Operation<T> work) {
-        String version = Integer.toString(manifest.version());
-        Timer.Sample timing = Timer.start(meters);
-        String outcome = "success";
-        try {
-            return work.apply(manifest, model);
-        } catch (RuntimeException e) {
-            outcome = e instanceof InvalidInferenceInputException || e instanceof dev.latentserve.family.NoPriorException
-                    ? "invalid" : "error";
-            throw e;
-        } finally {
-            timing.stop(Timer.builder("latentserve.inference")
-                    .description("time to run one inference request in the engine")
-                    .tags("model", manifest.name(), "version", version, "operation", operation, "outcome", outcome)
-                    .publishPercentileHistogram()
-                    .register(meters));
-            DistributionSummary.builder("latentserve.inference.batch.size")
-                    .description("images or latents per inference request")
-                    .tags("model", manifest.name(), "operation", operation)
-                    .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
-                    .register(meters)
-                    .record(batch);
-        }
+    private ModelManifest resolve(String reference) throws IOException {
+        return registry.resolve(ModelReference.parse(reference));
+    }
+
+    /** {@code queued} mapped by {@code f}; cancelling the result cancels (withdraws) the queued request too. */
+    private static <R, T> CompletableFuture<T> mapped(CompletableFuture<R> queued, Function<R, T> f) {
+        CompletableFuture<T> result = queued.thenApply(f);
+        result.whenComplete((value, error) -> {
+            if (result.isCancelled()) {
+                queued.cancel(false);
+            }
+        });
+        return result;
     }
 
     private float[][] pixels(List<ImageInput> images, ImageShape shape) {
@@ -164,10 +156,5 @@ public class InferenceService {
 
     private static String describe(ImageShape shape) {
         return shape.width() + "x" + shape.height() + (shape.channels() == 1 ? " grey" : " RGB");
-    }
-
-    @FunctionalInterface
-    private interface Operation<T> {
-        T apply(ModelManifest manifest, LoadedModel model);
     }
 }

@@ -1,20 +1,30 @@
 package dev.latentserve.serving;
 
-/** A model's queue is full, or a request ran out of time (HTTP 503 with Retry-After). */
+/** A model's queue is full, a request ran out of time, or the server is stopping (HTTP 503 with Retry-After). */
 public class ServiceOverloadedException extends RuntimeException {
 
     /** Why the request was turned away, for the problem type and the rejection metric. */
     public enum Reason {
-        QUEUE_FULL("overloaded"), TIMEOUT("inference-timeout");
+        QUEUE_FULL("overloaded", "Model is busy"),
+        TIMEOUT("inference-timeout", "Request timed out"),
+        SHUTTING_DOWN("shutting-down", "Server is stopping"),
+        /** Not an answer anyone sees: the client went away and its queued work was dropped. Counted only. */
+        CLIENT_GONE("client-gone", "Client went away");
 
         private final String type;
+        private final String title;
 
-        Reason(String type) {
+        Reason(String type, String title) {
             this.type = type;
+            this.title = title;
         }
 
         public String type() {
             return type;
+        }
+
+        public String title() {
+            return title;
         }
     }
 

@@ -480,8 +480,9 @@ class ApiIntegrationTests {
         assertThat(http.get("/actuator/info").json().get("engine").get("device").asString()).isEqualTo("cpu()");
         http.postJson("/v1/models/" + MODEL + "/sample", "{\"count\": 2}");
         String prometheus = http.get("/actuator/prometheus").text();
-        assertThat(prometheus).contains("latentserve_inference_seconds_bucket", "operation=\"sample\"",
-                "latentserve_inference_batch_size", "latentserve_training_images_per_second",
+        assertThat(prometheus).contains("latentserve_inference_engine_time_seconds_bucket", "operation=\"sample\"",
+                "latentserve_inference_queue_time_seconds_bucket", "latentserve_inference_queue_depth",
+                "latentserve_inference_batch_size", "latentserve_inference_batch_requests", "latentserve_training_images_per_second",
                 "latentserve_process_resident_memory_bytes");
     }
 

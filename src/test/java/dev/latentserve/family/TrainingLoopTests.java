@@ -72,6 +72,64 @@ class TrainingLoopTests {
         return epochs;
     }
 
+    @Test
+    void aRunStoppedByShutdownCheckpointsItsLastStepAndACancelledOneDoesNot() throws Exception {
+        assertThat(checkpointsWhenStoppedAfter(6, true)).containsExactly(4L, 6L);
+        assertThat(checkpointsWhenStoppedAfter(6, false)).containsExactly(4L);
+        assertThat(checkpointsWhenStoppedAfter(8, true)).as("step 8 was just saved").containsExactly(4L, 8L);
+    }
+
+    /** Ten steps of one image, a checkpoint every 4; the monitor stops the run after {@code stopAfter} steps. */
+    private static List<Long> checkpointsWhenStoppedAfter(int stopAfter, boolean shutdown) {
+        List<Long> saved = new ArrayList<>();
+        Checkpoints recording = new Checkpoints() {
+            @Override
+            public java.util.Optional<java.nio.file.Path> latest() {
+                return java.util.Optional.empty();
+            }
+
+            @Override
+            public void save(long globalStep, Writer writer) {
+                saved.add(globalStep);
+            }
+
+            @Override
+            public long everySteps() {
+                return 4;
+            }
+        };
+        int[] done = {0};
+        TrainingMonitor monitor = new TrainingMonitor() {
+            @Override
+            public void onStep(StepProgress progress) {
+                done[0]++;
+            }
+
+            @Override
+            public void onEpoch(EpochMetrics metrics) {
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return done[0] >= stopAfter;
+            }
+
+            @Override
+            public boolean isStopping() {
+                return shutdown;
+            }
+        };
+        Steps steps = new Steps() {
+            @Override
+            public Map<String, Double> step(float[] pixels, int n, SplittableRandom noise, TrainingLoop.StepContext context) {
+                return Map.of("loss", 1.0);
+            }
+        };
+        assertThatThrownBy(() -> TrainingLoop.run(spec(1), DATA, DATA, monitor, recording, steps))
+                .isInstanceOf(TrainingCancelledException.class);
+        return saved;
+    }
+
     private static TrainingSpec spec(int batchSize) {
         return new TrainingSpec(SHAPE, Map.of(), 1, batchSize, 0.1, 1, Device.cpu());
     }

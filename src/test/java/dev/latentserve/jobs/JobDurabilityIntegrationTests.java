@@ -25,7 +25,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Real processes of the packaged service: a worker killed with SIGKILL mid-epoch whose job resumes from
- * its checkpoint after a restart, and two replicas on one PostgreSQL that run each job exactly once.
+ * its checkpoint after a restart, one stopped with SIGTERM that answers its queued requests and checkpoints
+ * its job on the way out, and two replicas on one PostgreSQL that run each job exactly once.
  */
 class JobDurabilityIntegrationTests {
 
@@ -75,6 +76,47 @@ class JobDurabilityIntegrationTests {
             assertThat(second.log()).contains("resumes from its checkpoint at epoch 1");
             assertThat(http.postJson("/v1/models/durable/sample", "{\"count\": 2}").status()).isEqualTo(200);
             assertThat(checkpointSteps(data)).as("checkpoints are removed once the job is done").isEmpty();
+        }
+    }
+
+    @Test
+    void sigtermAnswersQueuedRequestsAndCheckpointsTheRunningJob(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path data)
+            throws Exception {
+        List<String> args = new ArrayList<>(FAST_ENGINE);
+        // No periodic checkpoint within the first epoch: a resume past step 0 can only come from the shutdown checkpoint.
+        args.add("--latentserve.jobs.checkpoint-every-steps=1000000");
+        // Requests wait up to 2 s for company, so some are still queued when SIGTERM arrives.
+        args.add("--latentserve.serving.models.fashion-vae.max-batch-delay=2s");
+        String location;
+        long stoppedAfterStep;
+        try (ServiceProcess first = ServiceProcess.start(data, "first", args);
+                var clients = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            Http http = first.http();
+            String dataset = upload(http, 4096, 28);
+            Response submitted = http.postJson("/v1/jobs", """
+                    {"type": "train", "model": "stopped", "family": "vae", "dataset": "%s", "epochs": 1, "batchSize": 32,
+                     "seed": 3}""".formatted(dataset));
+            location = submitted.headers().firstValue("Location").orElseThrow();
+            waitFor(http, location, j -> j.get("progress").get("step").asLong() >= 20, Duration.ofSeconds(120));
+            List<java.util.concurrent.Future<Response>> queued = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                queued.add(clients.submit(() -> http.postJson("/v1/models/fashion-vae/sample", "{\"count\": 2}")));
+            }
+            Thread.sleep(500);
+            first.terminate(Duration.ofSeconds(60));
+            for (var response : queued) {
+                assertThat(response.get().status()).as(response.get().text()).isEqualTo(200);
+            }
+            assertThat(first.log()).contains("interrupted by shutdown");
+            stoppedAfterStep = checkpointSteps(data).stream().mapToLong(n -> Long.parseLong(n.substring("step-".length()))).max().orElse(0);
+        }
+        assertThat(stoppedAfterStep).as("a checkpoint of the last finished step").isGreaterThanOrEqualTo(20);
+
+        try (ServiceProcess second = ServiceProcess.start(data, "second", args)) {
+            JsonNode done = waitFor(second.http(), location,
+                    j -> List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(j.get("state").asString()), Duration.ofSeconds(180));
+            assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
+            assertThat(done.get("progress").get("resumedFromStep").asLong()).isEqualTo(stoppedAfterStep);
         }
     }
 

@@ -12,8 +12,10 @@ import dev.latentserve.family.ServedModel;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Elbo;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
  * A trained VAE held for serving. Every call runs in its own child NDManager that is closed before
@@ -39,74 +41,113 @@ final class VaeModel extends ServedModel {
     }
 
     @Override
-    public Sampled sample(SampleOptions options) {
+    public void checkSample(SampleOptions options) {
         if (options.topK() != null) {
             throw new InvalidInferenceInputException(InvalidInferenceInputException.Kind.OUT_OF_RANGE,
                     "topK applies to models with an autoregressive prior over codes; a VAE samples z from N(0, I)");
         }
-        int count = options.count();
-        float[] noise = VaeFamily.gaussian(new SplittableRandom(options.seed()), count * latentDimension());
-        for (int i = 0; i < noise.length; i++) {
-            noise[i] *= (float) options.temperature();
-        }
-        return run(scope -> {
-            NDArray z = scope.create(noise, new Shape(count, latentDimension()));
-            float[][] images = rows(Activation.sigmoid(vae.decode(store(scope), z, false)), count);
-            return new Sampled(images, rows(z, count), null);
-        });
     }
 
     @Override
-    public Encoded encode(float[][] images, EncodeOptions options) {
-        int n = images.length;
-        boolean sample = options.sample();
-        float[] noise = VaeFamily.gaussian(new SplittableRandom(options.seed()), n * latentDimension());
-        return run(scope -> {
-            NDList posterior = vae.encode(store(scope), batch(scope, images), false);
-            NDArray z = sample
-                    ? Elbo.reparameterize(posterior.get(0), posterior.get(1), scope.create(noise, new Shape(n, latentDimension())))
-                    : posterior.get(0);
-            float[][] means = rows(posterior.get(0), n);
-            float[][] logVariances = rows(posterior.get(1), n);
-            float[][] zs = rows(z, n);
-            List<LatentEncoding> result = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                result.add(new LatentEncoding(means[i], logVariances[i], zs[i]));
-            }
-            return new Encoded(result, null, null);
-        });
-    }
-
-    @Override
-    public float[][] decode(DecodeInput input) {
+    public void checkDecode(DecodeInput input) {
         if (input.latents() == null) {
             throw new InvalidInferenceInputException(InvalidInferenceInputException.Kind.INVALID_LATENT,
                     "a VAE decodes latent vectors: send {\"latents\": [[...latentDim floats...]]}");
         }
-        float[][] latents = input.latents().toArray(float[][]::new);
-        for (int i = 0; i < latents.length; i++) {
-            if (latents[i] == null || latents[i].length != latentDimension()) {
+        List<float[]> latents = input.latents();
+        for (int i = 0; i < latents.size(); i++) {
+            float[] latent = latents.get(i);
+            if (latent == null || latent.length != latentDimension()) {
                 throw new InvalidInferenceInputException(InvalidInferenceInputException.Kind.INVALID_LATENT, "latent " + i
-                        + " has " + (latents[i] == null ? 0 : latents[i].length) + " values; the model has latentDim "
-                        + latentDimension());
+                        + " has " + (latent == null ? 0 : latent.length) + " values; the model has latentDim " + latentDimension());
             }
-            for (float v : latents[i]) {
+            for (float v : latent) {
                 if (!Float.isFinite(v)) {
                     throw new InvalidInferenceInputException(InvalidInferenceInputException.Kind.INVALID_LATENT, "latent " + i
                             + " holds " + v + "; every value must be a finite number");
                 }
             }
         }
+    }
+
+    @Override
+    public List<Sampled> sample(List<SampleOptions> requests) {
+        int[] counts = requests.stream().mapToInt(SampleOptions::count).toArray();
+        int total = IntStream.of(counts).sum();
+        float[] noise = new float[total * latentDimension()];
+        int at = 0;
+        for (SampleOptions options : requests) {
+            float[] own = VaeFamily.gaussian(new SplittableRandom(options.seed()), options.count() * latentDimension());
+            for (float value : own) {
+                noise[at++] = value * (float) options.temperature();
+            }
+        }
         return run(scope -> {
-            NDArray z = scope.create(latents);
-            return rows(Activation.sigmoid(vae.decode(store(scope), z, false)), latents.length);
+            NDArray z = scope.create(noise, new Shape(total, latentDimension()));
+            List<float[][]> images = slices(rows(Activation.sigmoid(vae.decode(store(scope), z, false)), total), counts);
+            List<float[][]> latents = slices(rows(z, total), counts);
+            List<Sampled> result = new ArrayList<>(requests.size());
+            for (int r = 0; r < requests.size(); r++) {
+                result.add(new Sampled(images.get(r), latents.get(r), null));
+            }
+            return result;
+        });
+    }
+
+    /** Posterior mean, or a draw from q(z|x) for the requests that ask for one. */
+    @Override
+    public List<Encoded> encode(List<EncodeCall> requests) {
+        int[] counts = requests.stream().mapToInt(call -> call.images().length).toArray();
+        int total = IntStream.of(counts).sum();
+        float[][] images = concat(requests.stream().map(EncodeCall::images).toList());
+        float[] noise = new float[total * latentDimension()];
+        boolean[] drawn = new boolean[total];
+        int at = 0;
+        for (EncodeCall call : requests) {
+            int size = call.images().length * latentDimension();
+            if (call.options().sample()) {
+                System.arraycopy(VaeFamily.gaussian(new SplittableRandom(call.options().seed()), size), 0, noise, at, size);
+                Arrays.fill(drawn, at / latentDimension(), (at + size) / latentDimension(), true);
+            }
+            at += size;
+        }
+        return run(scope -> {
+            NDList posterior = vae.encode(store(scope), batch(scope, images), false);
+            NDArray z = Elbo.reparameterize(posterior.get(0), posterior.get(1),
+                    scope.create(noise, new Shape(total, latentDimension())));
+            float[][] means = rows(posterior.get(0), total);
+            float[][] logVariances = rows(posterior.get(1), total);
+            float[][] zs = rows(z, total);
+            List<LatentEncoding> all = new ArrayList<>(total);
+            for (int i = 0; i < total; i++) {
+                all.add(new LatentEncoding(means[i], logVariances[i], drawn[i] ? zs[i] : means[i].clone()));
+            }
+            return slices(all, counts).stream().map(latents -> new Encoded(latents, null, null)).toList();
         });
     }
 
     @Override
-    public List<Reconstruction> reconstruct(float[][] images, long seed) {
-        int n = images.length;
-        float[] noise = VaeFamily.gaussian(new SplittableRandom(seed), n * latentDimension());
+    public List<float[][]> decode(List<DecodeInput> inputs) {
+        int[] counts = inputs.stream().mapToInt(DecodeInput::count).toArray();
+        float[][] latents = inputs.stream().flatMap(input -> input.latents().stream()).toArray(float[][]::new);
+        return run(scope -> {
+            NDArray z = scope.create(latents);
+            return slices(rows(Activation.sigmoid(vae.decode(store(scope), z, false)), latents.length), counts);
+        });
+    }
+
+    @Override
+    public List<List<Reconstruction>> reconstruct(List<ReconstructCall> requests) {
+        int[] counts = requests.stream().mapToInt(call -> call.images().length).toArray();
+        int n = IntStream.of(counts).sum();
+        float[][] images = concat(requests.stream().map(ReconstructCall::images).toList());
+        float[] noise = new float[n * latentDimension()];
+        int at = 0;
+        for (ReconstructCall call : requests) {
+            int size = call.images().length * latentDimension();
+            System.arraycopy(VaeFamily.gaussian(new SplittableRandom(call.seed()), size), 0, noise, at, size);
+            at += size;
+        }
         return run(scope -> {
             ParameterStore store = store(scope);
             NDArray x = batch(scope, images);
@@ -121,12 +162,11 @@ final class VaeModel extends ServedModel {
             float[][] pixels = rows(reconstruction, n);
             float[] mses = mse.toFloatArray();
             float[] elbos = negativeElbo.toFloatArray();
-            List<Reconstruction> result = new ArrayList<>(n);
+            List<Reconstruction> all = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                result.add(new Reconstruction(pixels[i], mses[i], (double) elbos[i], null));
+                all.add(new Reconstruction(pixels[i], mses[i], (double) elbos[i], null));
             }
-            return result;
+            return slices(all, counts);
         });
     }
-
 }

@@ -2,22 +2,24 @@ package dev.latentserve.family.vqvae;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
-import dev.latentserve.family.ServedModel;
+import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.NoPriorException;
+import dev.latentserve.family.ServedModel;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Categorical;
 import dev.latentserve.nn.GatedPixelCnn;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.index.NDIndex;
-import java.util.SplittableRandom;
-import org.jspecify.annotations.Nullable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A trained VQ-VAE held for serving: images to code grids and back. Every call runs in its own child
@@ -43,25 +45,44 @@ final class VqVaeModel extends ServedModel {
         return net.imageShape();
     }
 
-    /**
-     * Ancestral sampling in raster order: one batched prior pass per position over all requested samples (over
-     * the rows up to the current one), then a draw from softmax(logits / temperature), restricted to the topK largest when asked, by the
-     * Gumbel-max trick (DJL's PyTorch engine has no multinomial) from a generator seeded per request.
-     */
     @Override
-    public Sampled sample(SampleOptions options) {
-        Model priorModel = prior;
-        if (priorModel == null) {
+    public void checkSample(SampleOptions options) {
+        if (prior == null) {
             throw new NoPriorException("this VQ-VAE has no prior over its " + gridHeight + "x" + gridWidth
                     + " code grids to sample from; fit one with a job {\"type\": \"fit-prior\", \"model\": \"<name>@<version>\", "
                     + "\"dataset\": \"<id>\"}, which publishes a new version with the prior, or decode code grids with /decode");
         }
-        int n = options.count();
+    }
+
+    @Override
+    public void checkDecode(DecodeInput input) {
+        if (input.codes() != null) {
+            checkCodes(input.codes());
+        } else if (input.vectors() != null) {
+            checkVectors(input.vectors());
+        } else {
+            throw new InvalidInferenceInputException(Kind.INVALID_LATENT,
+                    "a VQ-VAE decodes code grids or unquantised vectors: send {\"codes\": [[[...]]]} or {\"vectors\": [[...]]}");
+        }
+    }
+
+    /**
+     * Ancestral sampling in raster order: one prior pass per position over the samples of every request in the
+     * batch (over the rows up to the current one), then a draw from softmax(logits / temperature), restricted to the
+     * topK largest when asked, by the Gumbel-max trick (DJL's PyTorch engine has no multinomial). Each request draws
+     * from its own generator, seeded by its seed, in the same order as when it runs alone.
+     */
+    @Override
+    public List<Sampled> sample(List<SampleOptions> requests) {
+        requests.forEach(this::checkSample);
+        GatedPixelCnn block = (GatedPixelCnn) prior.getBlock();
+        int[] counts = requests.stream().mapToInt(SampleOptions::count).toArray();
+        int n = IntStream.of(counts).sum();
         int codes = net.architecture().codes();
         int cells = gridHeight * gridWidth;
         long[] grid = new long[n * cells];
-        SplittableRandom random = new SplittableRandom(options.seed());
-        GatedPixelCnn block = (GatedPixelCnn) priorModel.getBlock();
+        SplittableRandom[] randoms = requests.stream().map(options -> new SplittableRandom(options.seed()))
+                .toArray(SplittableRandom[]::new);
         for (int i = 0; i < gridHeight; i++) {
             for (int j = 0; j < gridWidth; j++) {
                 int row = i;
@@ -72,9 +93,13 @@ final class VqVaeModel extends ServedModel {
                     NDArray out = block.forward(store(scope), new NDList(maps), false).singletonOrThrow();
                     return out.get(new NDIndex(":, :, {}, {}", row, column)).toFloatArray();
                 });
-                for (int s = 0; s < n; s++) {
-                    grid[s * cells + i * gridWidth + j] = Categorical.gumbelMax(logits, s * codes, codes, options.temperature(),
-                            options.topK(), random);
+                int s = 0;
+                for (int r = 0; r < requests.size(); r++) {
+                    SampleOptions options = requests.get(r);
+                    for (int k = 0; k < counts[r]; k++, s++) {
+                        grid[s * cells + i * gridWidth + j] = Categorical.gumbelMax(logits, s * codes, codes,
+                                options.temperature(), options.topK(), randoms[r]);
+                    }
                 }
             }
         }
@@ -88,44 +113,61 @@ final class VqVaeModel extends ServedModel {
                 grids[s][c / gridWidth][c % gridWidth] = (int) grid[s * cells + c];
             }
         }
-        return new Sampled(images, null, grids);
+        List<float[][]> imageSlices = slices(images, counts);
+        List<int[][][]> gridSlices = slices(grids, counts);
+        List<Sampled> result = new ArrayList<>(requests.size());
+        for (int r = 0; r < requests.size(); r++) {
+            result.add(new Sampled(imageSlices.get(r), null, gridSlices.get(r)));
+        }
+        return result;
     }
 
     @Override
-    public Encoded encode(float[][] images, EncodeOptions options) {
+    public List<Encoded> encode(List<EncodeCall> requests) {
+        int[] counts = requests.stream().mapToInt(call -> call.images().length).toArray();
+        float[][] images = concat(requests.stream().map(EncodeCall::images).toList());
         return run(scope -> {
             NDArray ze = net.encode(store(scope), batch(scope, images), false);
-            int[][][] codes = grids(net.quantizer().encode(ze), images.length);
-            float[][] vectors = options.includeVectors() ? rows(ze, images.length) : null;
-            return new Encoded(null, codes, vectors);
+            List<int[][][]> codes = slices(grids(net.quantizer().encode(ze), images.length), counts);
+            boolean anyVectors = requests.stream().anyMatch(call -> call.options().includeVectors());
+            List<float[][]> vectors = anyVectors ? slices(rows(ze, images.length), counts) : null;
+            List<Encoded> result = new ArrayList<>(requests.size());
+            for (int r = 0; r < requests.size(); r++) {
+                boolean include = requests.get(r).options().includeVectors();
+                result.add(new Encoded(null, codes.get(r), include ? vectors.get(r) : null));
+            }
+            return result;
         });
     }
 
+    /** Code grids are looked up and vectors quantised per request; the decoder then runs once over all of them. */
     @Override
-    public float[][] decode(DecodeInput input) {
+    public List<float[][]> decode(List<DecodeInput> inputs) {
+        int[] counts = inputs.stream().mapToInt(DecodeInput::count).toArray();
+        int n = IntStream.of(counts).sum();
+        return run(scope -> {
+            NDList quantized = new NDList(inputs.size());
+            for (DecodeInput input : inputs) {
+                quantized.add(quantized(scope, input));
+            }
+            NDArray all = quantized.size() == 1 ? quantized.singletonOrThrow() : NDArrays.concat(quantized);
+            return slices(images(net.decode(store(scope), all, false), n), counts);
+        });
+    }
+
+    private NDArray quantized(NDManager scope, DecodeInput input) {
+        int n = input.count();
         if (input.codes() != null) {
-            long[] flat = checkCodes(input.codes());
-            int n = input.codes().size();
-            return run(scope -> {
-                NDArray codes = scope.create(flat, new Shape(n, gridHeight, gridWidth));
-                return images(net.decode(store(scope), net.quantizer().lookup(codes), false), n);
-            });
+            return net.quantizer().lookup(scope.create(checkCodes(input.codes()), new Shape(n, gridHeight, gridWidth)));
         }
-        if (input.vectors() != null) {
-            float[] flat = checkVectors(input.vectors());
-            int n = input.vectors().size();
-            return run(scope -> {
-                NDArray ze = scope.create(flat, new Shape(n, net.architecture().codeDim(), gridHeight, gridWidth));
-                NDArray quantized = net.quantizer().lookup(net.quantizer().encode(ze));
-                return images(net.decode(store(scope), quantized, false), n);
-            });
-        }
-        throw new InvalidInferenceInputException(Kind.INVALID_LATENT,
-                "a VQ-VAE decodes code grids or unquantised vectors: send {\"codes\": [[[...]]]} or {\"vectors\": [[...]]}");
+        NDArray ze = scope.create(checkVectors(input.vectors()), new Shape(n, net.architecture().codeDim(), gridHeight, gridWidth));
+        return net.quantizer().lookup(net.quantizer().encode(ze));
     }
 
     @Override
-    public List<Reconstruction> reconstruct(float[][] images, long seed) {
+    public List<List<Reconstruction>> reconstruct(List<ReconstructCall> requests) {
+        int[] counts = requests.stream().mapToInt(call -> call.images().length).toArray();
+        float[][] images = concat(requests.stream().map(ReconstructCall::images).toList());
         int n = images.length;
         return run(scope -> {
             NDArray x = batch(scope, images);
@@ -134,11 +176,11 @@ final class VqVaeModel extends ServedModel {
             float[] mse = reconstruction.sub(x).square().reshape(n, -1).mean(new int[] {1}).toFloatArray();
             float[][] pixels = rows(reconstruction, n);
             int[][][] grids = grids(codes, n);
-            List<Reconstruction> result = new ArrayList<>(n);
+            List<Reconstruction> all = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                result.add(new Reconstruction(pixels[i], mse[i], null, grids[i]));
+                all.add(new Reconstruction(pixels[i], mse[i], null, grids[i]));
             }
-            return result;
+            return slices(all, counts);
         });
     }
 

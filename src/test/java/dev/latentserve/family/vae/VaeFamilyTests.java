@@ -2,6 +2,7 @@ package dev.latentserve.family.vae;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import ai.djl.Model;
@@ -28,6 +29,7 @@ import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Elbo;
 import dev.latentserve.nn.TorchDefaultInit;
 import dev.latentserve.testing.RecordingMonitor;
+import dev.latentserve.testing.Rows;
 import dev.latentserve.testing.SyntheticImages;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,6 +84,54 @@ class VaeFamilyTests {
                 blankMse /= images[i].length;
                 assertThat(reconstructions.get(i).mse()).isLessThan(0.5 * blankMse);
                 assertThat(reconstructions.get(i).negativeElbo()).isPositive();
+            }
+            requestsBatchedTogetherGetWhatEachGetsAlone(model, images);
+        }
+    }
+
+    /** Dynamic batching: several callers' requests in one engine call, each answered as if it ran alone. */
+    private static void requestsBatchedTogetherGetWhatEachGetsAlone(LoadedModel model, float[][] images) {
+        List<LoadedModel.SampleOptions> samples = List.of(new LoadedModel.SampleOptions(2, 5, 1.0, null),
+                new LoadedModel.SampleOptions(1, 6, 0.5, null), new LoadedModel.SampleOptions(3, 7, 1.0, null));
+        List<LoadedModel.Sampled> sampled = model.sample(samples);
+        for (int r = 0; r < samples.size(); r++) {
+            LoadedModel.Sampled alone = model.sample(samples.get(r));
+            Rows.assertClose(sampled.get(r).latents(), alone.latents());
+            Rows.assertClose(sampled.get(r).images(), alone.images());
+        }
+        float[][] firstTwo = {images[0], images[1]};
+        float[][] lastTwo = {images[2], images[3]};
+        List<LoadedModel.EncodeCall> encodes = List.of(
+                new LoadedModel.EncodeCall(firstTwo, new LoadedModel.EncodeOptions(false, 0, false)),
+                new LoadedModel.EncodeCall(lastTwo, new LoadedModel.EncodeOptions(true, 11, false)));
+        List<LoadedModel.Encoded> encoded = model.encode(encodes);
+        for (int r = 0; r < encodes.size(); r++) {
+            List<LoadedModel.LatentEncoding> batched = encoded.get(r).latents();
+            List<LoadedModel.LatentEncoding> alone = model.encode(encodes.get(r).images(), encodes.get(r).options()).latents();
+            Rows.assertClose(batched.stream().map(LoadedModel.LatentEncoding::z).toArray(float[][]::new),
+                    alone.stream().map(LoadedModel.LatentEncoding::z).toArray(float[][]::new));
+            Rows.assertClose(batched.stream().map(LoadedModel.LatentEncoding::logVariance).toArray(float[][]::new),
+                    alone.stream().map(LoadedModel.LatentEncoding::logVariance).toArray(float[][]::new));
+        }
+        assertThat(encoded.get(0).latents().get(0).z()).as("no draw asked: z is the mean")
+                .isEqualTo(encoded.get(0).latents().get(0).mean());
+        assertThat(encoded.get(1).latents().get(0).z()).as("a draw from q(z|x)")
+                .isNotEqualTo(encoded.get(1).latents().get(0).mean());
+        List<LoadedModel.DecodeInput> decodes = List.of(
+                new LoadedModel.DecodeInput(java.util.Arrays.asList(sampled.get(0).latents()), null, null),
+                new LoadedModel.DecodeInput(java.util.Arrays.asList(sampled.get(2).latents()), null, null));
+        List<float[][]> decoded = model.decode(decodes);
+        for (int r = 0; r < decodes.size(); r++) {
+            Rows.assertClose(decoded.get(r), model.decode(decodes.get(r)));
+        }
+        List<LoadedModel.ReconstructCall> reconstructs = List.of(new LoadedModel.ReconstructCall(firstTwo, 3),
+                new LoadedModel.ReconstructCall(lastTwo, 4));
+        List<List<LoadedModel.Reconstruction>> reconstructed = model.reconstruct(reconstructs);
+        for (int r = 0; r < reconstructs.size(); r++) {
+            List<LoadedModel.Reconstruction> alone = model.reconstruct(reconstructs.get(r).images(), reconstructs.get(r).seed());
+            for (int i = 0; i < alone.size(); i++) {
+                assertThat(reconstructed.get(r).get(i).pixels()).containsExactly(alone.get(i).pixels(), within(Rows.TOLERANCE));
+                assertThat(reconstructed.get(r).get(i).negativeElbo()).isCloseTo(alone.get(i).negativeElbo(), within(1e-3));
             }
         }
     }

@@ -15,6 +15,7 @@ import dev.latentserve.family.TrainingSpec;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.testing.RecordingMonitor;
+import dev.latentserve.testing.Rows;
 import dev.latentserve.testing.SyntheticImages;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -134,6 +135,48 @@ class VqVaeFamilyTests {
             assertThat(greedy.codes()).isDeepEqualTo(greedyOther.codes());
             float[][] decoded = model.decode(new LoadedModel.DecodeInput(null, List.of(first.codes()), null));
             assertThat(decoded[0]).containsExactly(first.images()[0], within(1e-5f));
+            requestsBatchedTogetherGetWhatEachGetsAlone(model, test);
+        }
+    }
+
+    /** Dynamic batching: several callers' requests in one engine call, each answered as if it ran alone. */
+    private static void requestsBatchedTogetherGetWhatEachGetsAlone(LoadedModel model, ImageData test) {
+        List<LoadedModel.SampleOptions> samples = List.of(new LoadedModel.SampleOptions(2, 7, 1.0, null),
+                new LoadedModel.SampleOptions(1, 8, 0.7, 3), new LoadedModel.SampleOptions(2, 9, 1.0, null));
+        List<LoadedModel.Sampled> sampled = model.sample(samples);
+        for (int r = 0; r < samples.size(); r++) {
+            LoadedModel.Sampled alone = model.sample(samples.get(r));
+            assertThat(sampled.get(r).codes()).isDeepEqualTo(alone.codes());
+            Rows.assertClose(sampled.get(r).images(), alone.images());
+        }
+        float[][] images = new float[4][SHAPE.size()];
+        for (int i = 0; i < 4; i++) {
+            test.copyImage(i, images[i], 0);
+        }
+        float[][] firstTwo = {images[0], images[1]};
+        float[][] lastTwo = {images[2], images[3]};
+        List<LoadedModel.EncodeCall> encodes = List.of(
+                new LoadedModel.EncodeCall(firstTwo, new LoadedModel.EncodeOptions(false, 0, true)),
+                new LoadedModel.EncodeCall(lastTwo, new LoadedModel.EncodeOptions(false, 0, false)));
+        List<LoadedModel.Encoded> encoded = model.encode(encodes);
+        LoadedModel.Encoded firstAlone = model.encode(firstTwo, encodes.get(0).options());
+        assertThat(encoded.get(0).codes()).isDeepEqualTo(firstAlone.codes());
+        Rows.assertClose(encoded.get(0).vectors(), firstAlone.vectors());
+        assertThat(encoded.get(1).codes()).isDeepEqualTo(model.encode(lastTwo, encodes.get(1).options()).codes());
+        assertThat(encoded.get(1).vectors()).as("only asked for by the first request").isNull();
+        // Code grids and unquantised vectors decode in the same batch.
+        List<LoadedModel.DecodeInput> decodes = List.of(new LoadedModel.DecodeInput(null, List.of(sampled.get(0).codes()), null),
+                new LoadedModel.DecodeInput(null, null, List.of(firstAlone.vectors())));
+        List<float[][]> decoded = model.decode(decodes);
+        for (int r = 0; r < decodes.size(); r++) {
+            Rows.assertClose(decoded.get(r), model.decode(decodes.get(r)));
+        }
+        List<List<LoadedModel.Reconstruction>> reconstructed = model.reconstruct(
+                List.of(new LoadedModel.ReconstructCall(firstTwo, 0), new LoadedModel.ReconstructCall(lastTwo, 0)));
+        List<LoadedModel.Reconstruction> lastAlone = model.reconstruct(lastTwo, 0);
+        for (int i = 0; i < 2; i++) {
+            assertThat(reconstructed.get(1).get(i).codes()).isDeepEqualTo(lastAlone.get(i).codes());
+            assertThat(reconstructed.get(1).get(i).pixels()).containsExactly(lastAlone.get(i).pixels(), within(Rows.TOLERANCE));
         }
     }
 
