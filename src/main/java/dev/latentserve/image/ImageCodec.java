@@ -3,18 +3,13 @@ package dev.latentserve.image;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
-import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /** PNG/JPEG bytes to CHW floats in [0, 1] and back; grids of images as one PNG. */
 public final class ImageCodec {
@@ -113,8 +108,8 @@ public final class ImageCodec {
         int gap = images.size() == 1 ? 0 : GRID_GAP;
         int width = cols * shape.width() + (cols - 1) * gap;
         int height = rows * shape.height() + (rows - 1) * gap;
-        BufferedImage out = new BufferedImage(width, height,
-                shape.channels() == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+        int channels = shape.channels();
+        byte[] samples = new byte[width * height * channels];
         int plane = shape.height() * shape.width();
         for (int i = 0; i < images.size(); i++) {
             float[] pixels = images.get(i);
@@ -122,28 +117,15 @@ public final class ImageCodec {
             int top = (i / cols) * (shape.height() + gap);
             for (int y = 0; y < shape.height(); y++) {
                 for (int x = 0; x < shape.width(); x++) {
-                    int at = y * shape.width() + x;
-                    if (shape.channels() == 1) {
-                        out.getRaster().setSample(left + x, top + y, 0, toByte(pixels[at]));
-                    } else {
-                        int rgb = toByte(pixels[at]) << 16 | toByte(pixels[plane + at]) << 8 | toByte(pixels[2 * plane + at]);
-                        out.setRGB(left + x, top + y, rgb);
+                    int from = y * shape.width() + x;
+                    int to = ((top + y) * width + left + x) * channels;
+                    for (int c = 0; c < channels; c++) {
+                        samples[to + c] = (byte) toByte(pixels[c * plane + from]);
                     }
                 }
             }
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
-        // In memory, for the reason given in decode: no temporary file per PNG, no shutdown hook.
-        try (ImageOutputStream stream = new MemoryCacheImageOutputStream(bytes)) {
-            writer.setOutput(stream);
-            writer.write(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            writer.dispose();
-        }
-        return bytes.toByteArray();
+        return PngEncoder.encode(width, height, channels, samples);
     }
 
     /** Columns of a near-square grid for {@code count} images. */
