@@ -26,6 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -46,6 +48,7 @@ public class ModelRegistry {
     private final JsonMapper json;
     private final JdbcClient jdbc;
     private final List<Consumer<ModelManifest>> deletionListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<ModelManifest>> publicationListeners = new CopyOnWriteArrayList<>();
 
     ModelRegistry(StorageProperties storage, JsonMapper json, JdbcClient jdbc) throws IOException {
         this.root = storage.root().resolve("models");
@@ -82,6 +85,7 @@ public class ModelRegistry {
             }
             insert(numbered);
             log.info("published model {}", numbered.reference());
+            afterCommit(() -> publicationListeners.forEach(listener -> listener.accept(numbered)));
             return numbered;
         }
         throw new IOException("could not allocate a version for model " + manifest.name());
@@ -156,6 +160,24 @@ public class ModelRegistry {
     /** Called after a version is deleted, so caches can drop it. */
     public void onDeletion(Consumer<ModelManifest> listener) {
         deletionListeners.add(listener);
+    }
+
+    /** Called once a version published in this process is committed, so caches of "the newest version" can drop theirs. */
+    public void onPublication(Consumer<ModelManifest> listener) {
+        publicationListeners.add(listener);
+    }
+
+    private static void afterCommit(Runnable action) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            action.run();
+            return;
+        }
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                action.run();
+            }
+        });
     }
 
     public boolean exists(String name, int version) {

@@ -6,8 +6,6 @@ import dev.latentserve.image.ImageShape;
 import dev.latentserve.image.InvalidImageException;
 import dev.latentserve.registry.LoadedModels;
 import dev.latentserve.registry.ModelManifest;
-import dev.latentserve.registry.ModelReference;
-import dev.latentserve.registry.ModelRegistry;
 import dev.latentserve.serving.InferenceResults.Decoded;
 import dev.latentserve.serving.InferenceResults.Encoded;
 import dev.latentserve.serving.InferenceResults.Reconstructed;
@@ -32,13 +30,13 @@ import org.springframework.stereotype.Service;
 @Service
 public class InferenceService {
 
-    private final ModelRegistry registry;
+    private final ManifestCache manifests;
     private final LoadedModels models;
     private final ServingProperties properties;
     private final ModelBatchers batchers;
 
-    InferenceService(ModelRegistry registry, LoadedModels models, ServingProperties properties, ModelBatchers batchers) {
-        this.registry = registry;
+    InferenceService(ManifestCache manifests, LoadedModels models, ServingProperties properties, ModelBatchers batchers) {
+        this.manifests = manifests;
         this.models = models;
         this.properties = properties;
         this.batchers = batchers;
@@ -94,7 +92,7 @@ public class InferenceService {
     }
 
     private ModelManifest resolve(String reference) throws IOException {
-        return registry.resolve(ModelReference.parse(reference));
+        return manifests.resolve(reference);
     }
 
     /** {@code queued} mapped by {@code f}; cancelling the result cancels (withdraws) the queued request too. */

@@ -107,6 +107,23 @@ final class ModelBatcher {
         return pending.result;
     }
 
+    /**
+     * Whether a request for {@code operation} would find the queue full now; counts it as refused if so. A fast path
+     * for turning requests away before their bodies are read; {@link #submit} still decides.
+     */
+    boolean refuseIfFull(String operation) {
+        lock.lock();
+        try {
+            if (closing || waiting() < settings.queueCapacity()) {
+                return false;
+            }
+        } finally {
+            lock.unlock();
+        }
+        count(operation, Reason.QUEUE_FULL);
+        return true;
+    }
+
     private void timeOut(Pending<?, ?> pending) {
         ServiceOverloadedException timedOut = new ServiceOverloadedException(Reason.TIMEOUT, "the request did not finish within "
                 + settings.requestTimeout() + " on model " + reference + "; its queued work was dropped", 1);

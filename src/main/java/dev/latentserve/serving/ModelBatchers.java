@@ -55,6 +55,12 @@ class ModelBatchers implements DisposableBean {
         }).submit(operation, request, rows);
     }
 
+    /** See {@link ModelBatcher#refuseIfFull}; false for a version that has no queue yet. */
+    boolean refuseIfFull(ModelManifest manifest, String operation) {
+        ModelBatcher batcher = batchers.get(manifest.reference());
+        return batcher != null && batcher.refuseIfFull(operation);
+    }
+
     private void close(String reference, ModelBatcher batcher) {
         try {
             batcher.close(properties.drainTimeout());

@@ -32,7 +32,8 @@ public class ServiceOverloadedException extends RuntimeException {
     private final int retryAfterSeconds;
 
     public ServiceOverloadedException(Reason reason, String message, int retryAfterSeconds) {
-        super(message);
+        // No stack trace: under overload hundreds are thrown a second by design, and the reason says it all.
+        super(message, null, false, false);
         this.reason = reason;
         this.retryAfterSeconds = retryAfterSeconds;
     }

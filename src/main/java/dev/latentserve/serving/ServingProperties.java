@@ -27,10 +27,10 @@ public record ServingProperties(
         @DefaultValue("256") int maxBatch,
         @DefaultValue("512") int maxImageSide,
         @DefaultValue("10") double maxTemperature,
-        @DefaultValue("64") int maxBatchSize,
+        @DefaultValue("256") int maxBatchSize,
         @DefaultValue("0ms") Duration maxBatchDelay,
         @DefaultValue("1") int workersPerModel,
-        @DefaultValue("64") int queueCapacity,
+        @DefaultValue("256") int queueCapacity,
         @DefaultValue("30s") Duration requestTimeout,
         @DefaultValue("20s") Duration drainTimeout,
         @DefaultValue Map<String, ModelBatching> models) {

@@ -183,6 +183,41 @@ class ServingIntegrationTests {
         }
     }
 
+    @Nested
+    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+            "latentserve.serving.models.fashion-vae.max-batch-delay=2s", "latentserve.serving.models.fashion-vae.workers=1",
+            "latentserve.serving.models.fashion-vae.queue-capacity=1", "latentserve.roles=api"})
+    class FullQueueFastPath {
+
+        @LocalServerPort
+        int port;
+
+        @Test
+        void aRequestForAFullQueueIsRefusedBeforeItsBodyIsRead() throws Exception {
+            Http http = new Http(port);
+            try (ExecutorService pool = Executors.newSingleThreadExecutor()) {
+                // Waits up to 2 s in the queue for company, filling it.
+                Future<Response> queued = pool.submit(() -> http.postJson("/v1/models/fashion-vae/sample", "{\"count\": 2}"));
+                Thread.sleep(500);
+                long start = System.nanoTime();
+                Response refused = http.postJson("/v1/models/fashion-vae%401/sample", "{\"count\": 2}");
+                assertThat((System.nanoTime() - start) / 1e6).as("answered at once").isLessThan(1000);
+                assertThat(refused.status()).isEqualTo(503);
+                assertThat(refused.contentType()).startsWith("application/problem+json");
+                assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+                JsonNode problem = refused.json();
+                assertThat(problem.get("type").asString()).endsWith("/overloaded");
+                assertThat(problem.get("detail").asString()).as("the filter's answer").contains("has a full queue");
+                assertThat(problem.get("instance").asString()).isEqualTo("/v1/models/fashion-vae%401/sample");
+                // Even a malformed body: the queue is full, so nothing reads it.
+                assertThat(http.postJson("/v1/models/fashion-vae/encode", "{not json").status()).isEqualTo(503);
+                assertThat(queued.get().status()).isEqualTo(200);
+            }
+            // Once the queue has room, the same malformed body gets its 400.
+            assertThat(http.postJson("/v1/models/fashion-vae/encode", "{not json").status()).isEqualTo(400);
+        }
+    }
+
     private static float[][] floats(JsonNode rows) {
         float[][] result = new float[rows.size()][];
         for (int i = 0; i < rows.size(); i++) {

@@ -1,0 +1,87 @@
+package dev.latentserve.serving;
+
+import dev.latentserve.api.ProblemHandler;
+import dev.latentserve.config.ApiRole;
+import dev.latentserve.registry.ModelManifest;
+import dev.latentserve.serving.ServiceOverloadedException.Reason;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.UriUtils;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Turns an inference request away with 503 before its body is read or any of Spring MVC runs, when its model's
+ * queue is full. Under overload most requests are refused; through the whole MVC path each refusal cost about as
+ * much CPU as serving a request's HTTP part, which starved the engine (BENCHMARKS.md, overload). The queue still
+ * decides at submission; this only answers early the requests it would refuse anyway.
+ */
+@Component
+@ApiRole
+@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+class AdmissionFilter extends OncePerRequestFilter {
+
+    private static final Pattern INFERENCE = Pattern.compile("/v1/models/([^/]+)/(sample|encode|decode|reconstruct)");
+
+    private final ManifestCache manifests;
+    private final ModelBatchers batchers;
+    private final JsonMapper json;
+
+    AdmissionFilter(ManifestCache manifests, ModelBatchers batchers, JsonMapper json) {
+        this.manifests = manifests;
+        this.batchers = batchers;
+        this.json = json;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if ("POST".equals(request.getMethod())) {
+            String path = request.getRequestURI().substring(request.getContextPath().length());
+            Matcher inference = INFERENCE.matcher(path);
+            if (inference.matches()) {
+                ModelManifest manifest = resolved(UriUtils.decode(inference.group(1), StandardCharsets.UTF_8));
+                if (manifest != null && batchers.refuseIfFull(manifest, inference.group(2))) {
+                    refuse(request, response, manifest);
+                    return;
+                }
+            }
+        }
+        chain.doFilter(request, response);
+    }
+
+    /** Null when the reference does not resolve: the controller then answers with the right problem. */
+    private ModelManifest resolved(String reference) {
+        try {
+            return manifests.resolve(reference);
+        } catch (RuntimeException | IOException e) {
+            return null;
+        }
+    }
+
+    private void refuse(HttpServletRequest request, HttpServletResponse response, ModelManifest manifest) throws IOException {
+        Map<String, Object> problem = new LinkedHashMap<>();
+        problem.put("type", ProblemHandler.TYPE_BASE + Reason.QUEUE_FULL.type());
+        problem.put("title", Reason.QUEUE_FULL.title());
+        problem.put("status", HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        problem.put("detail", "model " + manifest.reference() + " has a full queue; retry shortly");
+        problem.put("instance", request.getRequestURI());
+        response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        response.setHeader(HttpHeaders.RETRY_AFTER, "1");
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        response.getOutputStream().write(json.writeValueAsBytes(problem));
+    }
+}
