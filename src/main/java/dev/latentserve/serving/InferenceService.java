@@ -1,5 +1,7 @@
 package dev.latentserve.serving;
 
+import dev.latentserve.family.InvalidInferenceInputException;
+import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.image.ImageCodec;
 import dev.latentserve.image.ImageShape;
@@ -10,14 +12,12 @@ import dev.latentserve.serving.InferenceResults.Decoded;
 import dev.latentserve.serving.InferenceResults.Encoded;
 import dev.latentserve.serving.InferenceResults.Reconstructed;
 import dev.latentserve.serving.InferenceResults.Sampled;
-import dev.latentserve.family.InvalidInferenceInputException;
-import dev.latentserve.family.InvalidInferenceInputException.Kind;
+import dev.latentserve.serving.ModelBatcher.Operation;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
-import dev.latentserve.serving.ModelBatcher.Operation;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
 

@@ -1,4 +1,7 @@
-/** The four inference operations on loaded models: validation, execution and metrics. */
+/**
+ * The four inference operations on loaded models: validation, dynamic batching per model version behind a bounded
+ * queue, asynchronous HTTP answers, and their metrics.
+ */
 @NullMarked
 package dev.latentserve.serving;
 
