@@ -5,6 +5,7 @@ import dev.latentserve.datasets.DatasetFormatException;
 import dev.latentserve.datasets.DatasetNotFoundException;
 import dev.latentserve.datasets.FashionMnistUnavailableException;
 import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.family.ModelUnloadedException;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.jobs.JobCapacityException;
 import dev.latentserve.jobs.JobConflictException;
@@ -47,9 +48,11 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return problem(HttpStatus.BAD_REQUEST, "invalid-name", "Invalid name", e.getMessage(), request);
     }
 
-    @ExceptionHandler({ModelNotFoundException.class, DatasetNotFoundException.class, JobNotFoundException.class})
+    @ExceptionHandler({ModelNotFoundException.class, ModelUnloadedException.class, DatasetNotFoundException.class,
+            JobNotFoundException.class})
     ResponseEntity<ProblemDetail> notFound(RuntimeException e, HttpServletRequest request) {
-        String kind = e instanceof ModelNotFoundException ? "model" : e instanceof DatasetNotFoundException ? "dataset" : "job";
+        String kind = e instanceof ModelNotFoundException || e instanceof ModelUnloadedException ? "model"
+                : e instanceof DatasetNotFoundException ? "dataset" : "job";
         return problem(HttpStatus.NOT_FOUND, kind + "-not-found", capitalize(kind) + " not found", e.getMessage(), request);
     }
 

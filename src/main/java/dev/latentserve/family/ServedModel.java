@@ -33,7 +33,8 @@ public abstract class ServedModel implements LoadedModel {
         lifecycle.readLock().lock();
         try {
             if (closed) {
-                throw new IllegalStateException("model was unloaded");
+                throw new ModelUnloadedException("this model version was deleted while the request waited; "
+                        + "GET /v1/models/<name> lists the versions left");
             }
             GradMode.disableOnThisThread();
             try (NDManager scope = models.getFirst().getNDManager().newSubManager()) {

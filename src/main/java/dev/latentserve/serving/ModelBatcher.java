@@ -1,6 +1,7 @@
 package dev.latentserve.serving;
 
 import dev.latentserve.family.InvalidInferenceInputException;
+import dev.latentserve.family.ModelUnloadedException;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.serving.ServiceOverloadedException.Reason;
 import dev.latentserve.serving.ServingProperties.Batching;
@@ -229,8 +230,9 @@ final class ModelBatcher {
         } catch (RuntimeException | Error e) {
             engineTime(operation, started, e instanceof InvalidInferenceInputException || e instanceof NoPriorException
                     ? "invalid" : "error");
-            if (batch.size() == 1) {
-                batch.getFirst().result.completeExceptionally(e);
+            if (batch.size() == 1 || e instanceof ModelUnloadedException) {
+                // Alone it failed for its own reason; an unloaded model fails every request the same way.
+                batch.forEach(pending -> pending.result.completeExceptionally(e));
             } else {
                 // Requests are checked before they are queued, so this is rare; alone, each gets its own answer.
                 log.warn("a batch of {} requests on {} {} failed; running them one by one", batch.size(), reference,

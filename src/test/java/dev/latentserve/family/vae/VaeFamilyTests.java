@@ -20,6 +20,7 @@ import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.EpochMetrics;
 import dev.latentserve.family.InvalidArchitectureException;
 import dev.latentserve.family.LoadedModel;
+import dev.latentserve.family.ModelUnloadedException;
 import dev.latentserve.family.TrainingCancelledException;
 import dev.latentserve.family.TrainingMonitor;
 import dev.latentserve.family.TrainingResult;
@@ -87,6 +88,10 @@ class VaeFamilyTests {
             }
             requestsBatchedTogetherGetWhatEachGetsAlone(model, images);
         }
+        LoadedModel deleted = family.load(dir, SHAPE, spec.architecture(), Device.cpu());
+        deleted.close();
+        assertThatThrownBy(() -> deleted.sample(new LoadedModel.SampleOptions(1, 1, 1.0, null)))
+                .as("a request that reaches a deleted version").isInstanceOf(ModelUnloadedException.class);
     }
 
     /** Dynamic batching: several callers' requests in one engine call, each answered as if it ran alone. */
