@@ -152,12 +152,16 @@ public class ModelRegistry {
         if (removed == 0) {
             throw new ModelNotFoundException("model " + name + " has no version " + version);
         }
-        deletionListeners.forEach(listener -> listener.accept(manifest));
+        // Newest first, as dependents stop before what they depend on: a queue drains before its model is unloaded.
+        deletionListeners.reversed().forEach(listener -> listener.accept(manifest));
         Directories.deleteAtomically(directory(manifest));
         log.info("deleted model {}", manifest.reference());
     }
 
-    /** Called after a version is deleted, so caches can drop it. */
+    /**
+     * Called when a version is deleted, before its files go, so caches can drop it; listeners registered later run
+     * first (a component that uses another registers after it, so it lets go first).
+     */
     public void onDeletion(Consumer<ModelManifest> listener) {
         deletionListeners.add(listener);
     }

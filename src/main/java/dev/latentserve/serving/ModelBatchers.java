@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.stereotype.Component;
 
 /**
@@ -20,6 +21,9 @@ import org.springframework.stereotype.Component;
  * flight) every batcher drains within {@code drain-timeout}.
  */
 @Component
+// Created, and so registered for deletions, after the loaded models: the registry notifies the newest listener first,
+// so a deleted version's queue drains before the version is unloaded.
+@DependsOn("loadedModels")
 class ModelBatchers implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(ModelBatchers.class);
