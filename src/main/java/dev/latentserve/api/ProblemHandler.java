@@ -32,6 +32,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.util.DisconnectedClientHelper;
 
 /**
  * Every error as an RFC 9457 problem: a stable {@code type} URI per kind of problem, a title in words,
@@ -42,6 +43,9 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
 
     public static final String TYPE_BASE = "https://latentserve.dev/problems/";
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+    /** Clients that hang up mid-response are routine under load: one DEBUG line, not a WARN each. */
+    private static final DisconnectedClientHelper DISCONNECTED = new DisconnectedClientHelper(
+            ProblemHandler.class.getName() + ".disconnected");
 
     @ExceptionHandler(InvalidNameException.class)
     ResponseEntity<ProblemDetail> invalidName(InvalidNameException e, HttpServletRequest request) {
@@ -131,6 +135,9 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     @Override
     protected @Nullable ResponseEntity<Object> handleExceptionInternal(Exception ex, @Nullable Object body, HttpHeaders headers,
             HttpStatusCode statusCode, WebRequest request) {
+        if (DISCONNECTED.checkAndLogClientDisconnectedException(ex)) {
+            return null;
+        }
         ResponseEntity<Object> response = super.handleExceptionInternal(ex, body, headers, statusCode, request);
         if (response != null && response.getBody() instanceof ProblemDetail problem) {
             if (problem.getType() == null || "about:blank".equals(problem.getType().toString())) {

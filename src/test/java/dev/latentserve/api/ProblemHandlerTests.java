@@ -1,0 +1,45 @@
+package dev.latentserve.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import org.apache.catalina.connector.ClientAbortException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.converter.HttpMessageNotWritableException;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.web.context.request.ServletWebRequest;
+
+/** Failures while a response is already being written: a client gone is routine, anything else is still warned. */
+@ExtendWith(OutputCaptureExtension.class)
+class ProblemHandlerTests {
+
+    private final ProblemHandler handler = new ProblemHandler();
+
+    @Test
+    void aClientThatHungUpMidResponseIsNotAWarning(CapturedOutput output) {
+        var gone = new HttpMessageNotWritableException("Could not write JSON", new ClientAbortException(new IOException("Broken pipe")));
+        assertThat(handler.handleExceptionInternal(gone, null, new HttpHeaders(), HttpStatus.INTERNAL_SERVER_ERROR,
+                committedRequest())).isNull();
+        assertThat(output).doesNotContain("Response already committed");
+    }
+
+    @Test
+    void otherFailuresOnACommittedResponseAreStillWarned(CapturedOutput output) {
+        var broken = new HttpMessageNotWritableException("Could not write JSON: no serializer for type X");
+        assertThat(handler.handleExceptionInternal(broken, null, new HttpHeaders(), HttpStatus.INTERNAL_SERVER_ERROR,
+                committedRequest())).isNull();
+        assertThat(output).contains("Response already committed");
+    }
+
+    private static ServletWebRequest committedRequest() {
+        MockHttpServletResponse response = new MockHttpServletResponse();
+        response.setCommitted(true);
+        return new ServletWebRequest(new MockHttpServletRequest("POST", "/v1/models/m/sample"), response);
+    }
+}
