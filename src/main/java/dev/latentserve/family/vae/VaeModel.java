@@ -40,6 +40,26 @@ final class VaeModel extends ServedModel {
         return vae.architecture().latentDim();
     }
 
+    /**
+     * N(0, I) noise for each request's {@code counts[r]} latents from a generator seeded by its own seed, times its
+     * scale, one request after another; a scale of 0 draws nothing (zeros). A request's noise is the same whatever
+     * batch it shares.
+     */
+    private float[] noise(int[] counts, long[] seeds, double[] scales) {
+        float[] noise = new float[IntStream.of(counts).sum() * latentDimension()];
+        for (int r = 0, at = 0; r < counts.length; at += counts[r] * latentDimension(), r++) {
+            float scale = (float) scales[r];
+            if (scale == 0f) {
+                continue;
+            }
+            float[] own = VaeFamily.gaussian(new SplittableRandom(seeds[r]), counts[r] * latentDimension());
+            for (int i = 0; i < own.length; i++) {
+                noise[at + i] = own[i] * scale;
+            }
+        }
+        return noise;
+    }
+
     @Override
     public void checkSample(SampleOptions options) {
         if (options.topK() != null) {
@@ -74,14 +94,8 @@ final class VaeModel extends ServedModel {
     public List<Sampled> sample(List<SampleOptions> requests) {
         int[] counts = requests.stream().mapToInt(SampleOptions::count).toArray();
         int total = IntStream.of(counts).sum();
-        float[] noise = new float[total * latentDimension()];
-        int at = 0;
-        for (SampleOptions options : requests) {
-            float[] own = VaeFamily.gaussian(new SplittableRandom(options.seed()), options.count() * latentDimension());
-            for (float value : own) {
-                noise[at++] = value * (float) options.temperature();
-            }
-        }
+        float[] noise = noise(counts, requests.stream().mapToLong(SampleOptions::seed).toArray(),
+                requests.stream().mapToDouble(SampleOptions::temperature).toArray());
         return run(scope -> {
             NDArray z = scope.create(noise, new Shape(total, latentDimension()));
             List<float[][]> images = slices(rows(Activation.sigmoid(vae.decode(store(scope), z, false)), total), counts);
@@ -100,16 +114,11 @@ final class VaeModel extends ServedModel {
         int[] counts = requests.stream().mapToInt(call -> call.images().length).toArray();
         int total = IntStream.of(counts).sum();
         float[][] images = concat(requests.stream().map(EncodeCall::images).toList());
-        float[] noise = new float[total * latentDimension()];
+        float[] noise = noise(counts, requests.stream().mapToLong(call -> call.options().seed()).toArray(),
+                requests.stream().mapToDouble(call -> call.options().sample() ? 1 : 0).toArray());
         boolean[] drawn = new boolean[total];
-        int at = 0;
-        for (EncodeCall call : requests) {
-            int size = call.images().length * latentDimension();
-            if (call.options().sample()) {
-                System.arraycopy(VaeFamily.gaussian(new SplittableRandom(call.options().seed()), size), 0, noise, at, size);
-                Arrays.fill(drawn, at / latentDimension(), (at + size) / latentDimension(), true);
-            }
-            at += size;
+        for (int r = 0, at = 0; r < counts.length; at += counts[r], r++) {
+            Arrays.fill(drawn, at, at + counts[r], requests.get(r).options().sample());
         }
         return run(scope -> {
             NDList posterior = vae.encode(store(scope), batch(scope, images), false);
@@ -141,13 +150,8 @@ final class VaeModel extends ServedModel {
         int[] counts = requests.stream().mapToInt(call -> call.images().length).toArray();
         int n = IntStream.of(counts).sum();
         float[][] images = concat(requests.stream().map(ReconstructCall::images).toList());
-        float[] noise = new float[n * latentDimension()];
-        int at = 0;
-        for (ReconstructCall call : requests) {
-            int size = call.images().length * latentDimension();
-            System.arraycopy(VaeFamily.gaussian(new SplittableRandom(call.seed()), size), 0, noise, at, size);
-            at += size;
-        }
+        float[] noise = noise(counts, requests.stream().mapToLong(ReconstructCall::seed).toArray(),
+                requests.stream().mapToDouble(call -> 1).toArray());
         return run(scope -> {
             ParameterStore store = store(scope);
             NDArray x = batch(scope, images);
