@@ -51,10 +51,9 @@ final class PngEncoder {
         putInt(header, 4, height);
         header[8] = 8;
         header[9] = (byte) (channels == 1 ? COLOUR_GREY : COLOUR_RGB);
-        chunk(png, "IHDR", header, header.length);
-        byte[] compressed = deflate(filtered);
-        chunk(png, "IDAT", compressed, compressed.length);
-        chunk(png, "IEND", new byte[0], 0);
+        chunk(png, "IHDR", header);
+        chunk(png, "IDAT", deflate(filtered));
+        chunk(png, "IEND", new byte[0]);
         return png.toByteArray();
     }
 
@@ -83,16 +82,16 @@ final class PngEncoder {
     }
 
     /** Length, type, data and the CRC-32 of type and data. */
-    private static void chunk(ByteArrayOutputStream png, String type, byte[] data, int length) {
+    private static void chunk(ByteArrayOutputStream png, String type, byte[] data) {
         byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
         byte[] word = new byte[4];
-        putInt(word, 0, length);
+        putInt(word, 0, data.length);
         png.writeBytes(word);
         png.writeBytes(typeBytes);
-        png.write(data, 0, length);
+        png.writeBytes(data);
         CRC32 crc = new CRC32();
         crc.update(typeBytes);
-        crc.update(data, 0, length);
+        crc.update(data);
         putInt(word, 0, (int) crc.getValue());
         png.writeBytes(word);
     }
