@@ -69,10 +69,6 @@ final class ModelBatcher {
         }
     }
 
-    Batching settings() {
-        return settings;
-    }
-
     /**
      * Queues one request of {@code rows} rows. The future completes with its result, or exceptionally with the
      * operation's error or a {@link ServiceOverloadedException} (timeout); cancelling it withdraws the request.
