@@ -124,7 +124,7 @@ public final class TrainingLoop {
         double secondsBefore = position.trainSeconds();
         for (long step = position.stepInEpoch(); step < stepsPerEpoch; step++) {
             if (monitor.isCancelled()) {
-                if (monitor.isStopping() && step > at.stepInEpoch() && !savedPeriodically(checkpoints, position)) {
+                if (monitor.isStopping() && step > at.stepInEpoch() && !isPeriodicCheckpoint(checkpoints, position)) {
                     // A shutdown (SIGTERM): keep every finished step for whichever worker resumes the job.
                     save(checkpoints, steps, position);
                 }
@@ -142,7 +142,7 @@ public final class TrainingLoop {
             terms.forEach((name, value) -> perImage.put(name, value / n));
             monitor.onStep(new StepProgress(position.epoch(), step + 1, stepsPerEpoch, steps.total(perImage),
                     (to - at.stepInEpoch() * batchSize) / Math.max(1e-9, elapsed)));
-            if (savedPeriodically(checkpoints, position) && step + 1 < stepsPerEpoch) {
+            if (isPeriodicCheckpoint(checkpoints, position) && step + 1 < stepsPerEpoch) {
                 save(checkpoints, steps, position);
             }
         }
@@ -158,7 +158,8 @@ public final class TrainingLoop {
         return next;
     }
 
-    private static boolean savedPeriodically(Checkpoints checkpoints, Position position) {
+    /** Whether {@code position} is one where the loop saves a checkpoint every {@code everySteps} steps. */
+    private static boolean isPeriodicCheckpoint(Checkpoints checkpoints, Position position) {
         return checkpoints.everySteps() > 0 && position.globalStep() % checkpoints.everySteps() == 0;
     }
 
