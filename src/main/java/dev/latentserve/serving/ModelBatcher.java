@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -124,9 +125,10 @@ final class ModelBatcher {
     private void timeOut(Pending<?, ?> pending) {
         ServiceOverloadedException timedOut = new ServiceOverloadedException(Reason.TIMEOUT, "the request did not finish within "
                 + settings.requestTimeout() + " on model " + reference + "; its queued work was dropped", 1);
-        if (pending.result.completeExceptionally(timedOut)) {
+        if (pending.claim()) {
             withdraw(pending);
             count(pending.operation.name(), Reason.TIMEOUT);
+            pending.result.completeExceptionally(timedOut);
         }
     }
 
@@ -228,7 +230,7 @@ final class ModelBatcher {
                     ? "invalid" : "error");
             if (batch.size() == 1 || e instanceof ModelUnloadedException) {
                 // Alone it failed for its own reason; an unloaded model fails every request the same way.
-                batch.forEach(pending -> pending.result.completeExceptionally(e));
+                batch.stream().filter(Pending::claim).forEach(pending -> pending.result.completeExceptionally(e));
             } else {
                 // Requests are checked before they are queued, so this is rare; alone, each gets its own answer.
                 log.warn("a batch of {} requests on {} {} failed; running them one by one", batch.size(), reference,
@@ -240,7 +242,9 @@ final class ModelBatcher {
         // Recorded before the callers hear back, so a client that reads the metrics next sees its own request.
         engineTime(operation, started, "success");
         for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).result.complete(results.get(i));
+            if (batch.get(i).claim()) {
+                batch.get(i).result.complete(results.get(i));
+            }
         }
     }
 
@@ -277,8 +281,10 @@ final class ModelBatcher {
             lock.unlock();
         }
         for (Pending<?, ?> pending : abandoned) {
-            pending.result.completeExceptionally(rejected(pending.operation.name(), Reason.SHUTTING_DOWN,
-                    "model " + reference + " stopped before this request could run; retry"));
+            if (pending.claim()) {
+                pending.result.completeExceptionally(rejected(pending.operation.name(), Reason.SHUTTING_DOWN,
+                        "model " + reference + " stopped before this request could run; retry"));
+            }
         }
         workers.forEach(Thread::interrupt);
     }
@@ -317,6 +323,8 @@ final class ModelBatcher {
         final int rows;
         final long enqueued;
         final CompletableFuture<R> result = new CompletableFuture<>();
+        /** Set by whoever answers the request (the worker, its timeout, or closing), which counts before it answers. */
+        final AtomicBoolean settled = new AtomicBoolean();
 
         Pending(Operation<Q, R> operation, Q request, int rows, long enqueued) {
             this.operation = operation;
@@ -327,6 +335,14 @@ final class ModelBatcher {
 
         Q request() {
             return request;
+        }
+
+        /**
+         * True for the one caller that gets to answer this request. Its worker and its timeout may race; whoever
+         * wins records its metrics before completing, so a caller who hears back already sees them.
+         */
+        boolean claim() {
+            return settled.compareAndSet(false, true);
         }
     }
 
@@ -376,7 +392,7 @@ final class ModelBatcher {
             while (!items.isEmpty() && (batch.isEmpty() || taken + items.getFirst().rows <= maxRows)) {
                 Pending<?, ?> pending = items.removeFirst();
                 rows -= pending.rows;
-                if (!pending.result.isDone()) {
+                if (!pending.settled.get() && !pending.result.isDone()) {
                     batch.add(pending);
                     taken += pending.rows;
                 }
