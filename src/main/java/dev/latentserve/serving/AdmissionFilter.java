@@ -10,14 +10,14 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.util.UriUtils;
@@ -73,13 +73,9 @@ class AdmissionFilter extends OncePerRequestFilter {
     }
 
     private void refuse(HttpServletRequest request, HttpServletResponse response, ModelManifest manifest) throws IOException {
-        Map<String, Object> problem = new LinkedHashMap<>();
-        problem.put("type", ProblemHandler.TYPE_BASE + Reason.QUEUE_FULL.type());
-        problem.put("title", Reason.QUEUE_FULL.title());
-        problem.put("status", HttpServletResponse.SC_SERVICE_UNAVAILABLE);
-        problem.put("detail", "model " + manifest.reference() + " has a full queue; retry shortly");
-        problem.put("instance", request.getRequestURI());
-        response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        ProblemDetail problem = ProblemHandler.problem(HttpStatus.SERVICE_UNAVAILABLE, Reason.QUEUE_FULL.type(),
+                Reason.QUEUE_FULL.title(), "model " + manifest.reference() + " has a full queue; retry shortly", request).getBody();
+        response.setStatus(HttpStatus.SERVICE_UNAVAILABLE.value());
         response.setHeader(HttpHeaders.RETRY_AFTER, "1");
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         response.getOutputStream().write(json.writeValueAsBytes(problem));

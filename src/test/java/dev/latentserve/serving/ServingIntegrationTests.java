@@ -206,6 +206,9 @@ class ServingIntegrationTests {
                 assertThat(refused.contentType()).startsWith("application/problem+json");
                 assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
                 JsonNode problem = refused.json();
+                assertThat(problem.propertyNames()).containsExactlyInAnyOrder("type", "title", "status", "detail", "instance");
+                assertThat(problem.get("status").asInt()).isEqualTo(503);
+                assertThat(problem.get("title").asString()).isEqualTo("Model is busy");
                 assertThat(problem.get("type").asString()).endsWith("/overloaded");
                 assertThat(problem.get("detail").asString()).as("the filter's answer").contains("has a full queue");
                 assertThat(problem.get("instance").asString()).isEqualTo("/v1/models/fashion-vae%401/sample");
