@@ -2,6 +2,7 @@ package dev.latentserve.family;
 
 import dev.latentserve.image.ImageShape;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,6 +19,16 @@ import org.jspecify.annotations.Nullable;
 public interface LoadedModel extends AutoCloseable {
 
     ImageShape shape();
+
+    /** The names of a hierarchical model's code levels, which may each get a sampling temperature; empty for others. */
+    default List<String> levels() {
+        return List.of();
+    }
+
+    /** Sequential prior passes one sample call makes (autoregressive priors), 0 when sampling is one decoder pass. */
+    default int samplingPasses() {
+        return 0;
+    }
 
     /**
      * Checks that this model can sample with these options.
@@ -62,12 +73,48 @@ public interface LoadedModel extends AutoCloseable {
     @Override
     void close();
 
-    /** @param topK sample only among the k most likely codes (autoregressive priors); null for all */
-    record SampleOptions(int count, long seed, double temperature, @Nullable Integer topK) {
+    /**
+     * @param topK sample only among the k most likely codes (autoregressive priors); null for all
+     * @param levelTemperatures hierarchical priors: a temperature per level by name, overriding {@code temperature}
+     */
+    record SampleOptions(int count, long seed, double temperature, @Nullable Integer topK, Map<String, Double> levelTemperatures) {
+
+        public SampleOptions(int count, long seed, double temperature, @Nullable Integer topK) {
+            this(count, seed, temperature, topK, Map.of());
+        }
+
+        public SampleOptions {
+            levelTemperatures = Map.copyOf(levelTemperatures);
+        }
+
+        public double temperature(String level) {
+            return levelTemperatures.getOrDefault(level, temperature);
+        }
     }
 
-    /** Images with the latents (VAE) or code grids (VQ-VAE) they were decoded from. */
-    record Sampled(float[][] images, float @Nullable [][] latents, int @Nullable [][][] codes) {
+    /** Images with the latents (VAE), code grids (VQ-VAE) or both levels' code grids (VQ-VAE-2) they were decoded from. */
+    record Sampled(float[][] images, float @Nullable [][] latents, int @Nullable [][][] codes, @Nullable LevelCodes levels) {
+
+        public Sampled(float[][] images, float @Nullable [][] latents, int @Nullable [][][] codes) {
+            this(images, latents, codes, null);
+        }
+    }
+
+    /** The top and bottom code grids of several images (VQ-VAE-2), each (images, rows, columns). */
+    record LevelCodes(int[][][] top, int[][][] bottom) {
+
+        public int count() {
+            return top.length;
+        }
+
+        /** One image's grids. */
+        public ImageCodes image(int i) {
+            return new ImageCodes(top[i], bottom[i]);
+        }
+    }
+
+    /** The top and bottom code grids of one image (VQ-VAE-2). */
+    record ImageCodes(int[][] top, int[][] bottom) {
     }
 
     /**
@@ -85,22 +132,45 @@ public interface LoadedModel extends AutoCloseable {
     record ReconstructCall(float[][] images, long seed) {
     }
 
-    /** Per-image posteriors (VAE) or code grids and, when asked, pre-quantisation vectors (VQ-VAE). */
-    record Encoded(@Nullable List<LatentEncoding> latents, int @Nullable [][][] codes, float @Nullable [][] vectors) {
+    /** Per-image posteriors (VAE), code grids and, when asked, pre-quantisation vectors (VQ-VAE), or both levels' grids. */
+    record Encoded(@Nullable List<LatentEncoding> latents, int @Nullable [][][] codes, float @Nullable [][] vectors,
+            @Nullable LevelCodes levels) {
+
+        public Encoded(@Nullable List<LatentEncoding> latents, int @Nullable [][][] codes, float @Nullable [][] vectors) {
+            this(latents, codes, vectors, null);
+        }
     }
 
     record LatentEncoding(float[] mean, float[] logVariance, float[] z) {
     }
 
-    /** What to decode: latent vectors, code grids, or unquantised vectors (D x h x w, channel-major) per image. */
-    record DecodeInput(@Nullable List<float[]> latents, @Nullable List<int[][]> codes, @Nullable List<float[]> vectors) {
+    /**
+     * What to decode: latent vectors, code grids, or unquantised vectors (D x h x w, channel-major) per image, or
+     * both levels' code grids (VQ-VAE-2).
+     */
+    record DecodeInput(@Nullable List<float[]> latents, @Nullable List<int[][]> codes, @Nullable List<float[]> vectors,
+            @Nullable LevelCodes levels) {
+
+        public DecodeInput(@Nullable List<float[]> latents, @Nullable List<int[][]> codes, @Nullable List<float[]> vectors) {
+            this(latents, codes, vectors, null);
+        }
 
         public int count() {
-            return latents != null ? latents.size() : codes != null ? codes.size() : vectors != null ? vectors.size() : 0;
+            return latents != null ? latents.size() : codes != null ? codes.size() : vectors != null ? vectors.size()
+                    : levels != null ? levels.count() : 0;
         }
     }
 
-    /** @param negativeElbo VAE: a one-sample estimate in nats; @param codes VQ-VAE: the image's code grid */
-    record Reconstruction(float[] pixels, double mse, @Nullable Double negativeElbo, int @Nullable [][] codes) {
+    /**
+     * @param negativeElbo VAE: a one-sample estimate in nats
+     * @param codes VQ-VAE: the image's code grid
+     * @param levels VQ-VAE-2: the image's top and bottom code grids
+     */
+    record Reconstruction(float[] pixels, double mse, @Nullable Double negativeElbo, int @Nullable [][] codes,
+            @Nullable ImageCodes levels) {
+
+        public Reconstruction(float[] pixels, double mse, @Nullable Double negativeElbo, int @Nullable [][] codes) {
+            this(pixels, mse, negativeElbo, codes, null);
+        }
     }
 }

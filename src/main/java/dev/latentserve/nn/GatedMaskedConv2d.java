@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One layer of the gated PixelCNN (van den Oord et al. 2016, "Conditional Image Generation with PixelCNN
@@ -22,7 +23,10 @@ import ai.djl.util.PairList;
  *       the gate tanh(a) * sigmoid(b); the horizontal stack has a 1x1 output convolution and, after the first
  *       layer, a residual connection.</li>
  * </ul>
- * Forward takes {@code (vertical, horizontal)}, each (N, C, H, W), and returns the two new stacks.
+ * Forward takes {@code (vertical, horizontal)}, each (N, C, H, W), and returns the two new stacks. A conditional
+ * layer (the paper's section 2.3) takes a third input, features h of the conditioning information at the same
+ * resolution, and adds V h (a 1x1 convolution) to the pre-activations of both stacks, which stays causal because
+ * h does not depend on the codes being modelled.
  */
 public final class GatedMaskedConv2d extends AbstractBlock {
 
@@ -39,8 +43,15 @@ public final class GatedMaskedConv2d extends AbstractBlock {
     private final Parameter verticalToHorizontalBias;
     private final Parameter outputWeight;
     private final Parameter outputBias;
+    private final @Nullable Parameter conditionWeight;
+    private final @Nullable Parameter conditionBias;
 
     public GatedMaskedConv2d(int channels, int kernel, boolean maskA) {
+        this(channels, kernel, maskA, 0);
+    }
+
+    /** @param conditionChannels channels of the conditioning features, 0 for an unconditional layer */
+    public GatedMaskedConv2d(int channels, int kernel, boolean maskA, int conditionChannels) {
         super(VERSION);
         if (kernel < 1 || kernel % 2 == 0) {
             throw new IllegalArgumentException("kernel must be odd, not " + kernel);
@@ -57,6 +68,9 @@ public final class GatedMaskedConv2d extends AbstractBlock {
         this.verticalToHorizontalBias = bias("v2h_bias", 2L * channels);
         this.outputWeight = weight("output_weight", new Shape(channels, channels, 1, 1));
         this.outputBias = bias("output_bias", channels);
+        // Added only when conditional, so that unconditional layers keep the parameter list they were saved with.
+        this.conditionWeight = conditionChannels > 0 ? weight("condition_weight", new Shape(4L * channels, conditionChannels, 1, 1)) : null;
+        this.conditionBias = conditionChannels > 0 ? bias("condition_bias", 4L * channels) : null;
     }
 
     private Parameter weight(String name, Shape shape) {
@@ -88,8 +102,16 @@ public final class GatedMaskedConv2d extends AbstractBlock {
                 new Shape(0, half)).singletonOrThrow().get(new NDIndex(":, :, :, 0:{}", width));
         NDArray toHorizontal = Conv2d.conv2d(verticalOut, value(store, verticalToHorizontalWeight, vertical, training),
                 value(store, verticalToHorizontalBias, vertical, training)).singletonOrThrow();
-        NDArray gatedVertical = gate(verticalOut);
-        NDArray gatedHorizontal = gate(toHorizontal.add(horizontalOut));
+        NDArray verticalPre = verticalOut;
+        NDArray horizontalPre = toHorizontal.add(horizontalOut);
+        if (conditionWeight != null) {
+            NDList condition = Conv2d.conv2d(inputs.get(2), value(store, conditionWeight, vertical, training),
+                    value(store, conditionBias, vertical, training)).singletonOrThrow().split(2, 1);
+            verticalPre = verticalPre.add(condition.get(0));
+            horizontalPre = horizontalPre.add(condition.get(1));
+        }
+        NDArray gatedVertical = gate(verticalPre);
+        NDArray gatedHorizontal = gate(horizontalPre);
         NDArray horizontalNext = Conv2d.conv2d(gatedHorizontal, value(store, outputWeight, vertical, training),
                 value(store, outputBias, vertical, training)).singletonOrThrow();
         if (!maskA) {
@@ -137,6 +159,10 @@ public final class GatedMaskedConv2d extends AbstractBlock {
     protected void prepare(Shape[] inputs) {
         if (inputs[0].get(1) != channels) {
             throw new IllegalArgumentException("expected " + channels + " channels, got " + inputs[0]);
+        }
+        if ((conditionWeight != null) != (inputs.length == 3)) {
+            throw new IllegalArgumentException("a " + (conditionWeight != null ? "conditional" : "unconditional")
+                    + " layer takes " + (conditionWeight != null ? 3 : 2) + " inputs, not " + inputs.length);
         }
     }
 }

@@ -10,7 +10,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.util.SplittableRandom;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class GatedPixelCnnTests {
 
@@ -18,10 +21,14 @@ class GatedPixelCnnTests {
     private static final int HEIGHT = 5;
     private static final int WIDTH = 6;
 
-    @Test
-    void logitsAtAPositionNeverSeeThatPositionOrLaterOnes() {
+    /** With attention, as in the VQ-VAE-2 top prior: causal self-attention after layers 2 and 4. */
+    private static final GatedPixelCnn.Options ATTENTION = new GatedPixelCnn.Options(0, 2, 2, 0f, HEIGHT, WIDTH);
+
+    @ParameterizedTest(name = "attention: {0}")
+    @ValueSource(booleans = {false, true})
+    void logitsAtAPositionNeverSeeThatPositionOrLaterOnes(boolean attention) {
         try (NDManager manager = NDManager.newBaseManager()) {
-            GatedPixelCnn prior = prior(manager);
+            GatedPixelCnn prior = prior(manager, attention ? ATTENTION : GatedPixelCnn.Options.NONE);
             long[] grid = randomGrid(new SplittableRandom(3));
             float[] base = logits(prior, manager, grid);
             int changedLater = 0;
@@ -48,10 +55,11 @@ class GatedPixelCnnTests {
         }
     }
 
-    @Test
-    void positionsUpAndToTheRightAreSeenSoThereIsNoBlindSpot() {
+    @ParameterizedTest(name = "attention: {0}")
+    @ValueSource(booleans = {false, true})
+    void positionsUpAndToTheRightAreSeenSoThereIsNoBlindSpot(boolean attention) {
         try (NDManager manager = NDManager.newBaseManager()) {
-            GatedPixelCnn prior = prior(manager);
+            GatedPixelCnn prior = prior(manager, attention ? ATTENTION : GatedPixelCnn.Options.NONE);
             long[] grid = randomGrid(new SplittableRandom(4));
             float[] base = logits(prior, manager, grid);
             int target = 4 * WIDTH + 2;
@@ -80,8 +88,39 @@ class GatedPixelCnnTests {
         }
     }
 
-    private static GatedPixelCnn prior(NDManager manager) {
-        GatedPixelCnn prior = new GatedPixelCnn(CODES, 8, 4, 3, 16);
+    /** Attention reaches every earlier position in one layer: a 1-layer prior with it sees what one without cannot. */
+    @Test
+    void attentionReachesPositionsBeyondTheConvolutionsField() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            GatedPixelCnn.Options oneLayerAttention = new GatedPixelCnn.Options(0, 1, 2, 0f, HEIGHT, WIDTH);
+            GatedPixelCnn plain = new GatedPixelCnn(CODES, 8, 1, 3, 16);
+            GatedPixelCnn withAttention = new GatedPixelCnn(CODES, 8, 1, 3, 16, oneLayerAttention);
+            for (GatedPixelCnn prior : List.of(plain, withAttention)) {
+                prior.initialize(manager, DataType.FLOAT32, new Shape(2, HEIGHT, WIDTH));
+                TorchDefaultInit.apply(prior, 9);
+            }
+            long[] grid = randomGrid(new SplittableRandom(5));
+            long[] perturbed = grid.clone();
+            perturbed[0] = (perturbed[0] + 1) % CODES;
+            int target = (HEIGHT - 1) * WIDTH + WIDTH - 1;
+            assertThat(change(plain, manager, grid, perturbed, target)).as("one 3x3 layer does not reach the far corner")
+                    .isLessThan(1e-6);
+            assertThat(change(withAttention, manager, grid, perturbed, target)).as("attention does").isGreaterThan(1e-6);
+        }
+    }
+
+    private static double change(GatedPixelCnn prior, NDManager manager, long[] grid, long[] perturbed, int position) {
+        float[] base = logits(prior, manager, grid);
+        float[] after = logits(prior, manager, perturbed);
+        double change = 0;
+        for (int k = 0; k < CODES; k++) {
+            change += Math.abs(after[index(0, k, position)] - base[index(0, k, position)]);
+        }
+        return change;
+    }
+
+    private static GatedPixelCnn prior(NDManager manager, GatedPixelCnn.Options options) {
+        GatedPixelCnn prior = new GatedPixelCnn(CODES, 8, 4, 3, 16, options);
         prior.initialize(manager, DataType.FLOAT32, new Shape(2, HEIGHT, WIDTH));
         TorchDefaultInit.apply(prior, 9);
         return prior;

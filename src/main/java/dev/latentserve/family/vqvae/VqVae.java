@@ -1,5 +1,7 @@
 package dev.latentserve.family.vqvae;
 
+import static dev.latentserve.nn.ResidualStack.conv;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -7,25 +9,21 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
-import ai.djl.nn.Blocks;
-import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.ConvTranspose2d;
+import dev.latentserve.nn.ResidualStack;
 import dev.latentserve.nn.VectorQuantizer;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 
 /**
  * VQ-VAE: a convolutional encoder to a grid of D-vectors, {@link VectorQuantizer}, and a decoder with
- * transposed convolutions back to the image; residual blocks (ReLU, 3x3 conv, ReLU, 1x1 conv, plus the input)
- * on both sides, as in the paper. Forward takes images and returns {@code (reconstruction, zq, codes,
- * commitmentLoss, codebookLoss, flatZe, oneHot)}.
+ * transposed convolutions back to the image; a {@link ResidualStack} on both sides, as in the paper. Forward
+ * takes images and returns {@code (reconstruction, zq, codes, commitmentLoss, codebookLoss, flatZe, oneHot)}.
  */
 final class VqVae extends AbstractBlock {
 
@@ -46,12 +44,14 @@ final class VqVae extends AbstractBlock {
         for (int i = 0; i < architecture.downsamplings(); i++) {
             enc.add(conv(hidden, 4, 2, 1)).add(Activation.reluBlock());
         }
-        enc.add(conv(hidden, 3, 1, 1)).add(residualStack(architecture)).add(conv(architecture.codeDim(), 1, 1, 0));
+        int residual = architecture.residualChannels();
+        int blocks = architecture.residualBlocks();
+        enc.add(conv(hidden, 3, 1, 1)).add(ResidualStack.of(hidden, residual, blocks)).add(conv(architecture.codeDim(), 1, 1, 0));
         this.encoder = addChildBlock("encoder", enc);
         this.quantizer = addChildBlock("quantizer",
                 new VectorQuantizer(architecture.codes(), architecture.codeDim(), architecture.codebook() == VqVaeArchitecture.CodebookMode.EMA));
         SequentialBlock dec = new SequentialBlock();
-        dec.add(conv(hidden, 3, 1, 1)).add(residualStack(architecture));
+        dec.add(conv(hidden, 3, 1, 1)).add(ResidualStack.of(hidden, residual, blocks));
         for (int i = 0; i < architecture.downsamplings(); i++) {
             boolean last = i == architecture.downsamplings() - 1;
             dec.add(new ConvTranspose2d(hidden, last ? shape.channels() : hidden, 4, 2, 1, 0));
@@ -60,26 +60,6 @@ final class VqVae extends AbstractBlock {
             }
         }
         this.decoder = addChildBlock("decoder", dec);
-    }
-
-    private static Conv2d conv(int filters, int kernel, int stride, int padding) {
-        return Conv2d.builder().setFilters(filters).setKernelShape(new Shape(kernel, kernel)).optStride(new Shape(stride, stride))
-                .optPadding(new Shape(padding, padding)).build();
-    }
-
-    /** Residual blocks x + conv1x1(relu(conv3x3(relu(x)))), then a ReLU. */
-    private static SequentialBlock residualStack(VqVaeArchitecture architecture) {
-        SequentialBlock stack = new SequentialBlock();
-        for (int i = 0; i < architecture.residualBlocks(); i++) {
-            SequentialBlock branch = new SequentialBlock()
-                    .add(Activation.reluBlock())
-                    .add(conv(architecture.residualChannels(), 3, 1, 1))
-                    .add(Activation.reluBlock())
-                    .add(conv(architecture.hiddenChannels(), 1, 1, 0));
-            stack.add(new ParallelBlock(outputs -> new NDList(outputs.get(0).singletonOrThrow().add(outputs.get(1).singletonOrThrow())),
-                    List.of(branch, Blocks.identityBlock())));
-        }
-        return stack.add(Activation.reluBlock());
     }
 
     ImageShape imageShape() {

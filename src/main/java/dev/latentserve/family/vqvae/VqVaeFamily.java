@@ -32,13 +32,8 @@ import dev.latentserve.nn.Adam;
 import dev.latentserve.nn.GatedPixelCnn;
 import dev.latentserve.nn.GradMode;
 import dev.latentserve.nn.KMeans;
-import dev.latentserve.nn.ParameterSnapshot;
 import dev.latentserve.nn.TorchDefaultInit;
 import dev.latentserve.nn.VectorQuantizer;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -321,7 +316,8 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
                 fineTuneDecoder(model, net, spec, options.fineTuneSteps(), train, monitor);
                 after = evaluate(model, net, test);
             }
-            saveCopy(net, architecture, device, outputDir);
+            DjlModels.saveCopy(NAME, net, new VqVae(net.imageShape(), architecture), device, outputDir, PARAMETERS_PREFIX,
+                    imageBatch(1, net.imageShape()));
             Map<String, Object> metrics = new LinkedHashMap<>();
             metrics.put("kmeans", Map.of("initialObjective", fit.initialObjective(), "finalObjective", fit.finalObjective(),
                     "iterations", fit.iterations()));
@@ -332,22 +328,6 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
             metrics.put("perplexityChange", after.get(PERPLEXITY) - before.get(PERPLEXITY));
             Map<String, Object> newArchitecture = new LinkedHashMap<>(architecture.toMap());
             return new CodebookFit(newArchitecture, metrics);
-        }
-    }
-
-    /**
-     * Saves a loaded-then-modified model: DJL cannot save a block that was loaded rather than initialised
-     * (its input description is incomplete), so the values go into a freshly initialised twin first.
-     */
-    private static void saveCopy(VqVae source, VqVaeArchitecture architecture, Device device, Path outputDir) throws IOException {
-        try (Model fresh = Model.newInstance(NAME, device)) {
-            VqVae copy = new VqVae(source.imageShape(), architecture);
-            fresh.setBlock(copy);
-            copy.initialize(fresh.getNDManager(), DataType.FLOAT32, imageBatch(1, source.imageShape()));
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            ParameterSnapshot.write(source, new DataOutputStream(bytes));
-            ParameterSnapshot.read(copy, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
-            fresh.save(outputDir, PARAMETERS_PREFIX);
         }
     }
 

@@ -11,13 +11,12 @@ import ai.djl.ndarray.types.Shape;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.NoPriorException;
+import dev.latentserve.family.RasterSampling;
 import dev.latentserve.family.ServedModel;
 import dev.latentserve.image.ImageShape;
-import dev.latentserve.nn.Categorical;
 import dev.latentserve.nn.GatedPixelCnn;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
 
@@ -26,6 +25,9 @@ import org.jspecify.annotations.Nullable;
  * NDManager, closed before returning. Decoded images are clamped to [0, 1].
  */
 final class VqVaeModel extends ServedModel {
+
+    /** The one level's name, for {@link SampleOptions#temperature(String)}: the request's temperature applies. */
+    private static final String LEVEL = "codes";
 
     private final VqVae net;
     private final @Nullable Model prior;
@@ -43,6 +45,11 @@ final class VqVaeModel extends ServedModel {
     @Override
     public ImageShape shape() {
         return net.imageShape();
+    }
+
+    @Override
+    public int samplingPasses() {
+        return gridHeight * gridWidth;
     }
 
     @Override
@@ -67,10 +74,8 @@ final class VqVaeModel extends ServedModel {
     }
 
     /**
-     * Ancestral sampling in raster order: one prior pass per position over the samples of every request in the
-     * batch (over the rows up to the current one), then a draw from softmax(logits / temperature), restricted to the
-     * topK largest when asked, by the Gumbel-max trick (DJL's PyTorch engine has no multinomial). Each request draws
-     * from its own generator, seeded by its seed, in the same order as when it runs alone.
+     * Ancestral sampling in raster order ({@link RasterSampling}); by causality the logits of row i depend on rows
+     * 0..i only, so the rows below are never computed.
      */
     @Override
     public List<Sampled> sample(List<SampleOptions> requests) {
@@ -78,43 +83,18 @@ final class VqVaeModel extends ServedModel {
         GatedPixelCnn block = (GatedPixelCnn) prior.getBlock();
         int[] counts = requests.stream().mapToInt(SampleOptions::count).toArray();
         int n = IntStream.of(counts).sum();
-        int codes = net.architecture().codes();
-        int cells = gridHeight * gridWidth;
-        long[] grid = new long[n * cells];
-        SplittableRandom[] randoms = requests.stream().map(options -> new SplittableRandom(options.seed()))
-                .toArray(SplittableRandom[]::new);
-        for (int i = 0; i < gridHeight; i++) {
-            for (int j = 0; j < gridWidth; j++) {
-                int row = i;
-                int column = j;
-                float[] logits = run(scope -> {
-                    // By causality the logits of row i depend on rows 0..i only: the rows below are never computed.
-                    NDArray maps = scope.create(grid, new Shape(n, gridHeight, gridWidth)).get(new NDIndex(":, 0:{}, :", row + 1));
-                    NDArray out = block.forward(store(scope), new NDList(maps), false).singletonOrThrow();
+        long[] grid = RasterSampling.draw(requests, LEVEL, RasterSampling.generators(requests), gridHeight, gridWidth,
+                net.architecture().codes(), (maps, row, column) -> run(scope -> {
+                    NDArray rows = scope.create(maps, new Shape(n, gridHeight, gridWidth)).get(new NDIndex(":, 0:{}, :", row + 1));
+                    NDArray out = block.forward(store(scope), new NDList(rows), false).singletonOrThrow();
                     return out.get(new NDIndex(":, :, {}, {}", row, column)).toFloatArray();
-                });
-                int s = 0;
-                for (int r = 0; r < requests.size(); r++) {
-                    SampleOptions options = requests.get(r);
-                    for (int k = 0; k < counts[r]; k++, s++) {
-                        grid[s * cells + i * gridWidth + j] = Categorical.gumbelMax(logits, s * codes, codes,
-                                options.temperature(), options.topK(), randoms[r]);
-                    }
-                }
-            }
-        }
+                }));
         float[][] images = run(scope -> {
             NDArray maps = scope.create(grid, new Shape(n, gridHeight, gridWidth));
             return images(net.decode(store(scope), net.quantizer().lookup(maps), false), n);
         });
-        int[][][] grids = new int[n][gridHeight][gridWidth];
-        for (int s = 0; s < n; s++) {
-            for (int c = 0; c < cells; c++) {
-                grids[s][c / gridWidth][c % gridWidth] = (int) grid[s * cells + c];
-            }
-        }
         List<float[][]> imageSlices = slices(images, counts);
-        List<int[][][]> gridSlices = slices(grids, counts);
+        List<int[][][]> gridSlices = slices(RasterSampling.grids(grid, n, gridHeight, gridWidth), counts);
         List<Sampled> result = new ArrayList<>(requests.size());
         for (int r = 0; r < requests.size(); r++) {
             result.add(new Sampled(imageSlices.get(r), null, gridSlices.get(r)));
@@ -237,16 +217,7 @@ final class VqVaeModel extends ServedModel {
     }
 
     private int[][][] grids(NDArray codes, int n) {
-        int[] flat = codes.toType(DataType.INT32, false).toIntArray();
-        int[][][] grids = new int[n][gridHeight][gridWidth];
-        for (int i = 0, at = 0; i < n; i++) {
-            for (int r = 0; r < gridHeight; r++) {
-                for (int c = 0; c < gridWidth; c++) {
-                    grids[i][r][c] = flat[at++];
-                }
-            }
-        }
-        return grids;
+        return RasterSampling.grids(codes.toType(DataType.INT64, false).toLongArray(), n, gridHeight, gridWidth);
     }
 
 }
