@@ -29,18 +29,18 @@ public final class SamplingBenchmark {
             context.getBean(DatasetService.class).importFashionMnist();
             JobService jobs = context.getBean(JobService.class);
             Job vqvae = TrainCommand.waitFor(jobs, jobs.submit(new JobRequest("train", "bench-vqvae", "vqvae", "fashion-mnist-train",
-                    "fashion-mnist-test", vqvaeEpochs, 128, 2e-4, 0L, Map.of())).id());
+                    "fashion-mnist-test", vqvaeEpochs, 128, 2e-4, 0L, Map.of(), null)).id());
             System.out.println("vqvae " + vqvae.state() + " " + vqvae.progress().history().getLast());
             Job prior = TrainCommand.waitFor(jobs, jobs.submit(new JobRequest("fit-prior", "bench-vqvae@1", null,
-                    "fashion-mnist-train", "fashion-mnist-test", priorEpochs, 128, 1e-3, 0L, Map.of())).id());
+                    "fashion-mnist-train", "fashion-mnist-test", priorEpochs, 128, 1e-3, 0L, Map.of(), null)).id());
             System.out.println("prior " + prior.state() + " " + prior.progress().history().getLast());
             InferenceService inference = context.getBean(InferenceService.class);
-            inference.sample("bench-vqvae", 4, 0L, 1.0, null).join();
-            for (int count : new int[] {1, 16, 64, 256}) {
+            inference.sample("bench-vqvae", 4, 0L, 1.0, null, Map.of()).join();
+            for (int count : new int[] {1, 16, 64}) {
                 int repeats = Math.max(1, 64 / count);
                 long start = System.nanoTime();
                 for (int r = 0; r < repeats; r++) {
-                    inference.sample("bench-vqvae", count, (long) r, 1.0, null).join();
+                    inference.sample("bench-vqvae", count, (long) r, 1.0, null, Map.of()).join();
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 System.out.printf("sample count %d: %.1f samples/s, %.0f ms per request%n", count, count * repeats / seconds,

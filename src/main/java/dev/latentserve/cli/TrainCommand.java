@@ -40,7 +40,7 @@ public final class TrainCommand {
                     Integer.parseInt(options.getOrDefault("epochs", "10")),
                     Integer.parseInt(options.getOrDefault("batch-size", "128")),
                     Double.parseDouble(options.getOrDefault("learning-rate", "0.001")),
-                    Long.parseLong(options.getOrDefault("seed", "0")), Map.of()));
+                    Long.parseLong(options.getOrDefault("seed", "0")), Map.of(), null));
             Job done = waitFor(jobs, job.id());
             if (!"SUCCEEDED".equals(done.state().name())) {
                 System.err.println("training failed: " + done.error());

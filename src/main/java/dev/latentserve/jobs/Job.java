@@ -1,5 +1,7 @@
 package dev.latentserve.jobs;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
@@ -24,4 +26,11 @@ public record Job(
         Instant createdAt,
         @Nullable Instant startedAt,
         @Nullable Instant finishedAt) {
+
+    /** Where a succeeded sample job's PNG grid and codes are downloaded. */
+    @JsonProperty("result")
+    @Schema(description = "sample jobs, once SUCCEEDED: where to download the samples (Accept: image/png or application/json)")
+    public @Nullable String result() {
+        return JobService.SAMPLE.equals(type) && state == JobState.SUCCEEDED ? "/v1/jobs/" + id + "/result" : null;
+    }
 }

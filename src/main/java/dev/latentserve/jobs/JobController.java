@@ -12,6 +12,9 @@ import jakarta.validation.constraints.Min;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
+import dev.latentserve.api.ResponseFormats;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -21,6 +24,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -81,6 +85,22 @@ class JobController {
     @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     SseEmitter events(@PathVariable String id) {
         return events.stream(id);
+    }
+
+    @Operation(summary = "Download a sample job's result",
+            description = "Accept: image/png for the samples as one PNG grid; application/json (default) for the model version, "
+                    + "seed, samples per second and each sample's codes (VQ-VAE: a grid; VQ-VAE-2: {top, bottom}).")
+    @ApiResponse(responseCode = "200", description = "The samples", content = {
+            @Content(mediaType = "application/json"), @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
+    @ApiResponse(responseCode = "404", description = "No such job",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "409", description = "Not a sample job, or not SUCCEEDED yet",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @GetMapping(path = "/{id}/result", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
+    ResponseEntity<byte[]> result(@PathVariable String id,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
+        boolean png = ResponseFormats.prefersPng(accept);
+        return ResponseEntity.ok().contentType(png ? MediaType.IMAGE_PNG : MediaType.APPLICATION_JSON).body(jobs.result(id, png));
     }
 
     @Operation(summary = "Cancel a queued or running job")

@@ -13,6 +13,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param heartbeatInterval how often a worker marks its running job alive
  * @param missedHeartbeats after this many missed heartbeats (at least 4) another worker takes the job over
  * @param pollingInterval how often an idle worker looks for due jobs
+ * @param maxSampleCount the most samples one sample job draws
  */
 @ConfigurationProperties("latentserve.jobs")
 public record JobProperties(
@@ -23,5 +24,6 @@ public record JobProperties(
         @DefaultValue("10s") Duration retryDelay,
         @DefaultValue("5s") Duration heartbeatInterval,
         @DefaultValue("6") int missedHeartbeats,
-        @DefaultValue("1s") Duration pollingInterval) {
+        @DefaultValue("1s") Duration pollingInterval,
+        @DefaultValue("10000") int maxSampleCount) {
 }

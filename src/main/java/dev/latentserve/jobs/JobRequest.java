@@ -15,21 +15,35 @@ import org.jspecify.annotations.Nullable;
          "testDataset": "fashion-mnist-test", "epochs": 10, "batchSize": 128, "learningRate": 0.001, "seed": 0,
          "architecture": {"channels": [32, 64], "hiddenDim": 256, "latentDim": 16, "likelihood": "bernoulli"}}""")
 public record JobRequest(
-        @Schema(description = "'train' trains a new model version; 'fit-prior' fits an autoregressive prior to the codes of "
-                + "a VQ-VAE version and publishes it as a new version", example = "train") @NotBlank String type,
-        @Schema(description = "train: the name of the new version's model; fit-prior: the version to fit, name or name@version",
-                example = "my-vae") @NotBlank String model,
-        @Schema(description = "Model family (train only)", example = "vae") @Nullable String family,
-        @Schema(description = "Training dataset id", example = "fashion-mnist-train") @NotBlank String dataset,
+        @Schema(description = "'train' trains a new model version; 'fit-prior' fits autoregressive priors to the codes of "
+                + "a VQ-VAE or VQ-VAE-2 version and publishes them as a new version; 'fit-codebook' refits a VQ-VAE codebook; "
+                + "'sample' draws many samples from a version with a prior, as a PNG grid and codes at /v1/jobs/{id}/result",
+                example = "train") @NotBlank String type,
+        @Schema(description = "train: the name of the new version's model; otherwise the version to start from, name or "
+                + "name@version", example = "my-vae") @NotBlank String model,
+        @Schema(description = "Model family (train only): vae, vqvae or vqvae2", example = "vae") @Nullable String family,
+        @Schema(description = "Training dataset id (every type but sample)", example = "fashion-mnist-train") @Nullable String dataset,
         @Schema(description = "Held-out dataset id for the test loss; defaults to the training dataset")
         @Nullable String testDataset,
         @Schema(description = "Passes over the training set", example = "10") @Min(1) @Max(10_000) @Nullable Integer epochs,
         @Schema(description = "Images per optimiser step", example = "128") @Min(1) @Max(4096) @Nullable Integer batchSize,
         @Schema(description = "Adam learning rate", example = "0.001") @Positive @DecimalMax("1.0") @Nullable Double learningRate,
         @Schema(description = "Seed for initialisation, shuffling and noise", example = "0") @Nullable Long seed,
-        @Schema(description = "train: the family's hyperparameters; fit-prior: the prior's (type gated-pixelcnn, channels, "
-                + "layers, kernel, hidden); omitted fields take defaults")
-        @Nullable Map<String, Object> architecture) {
+        @Schema(description = "train: the family's hyperparameters; fit-prior: the prior's (VQ-VAE: type gated-pixelcnn, "
+                + "channels, layers, kernel, hidden; VQ-VAE-2: levels [top, bottom] and settings per level under top and "
+                + "bottom); omitted fields take defaults")
+        @Nullable Map<String, Object> architecture,
+        @Schema(description = "sample only: how many and how; the seed is the request's seed") @Nullable SampleSpec sample) {
+
+    /** What a sample job draws. */
+    @Schema(example = "{\"count\": 1000, \"temperature\": 1.0, \"topK\": null, \"temperatures\": {\"top\": 0.8}}")
+    public record SampleSpec(
+            @Schema(description = "How many samples", example = "1000") @Min(1) @Nullable Integer count,
+            @Schema(description = "Softmax temperature of the prior", example = "1.0") @Positive @Nullable Double temperature,
+            @Schema(description = "Sample only among the k most likely codes") @Min(1) @Nullable Integer topK,
+            @Schema(description = "VQ-VAE-2: a temperature per level (top, bottom), overriding temperature")
+            @Nullable Map<String, Double> temperatures) {
+    }
 
     static final int DEFAULT_EPOCHS = 10;
     static final int DEFAULT_BATCH = 128;
@@ -39,6 +53,11 @@ public record JobRequest(
     JobRequest complete(String resolvedModel, String resolvedFamily, Map<String, Object> fullArchitecture) {
         return new JobRequest(type, resolvedModel, resolvedFamily, dataset, testDataset == null ? dataset : testDataset,
                 epochs == null ? DEFAULT_EPOCHS : epochs, batchSize == null ? DEFAULT_BATCH : batchSize,
-                learningRate == null ? DEFAULT_LEARNING_RATE : learningRate, seed == null ? 0L : seed, fullArchitecture);
+                learningRate == null ? DEFAULT_LEARNING_RATE : learningRate, seed == null ? 0L : seed, fullArchitecture, null);
+    }
+
+    /** A sample job's request as stored: the resolved version and every sampling setting filled in. */
+    JobRequest completeSample(String resolvedModel, String resolvedFamily, long resolvedSeed, SampleSpec resolved) {
+        return new JobRequest(type, resolvedModel, resolvedFamily, null, null, 1, null, null, resolvedSeed, Map.of(), resolved);
     }
 }

@@ -35,6 +35,9 @@ public class JobService {
     static final String TRAIN = "train";
     static final String FIT_PRIOR = "fit-prior";
     static final String FIT_CODEBOOK = "fit-codebook";
+    static final String SAMPLE = "sample";
+    /** The largest sampling temperature a sample job takes, as for /sample by default. */
+    static final double MAX_TEMPERATURE = 10;
 
     private final JobRepository repository;
     private final DatasetService datasets;
@@ -45,11 +48,13 @@ public class JobService {
     private final SchedulerClient scheduler;
     private final OneTimeTask<Void> trainTask;
     private final TransactionTemplate transactions;
+    private final SampleJobs sampleJobs;
 
     JobService(JobRepository repository, DatasetService datasets, ModelFamilies families, JobProperties properties,
             JobRunner runner, SchedulerClient scheduler, OneTimeTask<Void> trainTask, TransactionTemplate transactions,
-            ModelRegistry registry) {
+            ModelRegistry registry, SampleJobs sampleJobs) {
         this.registry = registry;
+        this.sampleJobs = sampleJobs;
         this.repository = repository;
         this.datasets = datasets;
         this.families = families;
@@ -111,9 +116,62 @@ public class JobService {
             case TRAIN -> validateTraining(request);
             case FIT_PRIOR -> validatePriorFit(request);
             case FIT_CODEBOOK -> validateCodebookFit(request);
+            case SAMPLE -> validateSample(request);
             default -> throw new JobRejectedException("job type '" + request.type()
-                    + "' is not supported; use 'train', 'fit-codebook' or 'fit-prior'");
+                    + "' is not supported; use 'train', 'fit-codebook', 'fit-prior' or 'sample'");
         };
+    }
+
+    /** A sample job: a version whose priors are all fitted, and sampling settings in range. */
+    private JobRequest validateSample(JobRequest request) {
+        ModelManifest base = registry.resolve(ModelReference.parse(request.model()));
+        Object prior = base.latent().get("prior");
+        if (prior == null || "none".equals(prior)) {
+            throw new JobRejectedException("model " + base.reference() + " has no " + (prior == null ? "autoregressive prior; "
+                    + "sample a " + base.family() + " with /sample" : "fitted prior to sample from; fit one with a fit-prior job"));
+        }
+        JobRequest.SampleSpec spec = request.sample() == null ? new JobRequest.SampleSpec(null, null, null, null) : request.sample();
+        int count = spec.count() == null ? 64 : spec.count();
+        if (count > properties.maxSampleCount()) {
+            throw new JobRejectedException("sample.count must be at most " + properties.maxSampleCount() + ", not " + count);
+        }
+        double temperature = spec.temperature() == null ? 1.0 : spec.temperature();
+        Map<String, Double> temperatures = spec.temperatures() == null ? Map.of() : spec.temperatures();
+        checkTemperature("sample.temperature", temperature);
+        Object levels = base.latent().get("levels");
+        for (Map.Entry<String, Double> entry : temperatures.entrySet()) {
+            if (!(levels instanceof Map<?, ?> known) || !known.containsKey(entry.getKey())) {
+                throw new JobRejectedException("sample.temperatures names level '" + entry.getKey() + "'; model " + base.reference()
+                        + (levels instanceof Map<?, ?> known ? " has levels " + known.keySet() : " has one level: use temperature"));
+            }
+            checkTemperature("sample.temperatures." + entry.getKey(), entry.getValue() == null ? Double.NaN : entry.getValue());
+        }
+        long seed = request.seed() == null ? ThreadLocalRandom.current().nextLong(1L << 53) : request.seed();
+        return request.completeSample(base.reference(), base.family(), seed,
+                new JobRequest.SampleSpec(count, temperature, spec.topK(), temperatures));
+    }
+
+    private static void checkTemperature(String name, double value) {
+        if (!(value > 0 && value <= MAX_TEMPERATURE)) {
+            throw new JobRejectedException(name + " must be in (0, " + MAX_TEMPERATURE + "], not " + value);
+        }
+    }
+
+    /**
+     * A finished sample job's result: its PNG grid, or the JSON of its codes.
+     *
+     * @throws JobConflictException while the job has not succeeded
+     */
+    public byte[] result(String id, boolean png) throws IOException {
+        Job job = repository.find(id).orElseThrow(() -> new JobNotFoundException(id));
+        if (!SAMPLE.equals(job.type())) {
+            throw new JobConflictException("job " + id + " is a " + job.type() + " job; only sample jobs have a result to "
+                    + "download (a " + job.type() + " job's result is a model version: resultVersion)");
+        }
+        if (job.state() != JobState.SUCCEEDED) {
+            throw new JobConflictException("job " + id + " is " + job.state() + "; its result is ready once it has SUCCEEDED");
+        }
+        return java.nio.file.Files.readAllBytes(sampleJobs.resultDirectory(id).resolve(png ? SampleJobs.PNG : SampleJobs.JSON_FILE));
     }
 
     private JobRequest validateCodebookFit(JobRequest request) throws IOException {
@@ -164,6 +222,9 @@ public class JobService {
 
     /** Both datasets exist, share a shape, and hold at least one batch; returns the training set. */
     private Dataset checkDatasets(JobRequest request) throws IOException {
+        if (request.dataset() == null || request.dataset().isBlank()) {
+            throw new JobRejectedException("a " + request.type() + " job needs a dataset; GET /v1/datasets lists them");
+        }
         Dataset train = datasets.find(request.dataset()).orElseThrow(() -> new JobRejectedException(
                 "unknown dataset '" + request.dataset() + "'; upload one with POST /v1/datasets"));
         String testId = request.testDataset() == null ? request.dataset() : request.testDataset();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /** Request and response bodies of the four inference endpoints. */
@@ -22,7 +23,9 @@ final class InferenceApi {
                     defaultValue = "1.0") @Nullable Double temperature,
             @Schema(description = "Also return raw CHW pixels in [0, 1] per image") @Nullable Boolean includePixels,
             @Schema(description = "VQ-VAE priors: sample only among the k most likely codes at each position")
-            @Nullable Integer topK) {
+            @Nullable Integer topK,
+            @Schema(description = "VQ-VAE-2: a temperature per level, overriding temperature", example = "{\"top\": 0.8}")
+            @Nullable Map<String, Double> temperatures) {
     }
 
     @Schema(description = "Images to encode or reconstruct: base64 PNG/JPEG, or raw CHW pixels in [0, 1]",
@@ -33,7 +36,7 @@ final class InferenceApi {
             @Schema(description = "encode: return z drawn from q(z|x) instead of its mean") @Nullable Boolean sample,
             @Schema(description = "Seed for z (encode with sample=true) and the ELBO estimate (reconstruct)") @Nullable Long seed,
             @Schema(description = "reconstruct: also return raw pixels") @Nullable Boolean includePixels,
-            @Schema(description = "encode (VQ-VAE): also return the encoder outputs before quantisation")
+            @Schema(description = "encode (VQ-VAE): also return the encoder outputs before quantisation; VQ-VAE-2 ignores it")
             @Nullable Boolean includeVectors) {
     }
 
@@ -41,11 +44,18 @@ final class InferenceApi {
             example = "{\"latents\": [[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]]}")
     record DecodeRequest(
             @ArraySchema(schema = @Schema(description = "VAE: one latent vector of the model's latentDim")) @Nullable List<float[]> latents,
-            @ArraySchema(schema = @Schema(description = "VQ-VAE: one grid (rows of code indices in [0, K)) per image"))
-            @Nullable List<int[][]> codes,
+            @Schema(description = CODES_DOC, oneOf = {int[][][].class, LevelCodesJson.class}) @Nullable Object codes,
             @ArraySchema(schema = @Schema(description = "VQ-VAE: D*h*w floats per image, channel-major, quantised first"))
             @Nullable List<float[]> vectors,
             @Schema(description = "Also return raw CHW pixels in [0, 1] per image") @Nullable Boolean includePixels) {
+    }
+
+    static final String CODES_DOC = "VQ-VAE: a list with one grid (rows of code indices in [0, K)) per image. VQ-VAE-2: "
+            + "{\"top\": [grid per image], \"bottom\": [grid per image]}; images are padded to sides divisible by 8 before "
+            + "encoding (28x28 to 32x32: a 4x4 top and an 8x8 bottom grid) and cropped back after decoding";
+
+    @Schema(description = "VQ-VAE-2 codes of several images, one grid per image and level")
+    record LevelCodesJson(@Schema(description = "top grids") int[][][] top, @Schema(description = "bottom grids") int[][][] bottom) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -55,13 +65,14 @@ final class InferenceApi {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record SampleResponse(String model, int version, long seed, List<ImageJson> images,
             @Schema(description = "VAE: the z each image was decoded from") float @Nullable [][] latents,
-            @Schema(description = "VQ-VAE: the code grid each image was decoded from") int @Nullable [][][] codes) {
+            @Schema(description = "VQ-VAE: the code grid each image was decoded from; VQ-VAE-2: {top, bottom} grids",
+                    oneOf = {int[][][].class, LevelCodesJson.class}) @Nullable Object codes) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record EncodeResponse(String model, int version,
             @Schema(description = "VAE: posterior per image") @Nullable List<LatentJson> latents,
-            @Schema(description = "VQ-VAE: code grid per image") int @Nullable [][][] codes,
+            @Schema(description = CODES_DOC, oneOf = {int[][][].class, LevelCodesJson.class}) @Nullable Object codes,
             @Schema(description = "VQ-VAE, when asked: encoder outputs before quantisation, D*h*w per image")
             float @Nullable [][] vectors) {
     }
@@ -75,7 +86,8 @@ final class InferenceApi {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record ReconstructionJson(String png, double mse,
             @Schema(description = "VAE: one-sample estimate of -ELBO in nats") @Nullable Double negativeElbo,
-            @Schema(description = "VQ-VAE: the image's code grid") int @Nullable [][] codes, float @Nullable [] pixels) {
+            @Schema(description = "VQ-VAE: the image's code grid; VQ-VAE-2: its {top, bottom} grids") @Nullable Object codes,
+            float @Nullable [] pixels) {
     }
 
     record ReconstructResponse(String model, int version, List<ReconstructionJson> reconstructions) {

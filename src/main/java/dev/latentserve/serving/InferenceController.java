@@ -24,10 +24,12 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -70,7 +72,12 @@ class InferenceController {
     }
 
     @Operation(summary = "Draw images from the model's prior", description = PNG_OR_JSON_DOC
-            + " A VQ-VAE without a fitted prior answers 409 and names the job that fits one.")
+            + " A VQ-VAE or VQ-VAE-2 without fitted priors answers 409 and names the job that fits them. Models with an "
+            + "autoregressive prior draw one code per prior pass (a VQ-VAE-2 on 28x28 images: 16 top and 64 bottom passes), so a "
+            + "request for more than latentserve.serving.max-sync-samples (64) samples is answered 202 with a sample job; its "
+            + "result is at /v1/jobs/{id}/result.")
+    @ApiResponse(responseCode = "202", description = "Too many samples to draw at once: a sample job, with Location",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = dev.latentserve.jobs.Job.class)))
     @ApiResponse(responseCode = "409", description = "The model has no prior to sample from",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "200", description = "The samples", content = {
@@ -82,10 +89,15 @@ class InferenceController {
             @Parameter(description = "name or name@version", example = "fashion-vae") @PathVariable String model,
             @RequestBody(required = false) @Nullable SampleRequest body,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
-        SampleRequest request = body == null ? new SampleRequest(null, null, null, null, null) : body;
+        SampleRequest request = body == null ? new SampleRequest(null, null, null, null, null, null) : body;
         return responses.answer(inference.sample(model, request.count() == null ? DEFAULT_COUNT : request.count(), request.seed(),
-                request.temperature() == null ? 1.0 : request.temperature(), request.topK()),
-                result -> sampled(result, Boolean.TRUE.equals(request.includePixels()), accept));
+                request.temperature() == null ? 1.0 : request.temperature(), request.topK(),
+                request.temperatures() == null ? Map.of() : request.temperatures()),
+                outcome -> switch (outcome) {
+                    case InferenceResults.Sampled result -> sampled(result, Boolean.TRUE.equals(request.includePixels()), accept);
+                    case InferenceResults.SampleJob queued ->
+                            ResponseEntity.accepted().location(URI.create("/v1/jobs/" + queued.job().id())).body(queued.job());
+                });
     }
 
     private static ResponseEntity<?> sampled(InferenceResults.Sampled result, boolean includePixels, @Nullable String accept) {
@@ -93,8 +105,9 @@ class InferenceController {
         if (ResponseFormats.prefersPng(accept)) {
             return png(result.shape(), images);
         }
+        LoadedModel.Sampled samples = result.samples();
         return ResponseEntity.ok(new SampleResponse(result.model(), result.version(), result.seed(),
-                images(result.shape(), images, includePixels), result.samples().latents(), result.samples().codes()));
+                images(result.shape(), images, includePixels), samples.latents(), samples.codes() != null ? samples.codes() : samples.levels()));
     }
 
     @Operation(summary = "Encode images (JSON: base64 PNG/JPEG or raw pixels) to q(z|x)")
@@ -128,10 +141,15 @@ class InferenceController {
         int given = (body.latents() == null ? 0 : 1) + (body.codes() == null ? 0 : 1) + (body.vectors() == null ? 0 : 1);
         if (given != 1) {
             throw new BadRequestException("missing-field", "Send latents, codes or vectors",
-                    "send exactly one of {\"latents\": [[...]]} (VAE), {\"codes\": [[[...]]]} or {\"vectors\": [[...]]} (VQ-VAE)");
+                    "send exactly one of {\"latents\": [[...]]} (VAE), {\"codes\": [[[...]]]} or {\"vectors\": [[...]]} (VQ-VAE), "
+                            + "or {\"codes\": {\"top\": [[[...]]], \"bottom\": [[[...]]]}} (VQ-VAE-2)");
         }
         boolean includePixels = Boolean.TRUE.equals(body.includePixels());
-        return responses.answer(inference.decode(model, new LoadedModel.DecodeInput(body.latents(), body.codes(), body.vectors())),
+        LoadedModel.DecodeInput input = body.codes() instanceof Map<?, ?> levels
+                ? new LoadedModel.DecodeInput(null, null, null, CodeGrids.levels(levels))
+                : new LoadedModel.DecodeInput(body.latents(), body.codes() == null ? null : CodeGrids.grids(body.codes(), "codes"),
+                        body.vectors());
+        return responses.answer(inference.decode(model, input),
                 result -> ResponseFormats.prefersPng(accept) ? png(result.shape(), result.images())
                         : ResponseEntity.ok(new DecodeResponse(result.model(), result.version(),
                                 images(result.shape(), result.images(), includePixels))));
@@ -167,7 +185,8 @@ class InferenceController {
             return png(result.shape(), result.reconstructions().stream().map(r -> r.pixels()).toArray(float[][]::new));
         }
         List<ReconstructionJson> items = result.reconstructions().stream().map(r -> new ReconstructionJson(
-                base64Png(result.shape(), r.pixels()), r.mse(), r.negativeElbo(), r.codes(), includePixels ? r.pixels() : null))
+                base64Png(result.shape(), r.pixels()), r.mse(), r.negativeElbo(), r.codes() != null ? r.codes() : r.levels(),
+                includePixels ? r.pixels() : null))
                 .toList();
         return ResponseEntity.ok(new ReconstructResponse(result.model(), result.version(), items));
     }
@@ -176,7 +195,8 @@ class InferenceController {
         LoadedModel.Encoded encoded = result.encoded();
         List<LatentJson> latents = encoded.latents() == null ? null
                 : encoded.latents().stream().map(l -> new LatentJson(l.mean(), l.logVariance(), l.z())).toList();
-        return ResponseEntity.ok(new EncodeResponse(result.model(), result.version(), latents, encoded.codes(), encoded.vectors()));
+        return ResponseEntity.ok(new EncodeResponse(result.model(), result.version(), latents,
+                encoded.codes() != null ? encoded.codes() : encoded.levels(), encoded.vectors()));
     }
 
     private static List<ImageInput> inputs(ImagesRequest body) {

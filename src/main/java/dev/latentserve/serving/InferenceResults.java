@@ -2,6 +2,7 @@ package dev.latentserve.serving;
 
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.image.ImageShape;
+import dev.latentserve.jobs.Job;
 import java.util.List;
 
 /** What the four operations return, with the model version that answered. */
@@ -10,7 +11,15 @@ public final class InferenceResults {
     private InferenceResults() {
     }
 
-    public record Sampled(String model, int version, ImageShape shape, long seed, LoadedModel.Sampled samples) {
+    /** What /sample answers: samples, or a sample job for a request too long to answer at once. */
+    public sealed interface SampleOutcome permits Sampled, SampleJob {
+    }
+
+    public record Sampled(String model, int version, ImageShape shape, long seed, LoadedModel.Sampled samples)
+            implements SampleOutcome {
+    }
+
+    public record SampleJob(Job job) implements SampleOutcome {
     }
 
     public record Encoded(String model, int version, LoadedModel.Encoded encoded) {

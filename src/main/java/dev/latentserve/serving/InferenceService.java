@@ -6,15 +6,21 @@ import dev.latentserve.family.LoadedModel;
 import dev.latentserve.image.ImageCodec;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.image.InvalidImageException;
+import dev.latentserve.jobs.Job;
+import dev.latentserve.jobs.JobRequest;
+import dev.latentserve.jobs.JobService;
 import dev.latentserve.registry.LoadedModels;
 import dev.latentserve.registry.ModelManifest;
 import dev.latentserve.serving.InferenceResults.Decoded;
 import dev.latentserve.serving.InferenceResults.Encoded;
 import dev.latentserve.serving.InferenceResults.Reconstructed;
+import dev.latentserve.serving.InferenceResults.SampleJob;
+import dev.latentserve.serving.InferenceResults.SampleOutcome;
 import dev.latentserve.serving.InferenceResults.Sampled;
 import dev.latentserve.serving.ModelBatcher.Operation;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -34,31 +40,57 @@ public class InferenceService {
     private final LoadedModels models;
     private final ServingProperties properties;
     private final ModelBatchers batchers;
+    private final JobService jobs;
 
-    InferenceService(ManifestCache manifests, LoadedModels models, ServingProperties properties, ModelBatchers batchers) {
+    InferenceService(ManifestCache manifests, LoadedModels models, ServingProperties properties, ModelBatchers batchers,
+            JobService jobs) {
+        this.jobs = jobs;
         this.manifests = manifests;
         this.models = models;
         this.properties = properties;
         this.batchers = batchers;
     }
 
-    public CompletableFuture<Sampled> sample(String reference, int count, @Nullable Long seed, double temperature,
-            @Nullable Integer topK) throws IOException {
-        checkCount("count", count);
-        if (!(temperature > 0 && temperature <= properties.maxTemperature())) {
-            throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE,
-                    "temperature must be in (0, " + properties.maxTemperature() + "], not " + temperature);
-        }
+    /**
+     * Samples now, or, for a model with an autoregressive prior and more than {@code max-sync-samples} samples, submits a
+     * sample job and answers with it.
+     *
+     * @param temperatures hierarchical models: a temperature per level, overriding {@code temperature}
+     */
+    public CompletableFuture<SampleOutcome> sample(String reference, int count, @Nullable Long seed, double temperature,
+            @Nullable Integer topK, Map<String, Double> temperatures) throws IOException {
+        checkTemperature("temperature", temperature);
         if (topK != null && topK < 1) {
             throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "topK must be at least 1, not " + topK);
         }
         long actualSeed = seed == null ? ThreadLocalRandom.current().nextLong(1L << 53) : seed;
         ModelManifest manifest = resolve(reference);
         LoadedModel model = models.get(manifest);
-        LoadedModel.SampleOptions options = new LoadedModel.SampleOptions(count, actualSeed, temperature, topK);
+        for (Map.Entry<String, Double> level : temperatures.entrySet()) {
+            if (!model.levels().contains(level.getKey())) {
+                throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "temperatures names level '" + level.getKey() + "'; "
+                        + (model.levels().isEmpty() ? "this model has one level: use temperature" : "the levels are " + model.levels()));
+            }
+            checkTemperature("temperatures." + level.getKey(), level.getValue() == null ? Double.NaN : level.getValue());
+        }
+        LoadedModel.SampleOptions options = new LoadedModel.SampleOptions(count, actualSeed, temperature, topK, temperatures);
+        if (model.samplingPasses() > 0 && count > properties.maxSyncSamples()) {
+            model.checkSample(options);
+            Job job = jobs.submit(new JobRequest("sample", manifest.reference(), null, null, null, null, null, null, actualSeed, null,
+                    new JobRequest.SampleSpec(count, temperature, topK, temperatures)));
+            return CompletableFuture.completedFuture(new SampleJob(job));
+        }
+        checkCount("count", count);
         model.checkSample(options);
         return mapped(batchers.submit(manifest, new Operation<>("sample", model::sample), options, count),
                 samples -> new Sampled(manifest.name(), manifest.version(), model.shape(), actualSeed, samples));
+    }
+
+    private void checkTemperature(String name, double value) {
+        if (!(value > 0 && value <= properties.maxTemperature())) {
+            throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE,
+                    name + " must be in (0, " + properties.maxTemperature() + "], not " + value);
+        }
     }
 
     public CompletableFuture<Encoded> encode(String reference, List<ImageInput> images, boolean sample, boolean includeVectors,

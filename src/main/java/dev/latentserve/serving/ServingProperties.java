@@ -20,6 +20,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param queueCapacity requests that may wait for a model's workers; beyond it requests get 503 with Retry-After at once
  * @param requestTimeout how long a request may wait and run before it gets 503 and its queued work is dropped
  * @param drainTimeout on shutdown or model deletion, how long queued requests may still run before they get 503
+ * @param maxSyncSamples models with an autoregressive prior (one pass per code): a /sample for more samples than
+ *        this is submitted as a sample job and answered 202 with the job
  * @param models per-model overrides of the batching settings, by model name
  */
 @ConfigurationProperties("latentserve.serving")
@@ -33,6 +35,7 @@ public record ServingProperties(
         @DefaultValue("256") int queueCapacity,
         @DefaultValue("30s") Duration requestTimeout,
         @DefaultValue("20s") Duration drainTimeout,
+        @DefaultValue("64") int maxSyncSamples,
         @DefaultValue Map<String, ModelBatching> models) {
 
     /** Overrides for one model; an unset value takes the global one. */

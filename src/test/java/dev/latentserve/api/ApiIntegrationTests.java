@@ -508,13 +508,7 @@ class ApiIntegrationTests {
     }
 
     private JsonNode waitForTerminal(String location, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode job = http.get(location).json();
-        while (List.of("QUEUED", "RUNNING").contains(job.get("state").asString()) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            job = http.get(location).json();
-        }
-        return job;
+        return http.waitForTerminal(location, timeout);
     }
 
     private static void assertClose(JsonNode actual, JsonNode expected) {
@@ -529,13 +523,6 @@ class ApiIntegrationTests {
     }
 
     private static void assertProblem(Response response, int status, String type) {
-        assertThat(response.status()).as(response.text()).isEqualTo(status);
-        assertThat(response.contentType()).startsWith("application/problem+json");
-        JsonNode problem = response.json();
-        assertThat(problem.get("type").asString()).isEqualTo(ProblemHandler.TYPE_BASE + type);
-        assertThat(problem.get("status").asInt()).isEqualTo(status);
-        assertThat(problem.get("title").asString()).isNotBlank();
-        assertThat(problem.get("detail").asString()).isNotBlank();
-        assertThat(problem.get("instance").asString()).startsWith("/");
+        Http.assertProblem(response, status, type);
     }
 }

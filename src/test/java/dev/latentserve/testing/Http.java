@@ -1,5 +1,8 @@
 package dev.latentserve.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.latentserve.api.ProblemHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -105,5 +108,29 @@ public final class Http {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Polls a job until it leaves QUEUED and RUNNING or {@code timeout} passes; returns its last state. */
+    public JsonNode waitForTerminal(String location, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode job = get(location).json();
+        while (List.of("QUEUED", "RUNNING").contains(job.get("state").asString()) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            job = get(location).json();
+        }
+        return job;
+    }
+
+    /** An RFC 9457 problem of this status and type, with every member filled in. */
+    public static void assertProblem(Response response, int status, String type) {
+        assertThat(response.status()).as(response.text()).isEqualTo(status);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+        JsonNode problem = response.json();
+        assertThat(problem.get("type").asString())
+                .isEqualTo(ProblemHandler.TYPE_BASE + type);
+        assertThat(problem.get("status").asInt()).isEqualTo(status);
+        assertThat(problem.get("title").asString()).isNotBlank();
+        assertThat(problem.get("detail").asString()).isNotBlank();
+        assertThat(problem.get("instance").asString()).startsWith("/");
     }
 }

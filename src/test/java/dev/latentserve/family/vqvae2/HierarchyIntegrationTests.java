@@ -1,0 +1,193 @@
+package dev.latentserve.family.vqvae2;
+
+import static dev.latentserve.testing.Http.assertProblem;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.latentserve.image.ImageCodec;
+import dev.latentserve.image.ImageData;
+import dev.latentserve.image.ImageShape;
+import dev.latentserve.testing.Http;
+import dev.latentserve.testing.Http.Response;
+import dev.latentserve.testing.SyntheticImages;
+import dev.latentserve.testing.TestFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A VQ-VAE-2 through the API on generated 28x28 images (padded to 32x32): train, fit both priors, sample at once and
+ * as a job, encode to both levels' codes, decode them back, and refuse what does not fit.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HierarchyIntegrationTests {
+
+    private static final ImageShape SHAPE = new ImageShape(1, 28, 28);
+    private static final Duration JOB_TIMEOUT = Duration.ofSeconds(240);
+    private static Path dataDir;
+
+    @LocalServerPort
+    int port;
+
+    private Http http;
+    private String trainId;
+    private ImageData testImages;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) throws IOException {
+        dataDir = Files.createTempDirectory("latentserve-vqvae2-it");
+        registry.add("latentserve.storage.root", () -> dataDir.toString());
+        registry.add("latentserve.datasets.fashion-mnist-dir", () -> dataDir.resolve("absent").toString());
+        registry.add("latentserve.serving.max-sync-samples", () -> "8");
+    }
+
+    @BeforeAll
+    void trainAndFitPriorsThroughTheApi() throws Exception {
+        http = new Http(port);
+        ImageData train = SyntheticImages.blobs(SHAPE, 384, 1);
+        testImages = SyntheticImages.blobs(SHAPE, 32, 2);
+        Response uploaded = http.postBytes("/v1/datasets?name=blobs28", "application/octet-stream", TestFiles.idx(train));
+        assertThat(uploaded.status()).as(uploaded.text()).isEqualTo(201);
+        trainId = uploaded.json().get("id").asString();
+        JsonNode trained = run("""
+                {"type": "train", "model": "hier", "family": "vqvae2", "dataset": "%s", "epochs": 2, "batchSize": 32,
+                 "learningRate": 0.002, "architecture": {"hiddenChannels": 16, "residualChannels": 8, "residualBlocks": 1,
+                 "topCodes": 8, "topCodeDim": 8, "bottomCodes": 16, "bottomCodeDim": 8}}""".formatted(trainId));
+        assertThat(trained.get("resultVersion").asInt()).isEqualTo(1);
+        JsonNode fitted = run("""
+                {"type": "fit-prior", "model": "hier@1", "dataset": "%s", "epochs": 2, "batchSize": 32, "learningRate": 0.003,
+                 "architecture": {"top": {"channels": 8, "layers": 2, "hidden": 16, "attentionEvery": 1, "heads": 2},
+                                  "bottom": {"channels": 8, "layers": 2, "hidden": 16, "conditionChannels": 8}}}"""
+                .formatted(trainId));
+        assertThat(fitted.get("resultVersion").asInt()).isEqualTo(2);
+    }
+
+    private JsonNode run(String request) throws InterruptedException {
+        Response submitted = http.postJson("/v1/jobs", request);
+        assertThat(submitted.status()).as(submitted.text()).isEqualTo(202);
+        JsonNode job = http.waitForTerminal(submitted.headers().firstValue("Location").orElseThrow(), JOB_TIMEOUT);
+        assertThat(job.get("state").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
+        return job;
+    }
+
+    @Test
+    void manifestsDescribeBothLevelsThePaddingAndThePriors() {
+        JsonNode v1 = http.get("/v1/models/hier/versions/1").json();
+        assertThat(v1.get("family").asString()).isEqualTo("vqvae2");
+        JsonNode latent = v1.get("latent");
+        assertThat(latent.get("type").asString()).isEqualTo("code-hierarchy");
+        assertThat(latent.get("levels").get("top").get("grid").toString()).isEqualTo("[4,4]");
+        assertThat(latent.get("levels").get("bottom").get("grid").toString()).isEqualTo("[8,8]");
+        assertThat(latent.get("paddedShape").get("height").asInt()).isEqualTo(32);
+        assertThat(latent.get("padding").get("top").asInt()).isEqualTo(2);
+        assertThat(latent.get("prior").asString()).isEqualTo("none");
+        assertThat(v1.get("metrics").get("testTerms").has("bottomPerplexity")).isTrue();
+        JsonNode v2 = http.get("/v1/models/hier/versions/2").json();
+        assertThat(v2.get("latent").get("prior").asString()).isEqualTo("vqvae2-priors");
+        JsonNode prior = v2.get("metrics").get("prior").get("testTerms");
+        assertThat(prior.get("topBitsPerCode").asDouble()).isBetween(0.0, 3.0);
+        assertThat(prior.get("bottomBitsPerCode").asDouble()).isBetween(0.0, 4.0);
+        assertThat(v2.get("architecture").get("prior").get("top").get("attentionEvery").asInt()).isEqualTo(1);
+        assertProblem(http.postJson("/v1/models/hier@1/sample", "{\"count\": 2}"), 409, "no-prior");
+    }
+
+    @Test
+    void encodeGivesBothCodeMapsThatDecodeToTheReconstruction() {
+        String image = Base64.getEncoder().encodeToString(TestFiles.png(testImages, 0));
+        JsonNode encoded = http.postJson("/v1/models/hier/encode", "{\"images\": [\"" + image + "\"]}").json();
+        JsonNode codes = encoded.get("codes");
+        assertThat(codes.get("top").get(0)).hasSize(4);
+        assertThat(codes.get("top").get(0).get(0)).hasSize(4);
+        assertThat(codes.get("bottom").get(0)).hasSize(8);
+        JsonNode reconstruction = http.postJson("/v1/models/hier/reconstruct", "{\"images\": [\"" + image + "\"]}").json()
+                .get("reconstructions").get(0);
+        assertThat(reconstruction.get("codes").get("top")).isEqualTo(codes.get("top").get(0));
+        assertThat(reconstruction.get("codes").get("bottom")).isEqualTo(codes.get("bottom").get(0));
+        JsonNode decoded = http.postJson("/v1/models/hier/decode", "{\"codes\": " + codes + "}").json();
+        assertThat(decoded.get("images").get(0).get("png").asString()).isEqualTo(reconstruction.get("png").asString());
+        Response png = http.postJson("/v1/models/hier/decode", "{\"codes\": " + codes + "}", "image/png");
+        assertThat(ImageCodec.decode(png.body(), 64).shape()).isEqualTo(SHAPE);
+
+        String top = codes.get("top").toString();
+        assertProblem(http.postJson("/v1/models/hier/decode", "{\"codes\": " + codes.get("bottom") + "}"), 422, "invalid-latent");
+        assertProblem(http.postJson("/v1/models/hier/decode", "{\"codes\": {\"top\": " + top + "}}"), 400, "invalid-codes");
+        assertProblem(http.postJson("/v1/models/hier/decode", "{\"codes\": {\"top\": " + top + ", \"bottom\": " + top + "}}"),
+                422, "invalid-latent");
+        assertProblem(http.postJson("/v1/models/hier/decode", "{\"codes\": {\"top\": [[[0.5]]], \"bottom\": []}}"), 400,
+                "invalid-codes");
+        assertProblem(http.postJson("/v1/models/hier/decode", "{\"codes\": {\"top\": " + top.replaceFirst("\\d+", "99")
+                + ", \"bottom\": " + codes.get("bottom") + "}}"), 422, "invalid-latent");
+    }
+
+    @Test
+    void samplingIsDeterministicPerSeedAndTakesATemperaturePerLevel() {
+        JsonNode first = http.postJson("/v1/models/hier/sample", "{\"count\": 3, \"seed\": 11, \"topK\": 4}").json();
+        assertThat(first.get("version").asInt()).isEqualTo(2);
+        assertThat(first.get("images")).hasSize(3);
+        assertThat(first.get("codes").get("top")).hasSize(3);
+        assertThat(first.get("codes").get("bottom").get(0)).hasSize(8);
+        assertThat(http.postJson("/v1/models/hier/sample", "{\"count\": 3, \"seed\": 11, \"topK\": 4}").json().get("codes"))
+                .isEqualTo(first.get("codes"));
+        JsonNode cold = http.postJson("/v1/models/hier/sample", "{\"count\": 3, \"seed\": 11, \"temperatures\": {\"top\": 0.05}}")
+                .json();
+        assertThat(cold.get("codes").get("top")).isNotEqualTo(first.get("codes").get("top"));
+        JsonNode decoded = http.postJson("/v1/models/hier/decode", "{\"codes\": " + first.get("codes") + "}").json();
+        assertThat(decoded.get("images").get(0).get("png").asString()).isEqualTo(first.get("images").get(0).get("png").asString());
+        assertProblem(http.postJson("/v1/models/hier/sample", "{\"count\": 2, \"temperatures\": {\"middle\": 1.0}}"), 400,
+                "out-of-range");
+        assertProblem(http.postJson("/v1/models/hier/sample", "{\"count\": 2, \"temperatures\": {\"top\": 0}}"), 400, "out-of-range");
+    }
+
+    @Test
+    void aLargeSampleRequestBecomesAJobWhoseResultDownloads() throws Exception {
+        Response queued = http.postJson("/v1/models/hier/sample", "{\"count\": 70, \"seed\": 3, \"temperatures\": {\"bottom\": 0.9}}");
+        assertThat(queued.status()).as(queued.text()).isEqualTo(202);
+        assertThat(queued.json().get("type").asString()).isEqualTo("sample");
+        assertThat(queued.json().get("request").get("sample").get("count").asInt()).isEqualTo(70);
+        String location = queued.headers().firstValue("Location").orElseThrow();
+        JsonNode job = http.waitForTerminal(location, JOB_TIMEOUT);
+        assertThat(job.get("state").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
+        assertThat(job.get("result").asString()).isEqualTo(location + "/result");
+        assertThat(job.get("progress").get("stepsPerEpoch").asInt()).isEqualTo(2);
+        Response png = http.get(location + "/result", "image/png");
+        assertThat(png.contentType()).isEqualTo("image/png");
+        // 70 samples: 9 columns and 8 rows with 2-pixel gaps.
+        assertThat(ImageCodec.decode(png.body(), 1024).shape()).isEqualTo(new ImageShape(1, 8 * 28 + 7 * 2, 9 * 28 + 8 * 2));
+        JsonNode codes = http.get(location + "/result", "application/json").json();
+        assertThat(codes.get("version").asInt()).isEqualTo(2);
+        assertThat(codes.get("codes")).hasSize(70);
+        assertThat(codes.get("codes").get(69).get("bottom")).hasSize(8);
+        assertThat(codes.get("samplesPerSecond").asDouble()).isPositive();
+
+        // A job of one chunk draws what /sample draws for the same seed.
+        JsonNode small = run("{\"type\": \"sample\", \"model\": \"hier\", \"seed\": 5, \"sample\": {\"count\": 4}}");
+        JsonNode direct = http.postJson("/v1/models/hier/sample", "{\"count\": 4, \"seed\": 5}").json();
+        JsonNode fromJob = http.get("/v1/jobs/" + small.get("id").asString() + "/result").json().get("codes");
+        for (int i = 0; i < 4; i++) {
+            assertThat(fromJob.get(i).get("top")).isEqualTo(direct.get("codes").get("top").get(i));
+            assertThat(fromJob.get(i).get("bottom")).isEqualTo(direct.get("codes").get("bottom").get(i));
+        }
+
+        assertProblem(http.get("/v1/jobs/job-000000000000/result"), 404, "job-not-found");
+        String trainJob = http.get("/v1/jobs?limit=1000").json().valueStream()
+                .filter(j -> j.get("type").asString().equals("train")).findFirst().orElseThrow().get("id").asString();
+        assertProblem(http.get("/v1/jobs/" + trainJob + "/result"), 409, "conflict");
+        assertProblem(http.postJson("/v1/jobs", "{\"type\": \"sample\", \"model\": \"hier@1\"}"), 422, "invalid-job");
+        assertProblem(http.postJson("/v1/jobs", "{\"type\": \"sample\", \"model\": \"hier\", \"sample\": {\"count\": 1000000}}"),
+                422, "invalid-job");
+        assertProblem(http.postJson("/v1/jobs", "{\"type\": \"sample\", \"model\": \"hier\", \"sample\": {\"temperatures\": "
+                + "{\"middle\": 1}}}"), 422, "invalid-job");
+        assertProblem(http.postJson("/v1/jobs", "{\"type\": \"train\", \"model\": \"x\", \"family\": \"vqvae2\"}"), 422,
+                "invalid-job");
+    }
+}

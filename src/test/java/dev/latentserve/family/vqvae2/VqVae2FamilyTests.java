@@ -1,0 +1,159 @@
+package dev.latentserve.family.vqvae2;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Device;
+import dev.latentserve.family.Checkpoints;
+import dev.latentserve.family.EpochMetrics;
+import dev.latentserve.family.InvalidInferenceInputException;
+import dev.latentserve.family.LoadedModel;
+import dev.latentserve.family.LoadedModel.LevelCodes;
+import dev.latentserve.family.NoPriorException;
+import dev.latentserve.family.PriorFitting;
+import dev.latentserve.family.TrainingSpec;
+import dev.latentserve.image.ImageData;
+import dev.latentserve.image.ImageShape;
+import dev.latentserve.testing.RecordingMonitor;
+import dev.latentserve.testing.Rows;
+import dev.latentserve.testing.SyntheticImages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VqVae2FamilyTests {
+
+    private static final ImageShape SHAPE = new ImageShape(1, 28, 28);
+    private static final Map<String, Object> SMALL = Map.of("hiddenChannels", 16, "residualChannels", 8, "residualBlocks", 1,
+            "topCodes", 8, "topCodeDim", 8, "bottomCodes", 16, "bottomCodeDim", 8);
+    private static final Map<String, Object> TOP = Map.of("channels", 8, "layers", 2, "hidden", 16, "attentionEvery", 1,
+            "heads", 2, "dropout", 0.1);
+    private static final Map<String, Object> BOTTOM = Map.of("channels", 8, "layers", 3, "hidden", 16, "conditionChannels", 8,
+            "conditionBlocks", 1);
+
+    private final VqVae2Family family = new VqVae2Family();
+
+    @Test
+    void trainsBothLevelsFitsEachPriorAndServesTheHierarchy(@TempDir Path dir) throws Exception {
+        ImageData train = SyntheticImages.blobs(SHAPE, 512, 1);
+        ImageData test = SyntheticImages.blobs(SHAPE, 96, 2);
+        TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(SMALL, SHAPE), 3, 32, 2e-3, 3, Device.cpu());
+        List<EpochMetrics> epochs = new ArrayList<>();
+        family.train(spec, train, test, new RecordingMonitor(epochs), Checkpoints.none(), dir);
+
+        double firstMse = epochs.getFirst().testTerms().get("mse");
+        assertThat(epochs.getLast().testTerms().get("mse")).isLessThan(firstMse * 0.8);
+        assertThat(epochs.getLast().testTerms()).containsKeys("commitment", "topPerplexity", "bottomPerplexity", "topUsedCodes",
+                "bottomUsedCodes");
+        assertThat(epochs.getLast().testTerms().get("bottomUsedCodes")).isGreaterThan(2.0);
+        Map<String, Object> latent = family.latentSpec(spec.architecture(), SHAPE);
+        assertThat(latent).containsEntry("type", "code-hierarchy").containsEntry("prior", "none")
+                .containsEntry("padding", Map.of("top", 2, "bottom", 2, "left", 2, "right", 2));
+
+        float[][] images = new float[3][SHAPE.size()];
+        for (int i = 0; i < 3; i++) {
+            test.copyImage(i, images[i], 0);
+        }
+        try (LoadedModel model = family.load(dir, SHAPE, spec.architecture(), Device.cpu())) {
+            LevelCodes codes = model.encode(images, new LoadedModel.EncodeOptions(false, 0, false)).levels();
+            assertThat(codes.top()).hasNumberOfRows(3);
+            assertThat(codes.top()[0]).hasNumberOfRows(4);
+            assertThat(codes.top()[0][0]).hasSize(4);
+            assertThat(codes.bottom()[0]).hasNumberOfRows(8);
+            assertThat(codes.bottom()[0][0]).hasSize(8);
+            List<LoadedModel.Reconstruction> reconstructions = model.reconstruct(images, 0);
+            float[][] decoded = model.decode(new LoadedModel.DecodeInput(null, null, null, codes));
+            for (int i = 0; i < 3; i++) {
+                assertThat(reconstructions.get(i).levels().top()).isDeepEqualTo(codes.top()[i]);
+                assertThat(reconstructions.get(i).levels().bottom()).isDeepEqualTo(codes.bottom()[i]);
+                assertThat(decoded[i]).hasSize(SHAPE.size()).containsExactly(reconstructions.get(i).pixels(), within(1e-5f));
+            }
+            int[][][] outOfRange = codes.bottom().clone();
+            outOfRange[1] = new int[8][8];
+            outOfRange[1][3][3] = 16;
+            assertThatThrownBy(() -> model.decode(new LoadedModel.DecodeInput(null, null, null, new LevelCodes(codes.top(), outOfRange))))
+                    .isInstanceOf(InvalidInferenceInputException.class).hasMessageContaining("codes.bottom[1] holds code 16");
+            assertThatThrownBy(() -> model.decode(new LoadedModel.DecodeInput(null, null, null,
+                    new LevelCodes(new int[][][] {new int[3][4]}, new int[][][] {new int[8][8]}))))
+                    .isInstanceOf(InvalidInferenceInputException.class).hasMessageContaining("4x4");
+            assertThatThrownBy(() -> model.decode(new LoadedModel.DecodeInput(null, List.<int[][]>of(new int[8][8]), null)))
+                    .isInstanceOf(InvalidInferenceInputException.class).hasMessageContaining("both levels");
+            assertThatThrownBy(() -> model.sample(new LoadedModel.SampleOptions(1, 1, 1.0, null)))
+                    .isInstanceOf(NoPriorException.class).hasMessageContaining("top or bottom");
+        }
+
+        // The top prior alone: a version that still cannot sample, for want of the bottom prior.
+        Path topOnly = Files.createDirectories(dir.resolve("top-only"));
+        PriorFitting.PriorFit topFit = fit(dir, spec.architecture(), Map.of("levels", List.of("top"), "top", TOP), train, test,
+                topOnly, "topNll");
+        assertThat(family.latentSpec(topFit.architecture(), SHAPE)).containsEntry("prior", "none")
+                .containsEntry("priorLevels", List.of("top"));
+        try (LoadedModel model = family.load(topOnly, SHAPE, topFit.architecture(), Device.cpu())) {
+            assertThatThrownBy(() -> model.sample(new LoadedModel.SampleOptions(1, 1, 1.0, null)))
+                    .isInstanceOf(NoPriorException.class).hasMessageContaining("no bottom prior").hasMessageContaining("[\"bottom\"]");
+        }
+        // Then the bottom prior, keeping the top one: the version samples.
+        Path both = Files.createDirectories(dir.resolve("both"));
+        PriorFitting.PriorFit bottomFit = fit(topOnly, topFit.architecture(), Map.of("levels", List.of("bottom"), "bottom", BOTTOM),
+                train, test, both, "bottomNll");
+        assertThat(family.latentSpec(bottomFit.architecture(), SHAPE)).containsEntry("prior", "vqvae2-priors");
+        try (LoadedModel model = family.load(both, SHAPE, bottomFit.architecture(), Device.cpu())) {
+            LoadedModel.Sampled first = model.sample(new LoadedModel.SampleOptions(3, 7, 1.0, null));
+            assertThat(model.sample(new LoadedModel.SampleOptions(3, 7, 1.0, null)).levels()).usingRecursiveComparison()
+                    .isEqualTo(first.levels());
+            assertThat(first.images()).hasNumberOfRows(3);
+            assertThat(first.images()[0]).hasSize(SHAPE.size());
+            float[][] decoded = model.decode(new LoadedModel.DecodeInput(null, null, null, first.levels()));
+            Rows.assertClose(decoded, first.images());
+            // A cold bottom level only: greedy bottom codes, whatever the seed, under the same top codes.
+            LoadedModel.SampleOptions greedyBottom = new LoadedModel.SampleOptions(2, 5, 1.0, null, Map.of("bottom", 1e-6));
+            LoadedModel.Sampled one = model.sample(greedyBottom);
+            assertThat(one.levels().bottom()).isNotNull();
+            requestsBatchedTogetherGetWhatEachGetsAlone(model, images);
+        }
+    }
+
+    private PriorFitting.PriorFit fit(Path base, Map<String, Object> architecture, Map<String, Object> request, ImageData train,
+            ImageData test, Path out, String term) throws Exception {
+        Map<String, Object> priors = family.priorArchitecture(request, architecture, SHAPE);
+        List<EpochMetrics> epochs = new ArrayList<>();
+        PriorFitting.PriorFit fit = family.fitPrior(base, architecture, new TrainingSpec(SHAPE, priors, 3, 32, 3e-3, 5, Device.cpu()),
+                train, test, new RecordingMonitor(epochs), Checkpoints.none(), out);
+        String bits = term.replace("Nll", "BitsPerCode");
+        assertThat(epochs.getLast().testTerms()).containsKeys(term, bits, "nll");
+        assertThat(epochs.getLast().testTerms().get(term)).isLessThan(epochs.getFirst().testTerms().get(term));
+        double uniform = term.startsWith("top") ? Math.log(8) / Math.log(2) : Math.log(16) / Math.log(2);
+        assertThat(epochs.getLast().testTerms().get(bits)).isLessThan(uniform);
+        return fit;
+    }
+
+    /** Dynamic batching: several callers' requests in one engine call, each answered as if it ran alone. */
+    private static void requestsBatchedTogetherGetWhatEachGetsAlone(LoadedModel model, float[][] images) {
+        List<LoadedModel.SampleOptions> samples = List.of(new LoadedModel.SampleOptions(2, 7, 1.0, null),
+                new LoadedModel.SampleOptions(1, 8, 0.7, 3, Map.of("top", 0.5)), new LoadedModel.SampleOptions(2, 9, 1.0, null));
+        List<LoadedModel.Sampled> sampled = model.sample(samples);
+        for (int r = 0; r < samples.size(); r++) {
+            LoadedModel.Sampled alone = model.sample(samples.get(r));
+            assertThat(sampled.get(r).levels()).usingRecursiveComparison().isEqualTo(alone.levels());
+            Rows.assertClose(sampled.get(r).images(), alone.images());
+        }
+        float[][] firstTwo = {images[0], images[1]};
+        float[][] last = {images[2]};
+        List<LoadedModel.Encoded> encoded = model.encode(List.of(
+                new LoadedModel.EncodeCall(firstTwo, new LoadedModel.EncodeOptions(false, 0, false)),
+                new LoadedModel.EncodeCall(last, new LoadedModel.EncodeOptions(false, 0, false))));
+        assertThat(encoded.get(1).levels()).usingRecursiveComparison()
+                .isEqualTo(model.encode(last, new LoadedModel.EncodeOptions(false, 0, false)).levels());
+        List<LoadedModel.DecodeInput> decodes = List.of(new LoadedModel.DecodeInput(null, null, null, sampled.get(0).levels()),
+                new LoadedModel.DecodeInput(null, null, null, encoded.get(1).levels()));
+        List<float[][]> decoded = model.decode(decodes);
+        for (int r = 0; r < decodes.size(); r++) {
+            Rows.assertClose(decoded.get(r), model.decode(decodes.get(r)));
+        }
+    }
+}
