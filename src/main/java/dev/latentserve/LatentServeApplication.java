@@ -1,6 +1,7 @@
 package dev.latentserve;
 
 import dev.latentserve.cli.EngineBenchmark;
+import dev.latentserve.cli.HierarchyBenchmark;
 import dev.latentserve.cli.SamplingBenchmark;
 import dev.latentserve.cli.TrainCommand;
 import org.springframework.boot.SpringApplication;
@@ -22,6 +23,10 @@ public class LatentServeApplication {
         }
         if (args.length > 0 && args[0].equals("benchmark-sampling")) {
             SamplingBenchmark.run(args);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("benchmark-hierarchy")) {
+            HierarchyBenchmark.run(args);
             return;
         }
         SpringApplication.run(LatentServeApplication.class, args);

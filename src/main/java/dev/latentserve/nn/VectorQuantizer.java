@@ -156,6 +156,21 @@ public final class VectorQuantizer extends AbstractBlock {
     }
 
     /**
+     * Everything the codebook does after an optimiser step: the EMA update (or, with the codebook loss, only the moving
+     * average of usage), then restarts of dead codes.
+     *
+     * @return how many codes were restarted
+     */
+    public int update(NDArray flat, NDArray oneHot, float decay, float epsilon, float deadCodeThreshold, SplittableRandom random) {
+        if (ema) {
+            emaUpdate(flat, oneHot, decay, epsilon);
+        } else {
+            trackUsage(oneHot, decay);
+        }
+        return restartDeadCodes(flat, deadCodeThreshold, random);
+    }
+
+    /**
      * Updates only the EMA of code usage, for the codebook-loss mode, where it serves to find dead codes.
      */
     public void trackUsage(NDArray oneHot, float decay) {

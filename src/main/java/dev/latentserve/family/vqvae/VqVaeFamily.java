@@ -29,6 +29,7 @@ import dev.latentserve.family.TrainingSpec;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Adam;
+import dev.latentserve.nn.CodeHistogram;
 import dev.latentserve.nn.GatedPixelCnn;
 import dev.latentserve.nn.GradMode;
 import dev.latentserve.nn.KMeans;
@@ -153,14 +154,9 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
                 double commitmentValue = commitment.getFloat();
                 context.checkFinite(mseValue + architecture.beta() * commitmentValue, spec.learningRate());
                 trainer.step();
-                NDArray flat = output.get(5);
                 NDArray oneHot = output.get(6);
-                if (quantizer.isEma()) {
-                    quantizer.emaUpdate(flat, oneHot, (float) architecture.decay(), (float) architecture.epsilon());
-                } else {
-                    quantizer.trackUsage(oneHot, (float) architecture.decay());
-                }
-                restarts[0] += quantizer.restartDeadCodes(flat, (float) architecture.deadCodeThreshold(), noise);
+                restarts[0] += quantizer.update(output.get(5), oneHot, (float) architecture.decay(), (float) architecture.epsilon(),
+                        (float) architecture.deadCodeThreshold(), noise);
                 Map<String, Double> terms = new LinkedHashMap<>();
                 terms.put(MSE, mseValue * n);
                 terms.put(COMMITMENT, commitmentValue * n);
@@ -194,38 +190,20 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
      */
     static Map<String, Double> evaluate(Model model, VqVae net, ImageData data) {
         double[] sums = new double[2];
-        double[] histogram = new double[net.architecture().codes()];
+        CodeHistogram histogram = new CodeHistogram(net.architecture().codes());
         TrainingLoop.forEachBatch(model.getNDManager(), data, TrainingLoop.identity(data.count()), data.count(), EVALUATION_BATCH,
                 (scope, images, from, to) -> {
                     int n = to - from;
                     NDList output = net.forward(new ParameterStore(scope, false), new NDList(images), false);
                     sums[0] += output.get(0).sub(images).square().mean().getFloat() * n;
                     sums[1] += output.get(3).getFloat() * n;
-                    float[] counts = output.get(6).sum(new int[] {0}).toFloatArray();
-                    for (int k = 0; k < counts.length; k++) {
-                        histogram[k] += counts[k];
-                    }
+                    histogram.add(output.get(6));
                 });
-        double mseSum = sums[0];
-        double commitmentSum = sums[1];
-        double total = 0;
-        for (double c : histogram) {
-            total += c;
-        }
-        double entropy = 0;
-        int used = 0;
-        for (double c : histogram) {
-            if (c > 0) {
-                double p = c / total;
-                entropy -= p * Math.log(p);
-                used++;
-            }
-        }
         Map<String, Double> terms = new LinkedHashMap<>();
-        terms.put(MSE, mseSum / data.count());
-        terms.put(COMMITMENT, commitmentSum / data.count());
-        terms.put(PERPLEXITY, Math.exp(entropy));
-        terms.put(USED_CODES, (double) used);
+        terms.put(MSE, sums[0] / data.count());
+        terms.put(COMMITMENT, sums[1] / data.count());
+        terms.put(PERPLEXITY, histogram.perplexity());
+        terms.put(USED_CODES, (double) histogram.used());
         return terms;
     }
 

@@ -29,6 +29,7 @@ import dev.latentserve.family.vqvae2.PriorArchitectures.TopPrior;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Adam;
+import dev.latentserve.nn.CodeHistogram;
 import dev.latentserve.nn.GatedPixelCnn;
 import dev.latentserve.nn.GradMode;
 import dev.latentserve.nn.TorchDefaultInit;
@@ -166,14 +167,9 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
         private void update(String level, VectorQuantizer quantizer, NDList output, int at, SplittableRandom noise,
                 Map<String, Double> terms, int n) {
             VqVae2Architecture architecture = net.architecture();
-            NDArray flat = output.get(at + 4);
             NDArray oneHot = output.get(at + 5);
-            if (quantizer.isEma()) {
-                quantizer.emaUpdate(flat, oneHot, (float) architecture.decay(), (float) architecture.epsilon());
-            } else {
-                quantizer.trackUsage(oneHot, (float) architecture.decay());
-            }
-            restarts[0] += quantizer.restartDeadCodes(flat, (float) architecture.deadCodeThreshold(), noise);
+            restarts[0] += quantizer.update(output.get(at + 4), oneHot, (float) architecture.decay(), (float) architecture.epsilon(),
+                    (float) architecture.deadCodeThreshold(), noise);
             terms.put(level + "Perplexity", VectorQuantizer.perplexity(oneHot) * n);
             terms.put(level + "UsedCodes", (double) VectorQuantizer.usedCodes(oneHot) * n);
         }
@@ -218,44 +214,6 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
         terms.put("bottomPerplexity", bottom.perplexity());
         terms.put("bottomUsedCodes", (double) bottom.used());
         return terms;
-    }
-
-    /** How often each code was chosen over a whole dataset. */
-    private static final class CodeHistogram {
-        private final double[] counts;
-
-        CodeHistogram(int codes) {
-            counts = new double[codes];
-        }
-
-        void add(NDArray oneHot) {
-            float[] batch = oneHot.sum(new int[] {0}).toFloatArray();
-            for (int k = 0; k < counts.length; k++) {
-                counts[k] += batch[k];
-            }
-        }
-
-        double perplexity() {
-            double total = 0;
-            for (double c : counts) {
-                total += c;
-            }
-            double entropy = 0;
-            for (double c : counts) {
-                if (c > 0) {
-                    entropy -= c / total * Math.log(c / total);
-                }
-            }
-            return Math.exp(entropy);
-        }
-
-        int used() {
-            int used = 0;
-            for (double c : counts) {
-                used += c > 0 ? 1 : 0;
-            }
-            return used;
-        }
     }
 
     @Override
