@@ -2,6 +2,7 @@ package dev.latentserve;
 
 import dev.latentserve.cli.EngineBenchmark;
 import dev.latentserve.cli.HierarchyBenchmark;
+import dev.latentserve.cli.PrepareEngine;
 import dev.latentserve.cli.SamplingBenchmark;
 import dev.latentserve.cli.TrainCommand;
 import org.springframework.boot.SpringApplication;
@@ -13,6 +14,10 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class LatentServeApplication {
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("prepare-engine")) {
+            PrepareEngine.run();
+            return;
+        }
         if (args.length > 0 && args[0].equals("train")) {
             TrainCommand.run(args);
             return;

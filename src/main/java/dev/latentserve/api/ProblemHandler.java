@@ -11,6 +11,7 @@ import dev.latentserve.jobs.JobCapacityException;
 import dev.latentserve.jobs.JobConflictException;
 import dev.latentserve.jobs.JobNotFoundException;
 import dev.latentserve.jobs.JobRejectedException;
+import dev.latentserve.security.RequestSizeFilter;
 import dev.latentserve.registry.ModelNotFoundException;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.serving.ServiceOverloadedException;
@@ -27,6 +28,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.ServletWebRequest;
@@ -129,6 +131,20 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         log.error("unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
         return problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
                 "the server failed to handle this request; the log has the details", request);
+    }
+
+    /** A body without a declared length that grew past the limit while being read (see RequestSizeFilter). */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex, HttpHeaders headers,
+            HttpStatusCode status, WebRequest request) {
+        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            if (cause instanceof RequestSizeFilter.ContentTooLargeException tooLarge && request instanceof ServletWebRequest servlet) {
+                return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                        .body(problem(HttpStatus.CONTENT_TOO_LARGE, "content-too-large", "Request body too large",
+                                tooLarge.getMessage(), servlet.getRequest()).getBody());
+            }
+        }
+        return super.handleHttpMessageNotReadable(ex, headers, status, request);
     }
 
     /** Spring MVC's own errors (unreadable JSON, wrong media type, oversize upload, ...) get our type URIs too. */

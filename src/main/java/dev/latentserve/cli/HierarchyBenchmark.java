@@ -21,13 +21,16 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code java -jar latentserve.jar benchmark-hierarchy [epochs] [priorEpochs] [outDir]}: trains a VQ-VAE and a VQ-VAE-2
+ * {@code java -jar latentserve.jar benchmark-hierarchy [epochs] [priorEpochs] [outDir] [K,Ktop,Kbottom]}: trains a VQ-VAE and a
+ * VQ-VAE-2
  * on Fashion-MNIST at a similar code budget with the same optimiser settings, fits their priors, and prints each
  * one's held-out reconstruction MSE and sampling speed. Writes sample grids and reconstructions as PNG files into
- * {@code outDir}. Everything goes through the job and inference services, in process.
+ * {@code outDir}. Everything goes through the job and inference services, in process. With 0 prior epochs it only
+ * trains and compares the reconstructions.
  *
- * <p>Code budgets: the VQ-VAE has a 7x7 grid of K = 128 codes, 49 x 7 = 343 bits per image; the VQ-VAE-2 a 4x4 top
- * grid of K = 32 and an 8x8 bottom grid of K = 16, 16 x 5 + 64 x 4 = 336 bits.
+ * <p>Code budgets (default 128,32,16): the VQ-VAE has a 7x7 grid of K codes, 49 x log2 K bits per image (343 for
+ * K = 128); the VQ-VAE-2 a 4x4 top grid of Ktop and an 8x8 bottom grid of Kbottom, 16 x log2 Ktop + 64 x log2 Kbottom
+ * bits (336 for 32 and 16).
  */
 public final class HierarchyBenchmark {
 
@@ -48,9 +51,11 @@ public final class HierarchyBenchmark {
             JobService jobs = context.getBean(JobService.class);
             InferenceService inference = context.getBean(InferenceService.class);
             ImageData test = datasets.load("fashion-mnist-test");
-            report(jobs, inference, test, out, "vqvae", Map.of("codes", 128, "codeDim", 32), Map.of(), epochs, priorEpochs);
-            report(jobs, inference, test, out, "vqvae2", Map.of("topCodes", 32, "topCodeDim", 32, "bottomCodes", 16,
-                    "bottomCodeDim", 32), Map.of(), epochs, priorEpochs);
+            String[] codes = (args.length > 4 ? args[4] : "128,32,16").split(",");
+            report(jobs, inference, test, out, "vqvae", Map.of("codes", Integer.parseInt(codes[0]), "codeDim", 32), Map.of(), epochs,
+                    priorEpochs);
+            report(jobs, inference, test, out, "vqvae2", Map.of("topCodes", Integer.parseInt(codes[1]), "topCodeDim", 32,
+                    "bottomCodes", Integer.parseInt(codes[2]), "bottomCodeDim", 32), Map.of(), epochs, priorEpochs);
         } finally {
             Directories.deleteRecursively(data);
         }
@@ -64,8 +69,11 @@ public final class HierarchyBenchmark {
         System.out.println(family + " " + trained.state() + " " + trained.error());
         trained.progress().history().forEach(epoch -> System.out.printf("%s epoch %d: %.0f img/s, test %s%n", family, epoch.epoch(),
                 epoch.imagesPerSecond(), epoch.testTerms()));
+        if (priorEpochs == 0) {
+            return;
+        }
         Job fitted = TrainCommand.waitFor(jobs, jobs.submit(new JobRequest("fit-prior", model + "@1", null, "fashion-mnist-train",
-                "fashion-mnist-test", priorEpochs, 128, 1e-3, 0L, prior, null)).id());
+                "fashion-mnist-test", priorEpochs, 128, 3e-4, 0L, prior, null)).id());
         System.out.println(family + " prior " + fitted.state() + " " + fitted.error());
         fitted.progress().history().forEach(epoch -> System.out.printf("%s prior epoch %d: %.0f maps/s, test %s%n", family,
                 epoch.epoch(), epoch.imagesPerSecond(), epoch.testTerms()));

@@ -1,6 +1,7 @@
 package dev.latentserve.datasets;
 
 import dev.latentserve.config.ApiRole;
+import dev.latentserve.storage.Names;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -50,7 +51,7 @@ class DatasetController {
     ResponseEntity<Dataset> upload(@RequestPart("file") MultipartFile file, @RequestParam(name = "name", required = false) @Nullable String name)
             throws IOException {
         try (InputStream in = file.getInputStream()) {
-            return created(datasets.create(in, name == null ? file.getOriginalFilename() : name));
+            return created(datasets.create(in, name == null ? file.getOriginalFilename() : Names.check("dataset name", name)));
         }
     }
 
@@ -60,7 +61,7 @@ class DatasetController {
     ResponseEntity<Dataset> uploadRaw(HttpServletRequest request, @RequestParam(name = "name", required = false) @Nullable String name)
             throws IOException {
         try (InputStream in = request.getInputStream()) {
-            return created(datasets.create(in, name));
+            return created(datasets.create(in, name == null ? null : Names.check("dataset name", name)));
         }
     }
 

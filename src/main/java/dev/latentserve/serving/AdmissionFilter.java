@@ -1,6 +1,6 @@
 package dev.latentserve.serving;
 
-import dev.latentserve.api.ProblemHandler;
+import dev.latentserve.api.ProblemWriter;
 import dev.latentserve.config.ApiRole;
 import dev.latentserve.registry.ModelManifest;
 import dev.latentserve.serving.ServiceOverloadedException.Reason;
@@ -12,16 +12,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.util.UriUtils;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Turns an inference request away with 503 before its body is read or any of Spring MVC runs, when its model's
@@ -31,19 +26,20 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Component
 @ApiRole
-@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+// After Spring Security's filter chain (order -100): only authenticated callers learn that a queue is full.
+@Order(-90)
 class AdmissionFilter extends OncePerRequestFilter {
 
     private static final Pattern INFERENCE = Pattern.compile("/v1/models/([^/]+)/(sample|encode|decode|reconstruct)");
 
     private final ManifestCache manifests;
     private final ModelBatchers batchers;
-    private final JsonMapper json;
+    private final ProblemWriter problems;
 
-    AdmissionFilter(ManifestCache manifests, ModelBatchers batchers, JsonMapper json) {
+    AdmissionFilter(ManifestCache manifests, ModelBatchers batchers, ProblemWriter problems) {
         this.manifests = manifests;
         this.batchers = batchers;
-        this.json = json;
+        this.problems = problems;
     }
 
     @Override
@@ -73,11 +69,7 @@ class AdmissionFilter extends OncePerRequestFilter {
     }
 
     private void refuse(HttpServletRequest request, HttpServletResponse response, ModelManifest manifest) throws IOException {
-        ProblemDetail problem = ProblemHandler.problem(HttpStatus.SERVICE_UNAVAILABLE, Reason.QUEUE_FULL.type(),
-                Reason.QUEUE_FULL.title(), "model " + manifest.reference() + " has a full queue; retry shortly", request).getBody();
-        response.setStatus(HttpStatus.SERVICE_UNAVAILABLE.value());
-        response.setHeader(HttpHeaders.RETRY_AFTER, "1");
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        response.getOutputStream().write(json.writeValueAsBytes(problem));
+        problems.write(request, response, HttpStatus.SERVICE_UNAVAILABLE, Reason.QUEUE_FULL.type(), Reason.QUEUE_FULL.title(),
+                "model " + manifest.reference() + " has a full queue; retry shortly", 1);
     }
 }

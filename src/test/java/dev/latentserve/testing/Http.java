@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -22,11 +23,22 @@ public final class Http {
 
     public static final JsonMapper JSON = JsonMapper.builder().build();
 
+    /** The admin key of the tests' configuration (src/test/resources/config/application.yml). */
+    public static final String ADMIN_KEY = "test-admin-key-0123456789abcdef0123456789abcdef";
+
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
+    private final @Nullable String key;
 
+    /** A client that authenticates with the tests' admin key. */
     public Http(int port) {
+        this(port, ADMIN_KEY);
+    }
+
+    /** A client that sends {@code key} as X-API-Key, or no credentials when it is null. */
+    public Http(int port, @Nullable String key) {
         this.base = "http://localhost:" + port;
+        this.key = key;
     }
 
     /** A response with its body as bytes, readable as JSON. */
@@ -93,11 +105,16 @@ public final class Http {
                 .header("Accept", accept).POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
     }
 
-    private URI uri(String path) {
+    public URI uri(String path) {
         return URI.create(base + path);
     }
 
-    private Response send(HttpRequest.Builder request) {
+    /** Sends a request as built, with this client's key unless it sets its own credentials. */
+    public Response send(HttpRequest.Builder request) {
+        if (key != null && request.build().headers().firstValue("X-API-Key").isEmpty()
+                && request.build().headers().firstValue("Authorization").isEmpty()) {
+            request.header("X-API-Key", key);
+        }
         try {
             HttpResponse<byte[]> response = client.send(request.timeout(Duration.ofSeconds(60)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());

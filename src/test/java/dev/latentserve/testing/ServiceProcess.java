@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** The packaged service as a child process: started, awaited until ready, killed with SIGKILL or stopped. */
@@ -24,22 +25,32 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts {@code target/latentserve-*.jar} with {@code args} on a free port and waits for readiness. */
     public static ServiceProcess start(Path dataDir, String name, List<String> args) throws IOException, InterruptedException {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = freePort();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-Dai.djl.offline=true", "-jar", jar().toString(),
-                "--server.port=" + port, "--latentserve.storage.root=" + dataDir.toAbsolutePath()));
+                "--server.port=" + port, "--latentserve.storage.root=" + dataDir.toAbsolutePath(),
+                "--latentserve.security.admin-key=" + Http.ADMIN_KEY));
         command.addAll(args);
-        Path log = dataDir.resolve(name + ".log");
-        Files.createDirectories(dataDir);
+        return start(dataDir, name, command, Map.of("MALLOC_MMAP_THRESHOLD_", "268435456"), port);
+    }
+
+    /** Runs {@code command} with {@code environment} added, logging into {@code logDir}, and waits for readiness on {@code port}. */
+    public static ServiceProcess start(Path logDir, String name, List<String> command, Map<String, String> environment, int port)
+            throws IOException, InterruptedException {
+        Path log = logDir.resolve(name + ".log");
+        Files.createDirectories(logDir);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(
                 ProcessBuilder.Redirect.appendTo(log.toFile()));
-        builder.environment().put("MALLOC_MMAP_THRESHOLD_", "268435456");
+        builder.environment().putAll(environment);
         ServiceProcess service = new ServiceProcess(builder.start(), log, port);
         service.awaitReady(Duration.ofSeconds(120));
         return service;
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     public Http http() {
@@ -103,7 +114,8 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    private static Path jar() throws IOException {
+    /** The packaged service, {@code target/latentserve-*.jar}. */
+    public static Path jar() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("target"))) {
             return files.filter(p -> p.getFileName().toString().matches("latentserve-.*\\.jar"))
                     .filter(p -> !p.getFileName().toString().endsWith("-plain.jar") && !p.toString().endsWith(".original"))
