@@ -21,8 +21,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code java -jar latentserve.jar benchmark-hierarchy [epochs] [priorEpochs] [outDir] [K,Ktop,Kbottom]}: trains a VQ-VAE and a
- * VQ-VAE-2
+ * {@code java -jar latentserve.jar benchmark-hierarchy [epochs] [priorEpochs] [outDir] [K,Ktop,Kbottom] [families]}: trains a
+ * VQ-VAE and a VQ-VAE-2 (or only the families named, comma-separated)
  * on Fashion-MNIST at a similar code budget with the same optimiser settings, fits their priors, and prints each
  * one's held-out reconstruction MSE and sampling speed. Writes sample grids and reconstructions as PNG files into
  * {@code outDir}. Everything goes through the job and inference services, in process. With 0 prior epochs it only
@@ -52,10 +52,15 @@ public final class HierarchyBenchmark {
             InferenceService inference = context.getBean(InferenceService.class);
             ImageData test = datasets.load("fashion-mnist-test");
             String[] codes = (args.length > 4 ? args[4] : "128,32,16").split(",");
-            report(jobs, inference, test, out, "vqvae", Map.of("codes", Integer.parseInt(codes[0]), "codeDim", 32), Map.of(), epochs,
-                    priorEpochs);
-            report(jobs, inference, test, out, "vqvae2", Map.of("topCodes", Integer.parseInt(codes[1]), "topCodeDim", 32,
-                    "bottomCodes", Integer.parseInt(codes[2]), "bottomCodeDim", 32), Map.of(), epochs, priorEpochs);
+            List<String> families = List.of((args.length > 5 ? args[5] : "vqvae,vqvae2").split(","));
+            if (families.contains("vqvae")) {
+                report(jobs, inference, test, out, "vqvae", Map.of("codes", Integer.parseInt(codes[0]), "codeDim", 32), Map.of(),
+                        epochs, priorEpochs);
+            }
+            if (families.contains("vqvae2")) {
+                report(jobs, inference, test, out, "vqvae2", Map.of("topCodes", Integer.parseInt(codes[1]), "topCodeDim", 32,
+                        "bottomCodes", Integer.parseInt(codes[2]), "bottomCodeDim", 32), Map.of(), epochs, priorEpochs);
+            }
         } finally {
             Directories.deleteRecursively(data);
         }

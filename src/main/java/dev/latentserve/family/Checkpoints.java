@@ -19,6 +19,15 @@ public interface Checkpoints {
     /** Optimiser steps between checkpoints, besides the one after every epoch; 0 for epoch ends only. */
     long everySteps();
 
+    /**
+     * The checkpoints of one phase of a run made of several training loops one after another (the two priors of a
+     * VQ-VAE-2), kept apart from the other phases'. A finished phase keeps its last checkpoint, from which a resumed
+     * run restores it without training it again.
+     */
+    default Checkpoints phase(String name) {
+        throw new UnsupportedOperationException(getClass().getName() + " has no phases");
+    }
+
     /** Writes one checkpoint's files into a folder. */
     @FunctionalInterface
     interface Writer {
@@ -40,6 +49,11 @@ public interface Checkpoints {
             @Override
             public long everySteps() {
                 return 0;
+            }
+
+            @Override
+            public Checkpoints phase(String name) {
+                return this;
             }
         };
     }

@@ -2,6 +2,7 @@ package dev.latentserve.jobs;
 
 import dev.latentserve.family.Checkpoints;
 import dev.latentserve.storage.Directories;
+import dev.latentserve.storage.Names;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +24,18 @@ final class JobCheckpoints implements Checkpoints {
     private final long everySteps;
 
     JobCheckpoints(Path root, String jobId, long everySteps) {
-        this.folder = root.resolve(jobId);
+        this(root.resolve(jobId), everySteps);
+    }
+
+    private JobCheckpoints(Path folder, long everySteps) {
+        this.folder = folder;
         this.everySteps = everySteps;
+    }
+
+    /** A phase's checkpoints live in a subfolder, {@code <job>/<phase>/step-<n>/}, deleted with the job's. */
+    @Override
+    public Checkpoints phase(String name) {
+        return new JobCheckpoints(folder.resolve(Names.check("checkpoint phase", name)), everySteps);
     }
 
     @Override
