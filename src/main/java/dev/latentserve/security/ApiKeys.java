@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.stereotype.Component;
 
 /**
@@ -30,6 +31,8 @@ import org.springframework.stereotype.Component;
  * so an unsalted fast hash is enough to keep a leaked configuration from revealing them.
  */
 @Component
+// Web processes only: the command-line tools (train, benchmarks) run without a web server.
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 public class ApiKeys {
 
     private static final Logger log = LoggerFactory.getLogger(ApiKeys.class);

@@ -2,6 +2,7 @@ package dev.latentserve.security;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.stereotype.Component;
 
 /**
@@ -9,6 +10,8 @@ import org.springframework.stereotype.Component;
  * process: with N replicas behind a gateway a caller gets up to N times the rate (a gateway limit bounds the total).
  */
 @Component
+// Web processes only: the command-line tools (train, benchmarks) run without a web server.
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 public class RateLimiter {
 
     private final ConcurrentMap<String, Bucket> buckets = new ConcurrentHashMap<>();

@@ -5,6 +5,7 @@ import jakarta.servlet.DispatcherType;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -36,6 +37,8 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
  * {@code <jwt-scope-prefix>inference} or {@code <jwt-scope-prefix>admin}. Every refusal is an RFC 9457 problem.
  */
 @Configuration
+// Web processes only: the command-line tools (train, benchmarks) run without a web server.
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 class SecurityConfiguration {
 
     private static final String[] PUBLIC = {"/actuator/health", "/actuator/health/**", "/actuator/info", "/actuator/prometheus",
