@@ -11,6 +11,9 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
@@ -32,6 +35,7 @@ import dev.latentserve.nn.Adam;
 import dev.latentserve.nn.CodeHistogram;
 import dev.latentserve.nn.GatedPixelCnn;
 import dev.latentserve.nn.GradMode;
+import dev.latentserve.nn.Scoped;
 import dev.latentserve.nn.TorchDefaultInit;
 import dev.latentserve.nn.VectorQuantizer;
 import java.io.IOException;
@@ -324,7 +328,7 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
                 trainer.initialize(grids.top(spec.batchSize()), grids.bottom(spec.batchSize()));
                 TorchDefaultInit.apply(pair, spec.seed());
                 TrainingResult result = TrainingResult.of(TrainingLoop.run(spec, train, test, monitor, checkpoints,
-                        new PriorSteps(spec, pair, trainer, adam, model, grids)), pair);
+                        new PriorSteps(spec, pair, trainer, adam, model, grids, new int[1])), pair);
                 save.run();
                 return result;
             }
@@ -411,8 +415,8 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
     }
 
     /** Maximum likelihood of both levels' maps: in each step, the sum over levels of the mean NLL per code. */
-    private record PriorSteps(TrainingSpec spec, PriorPair pair, Trainer trainer, Adam optimizer, Model model, Grids grids)
-            implements TrainingLoop.Steps {
+    private record PriorSteps(TrainingSpec spec, PriorPair pair, Trainer trainer, Adam optimizer, Model model, Grids grids,
+            int[] skipped) implements TrainingLoop.Steps {
 
         @Override
         public Block block() {
@@ -442,9 +446,37 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
                     collector.backward(loss);
                     context.checkFinite(total / n, spec.learningRate());
                 }
-                trainer.step();
+                if (gradientsFinite(scope)) {
+                    trainer.step();
+                } else {
+                    // A rare non-finite gradient (seen on the top prior after hundreds of clean steps) would turn every
+                    // parameter it reaches into NaN through Adam; drop this step's gradients instead, as loss-scaling
+                    // trainers do, and count it.
+                    skipped[0]++;
+                    pair.getParameters().values().forEach(p -> JniUtils.zeroGrad((PtNDArray) p.getArray()));
+                }
                 return terms;
             }
+        }
+
+        private boolean gradientsFinite(NDManager scope) {
+            NDArray sum = scope.zeros(new Shape());
+            for (Parameter parameter : pair.getParameters().values()) {
+                if (parameter.requiresGradient()) {
+                    // The gradient's handle belongs to the model's manager: close it here, or every step leaks one.
+                    try (NDArray gradient = parameter.getArray().getGradient()) {
+                        sum = sum.add(Scoped.local(gradient, scope).abs().sum());
+                    }
+                }
+            }
+            return Float.isFinite(sum.getFloat());
+        }
+
+        @Override
+        public Map<String, Double> epochStatistics() {
+            double count = skipped[0];
+            skipped[0] = 0;
+            return Map.of("skippedSteps", count);
         }
 
         @Override
