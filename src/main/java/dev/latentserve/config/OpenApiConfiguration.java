@@ -1,22 +1,41 @@
 package dev.latentserve.config;
 
+import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.info.License;
+import io.swagger.v3.oas.models.security.SecurityRequirement;
+import io.swagger.v3.oas.models.security.SecurityScheme;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The OpenAPI document's title and description; Swagger UI is at /swagger-ui.html. */
+/**
+ * The OpenAPI document's title, description and credentials; Swagger UI is at /swagger-ui.html, where "Authorize"
+ * takes an API key (or a JWT) for the calls it tries out.
+ */
 @Configuration(proxyBeanMethods = false)
 class OpenApiConfiguration {
+
+    static final String API_KEY = "apiKey";
+    static final String BEARER = "bearer";
 
     @Bean
     OpenAPI latentServeOpenApi() {
         return new OpenAPI().info(new Info()
-                .title("latentserve")
-                .version("v1")
-                .description("Trains and serves latent-variable image models (VAE). Models are addressed as {name} "
-                        + "(its newest version) or {name}@{version}. Errors are RFC 9457 problem documents.")
-                .license(new License().name("Apache-2.0")));
+                        .title("latentserve")
+                        .version("v1")
+                        .description("Trains and serves latent-variable image models (VAE, VQ-VAE, VQ-VAE-2). Models are "
+                                + "addressed as {name} (its newest version) or {name}@{version}. Errors are RFC 9457 problem "
+                                + "documents. Every /v1 call needs an API key (X-API-Key) or a JWT bearer token: scope "
+                                + "inference for sample, encode, decode, reconstruct and reading models, admin for the rest.")
+                        .license(new License().name("Apache-2.0")))
+                .components(new Components()
+                        .addSecuritySchemes(API_KEY, new SecurityScheme().type(SecurityScheme.Type.APIKEY)
+                                .in(SecurityScheme.In.HEADER).name("X-API-Key").description("An API key of this service"))
+                        .addSecuritySchemes(BEARER, new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer")
+                                .bearerFormat("JWT").description("A JWT with the scope latentserve.inference or latentserve.admin, "
+                                        + "where the service is configured to accept them")))
+                .addSecurityItem(new SecurityRequirement().addList(API_KEY))
+                .addSecurityItem(new SecurityRequirement().addList(BEARER));
     }
 }
