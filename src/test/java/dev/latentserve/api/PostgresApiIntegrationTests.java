@@ -12,11 +12,7 @@ class PostgresApiIntegrationTests extends ApiIntegrationTests {
 
     @DynamicPropertySource
     static void postgres(DynamicPropertyRegistry registry) {
-        PostgresSupport.Database database = PostgresSupport.freshSchema();
-        registry.add("spring.datasource.url", database::schemaUrl);
-        registry.add("spring.datasource.username", database::username);
-        registry.add("spring.datasource.password", database::password);
-        registry.add("spring.flyway.schemas", database::schema);
+        PostgresSupport.useFreshSchema(registry);
     }
 
     @Override

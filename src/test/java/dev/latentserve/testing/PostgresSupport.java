@@ -33,6 +33,15 @@ public final class PostgresSupport {
         }
     }
 
+    /** Points a Spring test context's datasource and Flyway at a fresh schema (for @DynamicPropertySource). */
+    public static void useFreshSchema(org.springframework.test.context.DynamicPropertyRegistry registry) {
+        Database database = freshSchema();
+        registry.add("spring.datasource.url", database::schemaUrl);
+        registry.add("spring.datasource.username", database::username);
+        registry.add("spring.datasource.password", database::password);
+        registry.add("spring.flyway.schemas", database::schema);
+    }
+
     public static synchronized Database freshSchema() {
         String url = System.getenv(URL_VARIABLE);
         String username = "postgres";
