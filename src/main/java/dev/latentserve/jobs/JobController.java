@@ -1,5 +1,6 @@
 package dev.latentserve.jobs;
 
+import dev.latentserve.api.ResponseFormats;
 import dev.latentserve.config.ApiRole;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -12,7 +13,6 @@ import jakarta.validation.constraints.Min;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
-import dev.latentserve.api.ResponseFormats;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;

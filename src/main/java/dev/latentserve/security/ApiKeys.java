@@ -31,7 +31,6 @@ import org.springframework.stereotype.Component;
  * so an unsalted fast hash is enough to keep a leaked configuration from revealing them.
  */
 @Component
-// Web processes only: the command-line tools (train, benchmarks) run without a web server.
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 public class ApiKeys {
 

@@ -10,7 +10,6 @@ import org.springframework.stereotype.Component;
  * process: with N replicas behind a gateway a caller gets up to N times the rate (a gateway limit bounds the total).
  */
 @Component
-// Web processes only: the command-line tools (train, benchmarks) run without a web server.
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 public class RateLimiter {
 

@@ -37,7 +37,7 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
  * {@code <jwt-scope-prefix>inference} or {@code <jwt-scope-prefix>admin}. Every refusal is an RFC 9457 problem.
  */
 @Configuration
-// Web processes only: the command-line tools (train, benchmarks) run without a web server.
+// Web processes only: the command-line tools (train, benchmarks) have no HttpSecurity.
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 class SecurityConfiguration {
 
