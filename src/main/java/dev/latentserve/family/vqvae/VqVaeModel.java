@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.latentserve.family.CodeGridChecks;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.NoPriorException;
@@ -165,30 +166,7 @@ final class VqVaeModel extends ServedModel {
     }
 
     private long[] checkCodes(List<int[][]> grids) {
-        int codes = net.architecture().codes();
-        long[] flat = new long[grids.size() * gridHeight * gridWidth];
-        int at = 0;
-        for (int i = 0; i < grids.size(); i++) {
-            int[][] grid = grids.get(i);
-            if (grid == null || grid.length != gridHeight) {
-                throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "code grid " + i + " has "
-                        + (grid == null ? 0 : grid.length) + " rows; the model's grids are " + gridHeight + "x" + gridWidth);
-            }
-            for (int[] row : grid) {
-                if (row == null || row.length != gridWidth) {
-                    throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "code grid " + i + " has a row of "
-                            + (row == null ? 0 : row.length) + " codes; the model's grids are " + gridHeight + "x" + gridWidth);
-                }
-                for (int code : row) {
-                    if (code < 0 || code >= codes) {
-                        throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "code grid " + i + " holds code " + code
-                                + "; codes must be in [0, " + codes + ")");
-                    }
-                    flat[at++] = code;
-                }
-            }
-        }
-        return flat;
+        return CodeGridChecks.flatten(grids, gridHeight, gridWidth, net.architecture().codes(), i -> "code grid " + i, "");
     }
 
     private float[] checkVectors(List<float[]> vectors) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.latentserve.family.CodeGridChecks;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.NoPriorException;
@@ -16,6 +17,7 @@ import dev.latentserve.family.vqvae2.VqVae2Family.Grids;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.GatedPixelCnn;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -195,33 +197,9 @@ final class VqVae2Model extends ServedModel {
         }
         VqVae2Architecture architecture = net.architecture();
         return new long[][] {
-                flatten("top", levels.top(), grids.topHeight(), grids.topWidth(), architecture.topCodes()),
-                flatten("bottom", levels.bottom(), grids.bottomHeight(), grids.bottomWidth(), architecture.bottomCodes())};
-    }
-
-    private static long[] flatten(String level, int[][][] maps, int height, int width, int codes) {
-        long[] flat = new long[maps.length * height * width];
-        int at = 0;
-        for (int i = 0; i < maps.length; i++) {
-            int[][] grid = maps[i];
-            if (grid == null || grid.length != height) {
-                throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "codes." + level + "[" + i + "] has "
-                        + (grid == null ? 0 : grid.length) + " rows; the model's " + level + " grids are " + height + "x" + width);
-            }
-            for (int[] row : grid) {
-                if (row == null || row.length != width) {
-                    throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "codes." + level + "[" + i + "] has a row of "
-                            + (row == null ? 0 : row.length) + " codes; the model's " + level + " grids are " + height + "x" + width);
-                }
-                for (int code : row) {
-                    if (code < 0 || code >= codes) {
-                        throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "codes." + level + "[" + i + "] holds code "
-                                + code + "; " + level + " codes must be in [0, " + codes + ")");
-                    }
-                    flat[at++] = code;
-                }
-            }
-        }
-        return flat;
+                CodeGridChecks.flatten(Arrays.asList(levels.top()), grids.topHeight(), grids.topWidth(), architecture.topCodes(),
+                        i -> "codes.top[" + i + "]", "top "),
+                CodeGridChecks.flatten(Arrays.asList(levels.bottom()), grids.bottomHeight(), grids.bottomWidth(),
+                        architecture.bottomCodes(), i -> "codes.bottom[" + i + "]", "bottom ")};
     }
 }
