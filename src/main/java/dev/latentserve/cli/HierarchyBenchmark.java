@@ -21,12 +21,12 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code java -jar latentserve.jar benchmark-hierarchy [epochs] [priorEpochs] [outDir] [K,Ktop,Kbottom] [families] [lr]}:
- * trains a VQ-VAE and a VQ-VAE-2 (or only the families named, comma-separated) on Fashion-MNIST at a similar code
- * budget with the same optimiser settings (Adam at learning rate {@code lr}, default 1e-3), fits their priors, and
- * prints each one's held-out reconstruction MSE and sampling speed. Writes sample grids and reconstructions as PNG files
- * into {@code outDir}. Everything goes through the job and inference services, in process. With 0 prior epochs it only
- * trains and compares the reconstructions.
+ * {@code java -jar latentserve.jar benchmark-hierarchy [epochs] [priorEpochs] [outDir] [K,Ktop,Kbottom] [families]
+ * [lr] [seed]}: trains a VQ-VAE and a VQ-VAE-2 (or only the families named, comma-separated) on Fashion-MNIST at a
+ * similar code budget with the same optimiser settings (Adam at learning rate {@code lr}, default 1e-3; seed
+ * {@code seed}, default 0), fits their priors, and prints each one's held-out reconstruction MSE and sampling speed.
+ * Writes sample grids and reconstructions as PNG files into {@code outDir}. Everything goes through the job and
+ * inference services, in process. With 0 prior epochs it only trains and compares the reconstructions.
  *
  * <p>Code budgets (default 128,32,16): the VQ-VAE has a 7x7 grid of K codes, 49 x log2 K bits per image (343 for
  * K = 128); the VQ-VAE-2 a 4x4 top grid of Ktop and an 8x8 bottom grid of Kbottom, 16 x log2 Ktop + 64 x log2 Kbottom
@@ -54,14 +54,15 @@ public final class HierarchyBenchmark {
             String[] codes = (args.length > 4 ? args[4] : "128,32,16").split(",");
             List<String> families = List.of((args.length > 5 ? args[5] : "vqvae,vqvae2").split(","));
             double learningRate = args.length > 6 ? Double.parseDouble(args[6]) : 1e-3;
+            long seed = args.length > 7 ? Long.parseLong(args[7]) : 0L;
             if (families.contains("vqvae")) {
                 report(jobs, inference, test, out, "vqvae", Map.of("codes", Integer.parseInt(codes[0]), "codeDim", 32), Map.of(),
-                        epochs, learningRate, priorEpochs);
+                        epochs, learningRate, seed, priorEpochs);
             }
             if (families.contains("vqvae2")) {
                 report(jobs, inference, test, out, "vqvae2", Map.of("topCodes", Integer.parseInt(codes[1]), "topCodeDim", 32,
                         "bottomCodes", Integer.parseInt(codes[2]), "bottomCodeDim", 32), Map.of(), epochs, learningRate,
-                        priorEpochs);
+                        seed, priorEpochs);
             }
         } finally {
             Directories.deleteRecursively(data);
@@ -69,10 +70,11 @@ public final class HierarchyBenchmark {
     }
 
     private static void report(JobService jobs, InferenceService inference, ImageData test, Path out, String family,
-            Map<String, Object> architecture, Map<String, Object> prior, int epochs, double learningRate, int priorEpochs) throws Exception {
+            Map<String, Object> architecture, Map<String, Object> prior, int epochs, double learningRate, long seed,
+            int priorEpochs) throws Exception {
         String model = "cmp-" + family;
         Job trained = TrainCommand.waitFor(jobs, jobs.submit(new JobRequest("train", model, family, "fashion-mnist-train",
-                "fashion-mnist-test", epochs, 128, learningRate, 0L, architecture, null)).id());
+                "fashion-mnist-test", epochs, 128, learningRate, seed, architecture, null)).id());
         System.out.println(family + " " + trained.state() + " " + trained.error());
         trained.progress().history().forEach(epoch -> System.out.printf("%s epoch %d: %.0f img/s, test %s%n", family, epoch.epoch(),
                 epoch.imagesPerSecond(), epoch.testTerms()));
