@@ -11,9 +11,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
@@ -35,7 +32,7 @@ import dev.latentserve.nn.Adam;
 import dev.latentserve.nn.CodeHistogram;
 import dev.latentserve.nn.GatedPixelCnn;
 import dev.latentserve.nn.GradMode;
-import dev.latentserve.nn.Scoped;
+import dev.latentserve.nn.Gradients;
 import dev.latentserve.nn.TorchDefaultInit;
 import dev.latentserve.nn.VectorQuantizer;
 import java.io.IOException;
@@ -46,6 +43,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -62,6 +61,7 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
     static final String MSE = "mse";
     static final String COMMITMENT = "commitment";
     static final String NLL = "nll";
+    private static final Logger log = LoggerFactory.getLogger(VqVae2Family.class);
     private static final int EVALUATION_BATCH = 500;
 
     @Override
@@ -446,30 +446,20 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
                     collector.backward(loss);
                     context.checkFinite(total / n, spec.learningRate());
                 }
-                if (gradientsFinite(scope)) {
+                List<String> nonFinite = Gradients.nonFinite(pair.getParameters(), scope);
+                if (nonFinite.isEmpty()) {
                     trainer.step();
                 } else {
                     // A rare non-finite gradient (seen on the top prior after hundreds of clean steps) would turn every
                     // parameter it reaches into NaN through Adam; drop this step's gradients instead, as loss-scaling
-                    // trainers do, and count it.
+                    // trainers do, and count it. The names say where it arose, for finding the cause.
                     skipped[0]++;
-                    pair.getParameters().values().forEach(p -> JniUtils.zeroGrad((PtNDArray) p.getArray()));
+                    log.warn("prior step skipped: NLL {} per map, non-finite gradients in {}", terms.get(NLL) / n,
+                            nonFinite.subList(0, Math.min(8, nonFinite.size())));
+                    Gradients.clear(pair.getParameters());
                 }
                 return terms;
             }
-        }
-
-        private boolean gradientsFinite(NDManager scope) {
-            NDArray sum = scope.zeros(new Shape());
-            for (Parameter parameter : pair.getParameters().values()) {
-                if (parameter.requiresGradient()) {
-                    // The gradient's handle belongs to the model's manager: close it here, or every step leaks one.
-                    try (NDArray gradient = parameter.getArray().getGradient()) {
-                        sum = sum.add(Scoped.local(gradient, scope).abs().sum());
-                    }
-                }
-            }
-            return Float.isFinite(sum.getFloat());
         }
 
         @Override
