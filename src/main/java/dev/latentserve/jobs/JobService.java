@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -37,7 +38,6 @@ public class JobService {
     static final String FIT_CODEBOOK = "fit-codebook";
     static final String SAMPLE = "sample";
     /** The largest sampling temperature a sample job takes, as for /sample by default. */
-    static final double MAX_TEMPERATURE = 10;
 
     private final JobRepository repository;
     private final DatasetService datasets;
@@ -49,10 +49,15 @@ public class JobService {
     private final OneTimeTask<Void> trainTask;
     private final TransactionTemplate transactions;
     private final SampleJobs sampleJobs;
+    private final double maxTemperature;
 
     JobService(JobRepository repository, DatasetService datasets, ModelFamilies families, JobProperties properties,
             JobRunner runner, SchedulerClient scheduler, OneTimeTask<Void> trainTask, TransactionTemplate transactions,
-            ModelRegistry registry, SampleJobs sampleJobs) {
+            ModelRegistry registry, SampleJobs sampleJobs,
+            // The bound /sample enforces: a /sample too large to answer at once becomes a sample job, so both
+            // paths must accept the same temperatures.
+            @Value("${latentserve.serving.max-temperature:10}") double maxTemperature) {
+        this.maxTemperature = maxTemperature;
         this.registry = registry;
         this.sampleJobs = sampleJobs;
         this.repository = repository;
@@ -151,9 +156,9 @@ public class JobService {
                 new JobRequest.SampleSpec(count, temperature, spec.topK(), temperatures));
     }
 
-    private static void checkTemperature(String name, double value) {
-        if (!(value > 0 && value <= MAX_TEMPERATURE)) {
-            throw new JobRejectedException(name + " must be in (0, " + MAX_TEMPERATURE + "], not " + value);
+    private void checkTemperature(String name, double value) {
+        if (!(value > 0 && value <= maxTemperature)) {
+            throw new JobRejectedException(name + " must be in (0, " + maxTemperature + "], not " + value);
         }
     }
 

@@ -49,6 +49,7 @@ class HierarchyIntegrationTests {
         registry.add("latentserve.storage.root", () -> dataDir.toString());
         registry.add("latentserve.datasets.fashion-mnist-dir", () -> dataDir.resolve("absent").toString());
         registry.add("latentserve.serving.max-sync-samples", () -> "8");
+        registry.add("latentserve.serving.max-temperature", () -> "3");
     }
 
     @BeforeAll
@@ -187,6 +188,13 @@ class HierarchyIntegrationTests {
                 422, "invalid-job");
         assertProblem(http.postJson("/v1/jobs", "{\"type\": \"sample\", \"model\": \"hier\", \"sample\": {\"temperatures\": "
                 + "{\"middle\": 1}}}"), 422, "invalid-job");
+        // The configured temperature bound (3 here) holds for sample jobs as for /sample, which hands large requests to them.
+        assertProblem(http.postJson("/v1/jobs", "{\"type\": \"sample\", \"model\": \"hier\", \"sample\": {\"temperature\": 5}}"),
+                422, "invalid-job");
+        assertProblem(http.postJson("/v1/jobs", "{\"type\": \"sample\", \"model\": \"hier\", \"sample\": {\"temperatures\": "
+                + "{\"top\": 3.5}}}"), 422, "invalid-job");
+        assertProblem(http.postJson("/v1/models/hier/sample", "{\"count\": 70, \"temperature\": 5}"), 400, "out-of-range");
+        run("{\"type\": \"sample\", \"model\": \"hier\", \"sample\": {\"count\": 1, \"temperature\": 2.5}}");
         assertProblem(http.postJson("/v1/jobs", "{\"type\": \"train\", \"model\": \"x\", \"family\": \"vqvae2\"}"), 422,
                 "invalid-job");
     }
