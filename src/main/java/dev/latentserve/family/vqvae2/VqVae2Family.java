@@ -452,10 +452,12 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
                 } else {
                     // A rare non-finite gradient (seen on the top prior after hundreds of clean steps) would turn every
                     // parameter it reaches into NaN through Adam; drop this step's gradients instead, as loss-scaling
-                    // trainers do, and count it. The names say where it arose, for finding the cause.
+                    // trainers do, and count it. Backpropagation runs from the output, so the last parameters named are
+                    // nearest to where the non-finite value arose.
                     skipped[0]++;
-                    log.warn("prior step skipped: NLL {} per map, non-finite gradients in {}", terms.get(NLL) / n,
-                            nonFinite.subList(0, Math.min(8, nonFinite.size())));
+                    log.warn("prior step skipped: NLL {} per map, non-finite gradients in {} of {} parameters, last {}",
+                            terms.get(NLL) / n, nonFinite.size(), pair.getParameters().size(),
+                            nonFinite.subList(Math.max(0, nonFinite.size() - 8), nonFinite.size()));
                     Gradients.clear(pair.getParameters());
                 }
                 return terms;
