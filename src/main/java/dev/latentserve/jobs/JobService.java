@@ -37,7 +37,6 @@ public class JobService {
     static final String FIT_PRIOR = "fit-prior";
     static final String FIT_CODEBOOK = "fit-codebook";
     static final String SAMPLE = "sample";
-    /** The largest sampling temperature a sample job takes, as for /sample by default. */
 
     private final JobRepository repository;
     private final DatasetService datasets;
@@ -49,6 +48,7 @@ public class JobService {
     private final OneTimeTask<Void> trainTask;
     private final TransactionTemplate transactions;
     private final SampleJobs sampleJobs;
+    /** The largest sampling temperature a sample job takes: the one /sample takes. */
     private final double maxTemperature;
 
     JobService(JobRepository repository, DatasetService datasets, ModelFamilies families, JobProperties properties,

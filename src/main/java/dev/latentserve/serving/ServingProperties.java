@@ -11,7 +11,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param maxBatch the most images, latents or samples in one request
  * @param maxImageSide the largest image side accepted in a request (checked before pixels are decoded)
- * @param maxTemperature the largest sampling temperature
+ * @param maxTemperature the largest sampling temperature, for /sample and for sample jobs alike
  * @param maxBatchSize the most rows (images, latents, samples) that queued requests of one operation are merged
  *        into for one engine call; a single request larger than this runs alone
  * @param maxBatchDelay how long the oldest queued request may wait for others to join its batch (0: run whatever
