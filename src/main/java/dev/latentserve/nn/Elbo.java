@@ -18,12 +18,12 @@ public final class Elbo {
      * (Kingma and Welling, appendix B), one value per row.
      */
     public static NDArray klToStandardNormal(NDArray mean, NDArray logVariance) {
-        return logVariance.add(1).sub(mean.square()).sub(logVariance.exp()).sum(new int[] {1}).mul(-0.5);
+        return logVariance.add(1).sub(mean.square()).sub(logVariance.exp()).sum(new int[] {1}).mul(Scoped.scalar(mean, -0.5));
     }
 
     /** Reparameterisation {@code z = mu + sigma * eps}: the sample stays differentiable in mu and logVar. */
     public static NDArray reparameterize(NDArray mean, NDArray logVariance, NDArray epsilon) {
-        return mean.add(logVariance.mul(0.5).exp().mul(epsilon));
+        return mean.add(logVariance.mul(Scoped.scalar(logVariance, 0.5)).exp().mul(epsilon));
     }
 
     /**
@@ -31,7 +31,7 @@ public final class Elbo {
      * {@code softplus(l) - x*l}, in the overflow-free form {@code max(l,0) - x*l + log(1 + exp(-|l|))}.
      */
     public static NDArray bernoulliNll(NDArray logits, NDArray target) {
-        NDArray perPixel = logits.maximum(0).sub(target.mul(logits)).add(logits.abs().neg().exp().add(1).log());
+        NDArray perPixel = logits.maximum(Scoped.scalar(logits, 0)).sub(target.mul(logits)).add(logits.abs().neg().exp().add(1).log());
         return sumPerImage(perPixel);
     }
 
@@ -39,7 +39,7 @@ public final class Elbo {
     public static NDArray gaussianNll(NDArray mean, NDArray target, double sigma) {
         long pixels = mean.getShape().size() / mean.getShape().get(0);
         double constant = pixels * (Math.log(sigma) + 0.5 * LOG_TWO_PI);
-        return sumPerImage(target.sub(mean).square()).div(2 * sigma * sigma).add(constant);
+        return sumPerImage(target.sub(mean).square()).div(Scoped.scalar(mean, 2 * sigma * sigma)).add(constant);
     }
 
     private static NDArray sumPerImage(NDArray perPixel) {

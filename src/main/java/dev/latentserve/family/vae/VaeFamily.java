@@ -26,6 +26,7 @@ import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Adam;
 import dev.latentserve.nn.Elbo;
 import dev.latentserve.nn.GradMode;
+import dev.latentserve.nn.Scoped;
 import dev.latentserve.nn.TorchDefaultInit;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -115,7 +116,7 @@ public final class VaeFamily implements ModelFamily {
                     NDList output = trainer.forward(new NDList(images, epsilon));
                     reconstruction = vae.reconstructionNll(output.get(0), images).sum();
                     kl = Elbo.klToStandardNormal(output.get(1), output.get(2)).sum();
-                    collector.backward(reconstruction.add(kl).div(n));
+                    collector.backward(reconstruction.add(kl).div(Scoped.scalar(kl, n)));
                 }
                 double reconstructionSum = reconstruction.getFloat();
                 double klSum = kl.getFloat();

@@ -33,6 +33,7 @@ import dev.latentserve.nn.CodeHistogram;
 import dev.latentserve.nn.GatedPixelCnn;
 import dev.latentserve.nn.GradMode;
 import dev.latentserve.nn.KMeans;
+import dev.latentserve.nn.Scoped;
 import dev.latentserve.nn.TorchDefaultInit;
 import dev.latentserve.nn.VectorQuantizer;
 import java.io.IOException;
@@ -144,7 +145,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
                     output = trainer.forward(new NDList(images));
                     mse = output.get(0).sub(images).square().mean();
                     commitment = output.get(3);
-                    NDArray loss = mse.add(commitment.mul(architecture.beta()));
+                    NDArray loss = mse.add(commitment.mul(Scoped.scalar(commitment, architecture.beta())));
                     if (!quantizer.isEma()) {
                         loss = loss.add(output.get(4));
                     }
@@ -414,7 +415,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
                 try (GradientCollector collector = trainer.newGradientCollector()) {
                     NDArray logits = trainer.forward(new NDList(maps)).singletonOrThrow();
                     nll = GatedPixelCnn.negativeLogLikelihood(logits, maps).sum();
-                    collector.backward(nll.div((double) n * grid.size()));
+                    collector.backward(nll.div(Scoped.scalar(nll, (double) n * grid.size())));
                 }
                 double sum = nll.getFloat();
                 context.checkFinite(sum / n, spec.learningRate());

@@ -33,6 +33,7 @@ import dev.latentserve.nn.CodeHistogram;
 import dev.latentserve.nn.GatedPixelCnn;
 import dev.latentserve.nn.GradMode;
 import dev.latentserve.nn.Gradients;
+import dev.latentserve.nn.Scoped;
 import dev.latentserve.nn.TorchDefaultInit;
 import dev.latentserve.nn.VectorQuantizer;
 import java.io.IOException;
@@ -150,7 +151,7 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
                     output = trainer.forward(new NDList(images));
                     mse = output.get(0).sub(images).square().mean();
                     commitment = output.get(VqVae2.TOP + 2).add(output.get(VqVae2.BOTTOM + 2));
-                    NDArray loss = mse.add(commitment.mul(architecture.beta()));
+                    NDArray loss = mse.add(commitment.mul(Scoped.scalar(commitment, architecture.beta())));
                     if (!architecture.ema()) {
                         loss = loss.add(output.get(VqVae2.TOP + 3)).add(output.get(VqVae2.BOTTOM + 3));
                     }
@@ -436,7 +437,7 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
                     double total = 0;
                     for (Level level : levels()) {
                         NDArray nll = GatedPixelCnn.negativeLogLikelihood(logits.get(at++), maps.get(level.index())).sum();
-                        NDArray mean = nll.div((double) n * level.cells());
+                        NDArray mean = nll.div(Scoped.scalar(nll, (double) n * level.cells()));
                         loss = loss == null ? mean : loss.add(mean);
                         double sum = nll.getFloat();
                         terms.put(level.name() + "Nll", sum);
