@@ -16,6 +16,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Creating DJL trainers and loading DJL models the way every family does. */
@@ -44,6 +45,12 @@ public final class DjlModels {
             ParameterSnapshot.read(twin, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
             fresh.save(dir, prefix);
         }
+    }
+
+    /** Copies the saved parameters {@code prefix-0000.params} of one model version's folder into another's. */
+    public static void copySaved(String prefix, Path fromDir, Path toDir) throws IOException {
+        String file = prefix + "-0000.params";
+        Files.copy(fromDir.resolve(file), toDir.resolve(file));
     }
 
     /**

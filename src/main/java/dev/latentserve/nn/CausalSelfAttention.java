@@ -75,7 +75,8 @@ public final class CausalSelfAttention extends AbstractBlock {
         NDArray queries = qkv.get(":, 0").transpose(0, 1, 3, 2);
         NDArray keys = qkv.get(":, 1");
         NDArray values = qkv.get(":, 2").transpose(0, 1, 3, 2);
-        NDArray logits = queries.matMul(keys).div(Scoped.scalar(x, Math.sqrt(headSize))).add(causalMask(scope, length).toType(x.getDataType(), false));
+        NDArray logits = queries.matMul(keys).div(Scoped.scalar(x, Math.sqrt(headSize)))
+                .add(causalMask(scope, length).toType(x.getDataType(), false));
         NDArray weights = logits.softmax(-1);
         if (training && dropout > 0) {
             weights = Dropout.dropout(weights, dropout, true).singletonOrThrow();

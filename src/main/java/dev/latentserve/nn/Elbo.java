@@ -31,7 +31,8 @@ public final class Elbo {
      * {@code softplus(l) - x*l}, in the overflow-free form {@code max(l,0) - x*l + log(1 + exp(-|l|))}.
      */
     public static NDArray bernoulliNll(NDArray logits, NDArray target) {
-        NDArray perPixel = logits.maximum(Scoped.scalar(logits, 0)).sub(target.mul(logits)).add(logits.abs().neg().exp().add(1).log());
+        NDArray perPixel = logits.maximum(Scoped.scalar(logits, 0)).sub(target.mul(logits))
+                .add(logits.abs().neg().exp().add(1).log());
         return sumPerImage(perPixel);
     }
 

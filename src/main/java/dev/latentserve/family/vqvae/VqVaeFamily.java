@@ -37,7 +37,6 @@ import dev.latentserve.nn.Scoped;
 import dev.latentserve.nn.TorchDefaultInit;
 import dev.latentserve.nn.VectorQuantizer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -260,8 +259,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
                 TorchDefaultInit.apply(prior, spec.seed());
                 List<EpochMetrics> history = TrainingLoop.run(priorSpec, trainCodes, testCodes, monitor, checkpoints,
                         new PriorSteps(priorSpec, prior, trainer, adam, model));
-                Files.copy(baseDir.resolve(PARAMETERS_PREFIX + "-0000.params"),
-                        outputDir.resolve(PARAMETERS_PREFIX + "-0000.params"));
+                DjlModels.copySaved(PARAMETERS_PREFIX, baseDir, outputDir);
                 model.save(outputDir, PRIOR_PREFIX);
                 Map<String, Object> withPrior = new LinkedHashMap<>(architecture.toMap());
                 withPrior.put("prior", priorArchitecture.toMap());

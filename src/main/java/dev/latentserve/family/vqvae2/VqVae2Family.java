@@ -37,7 +37,6 @@ import dev.latentserve.nn.Scoped;
 import dev.latentserve.nn.TorchDefaultInit;
 import dev.latentserve.nn.VectorQuantizer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -292,7 +291,7 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
         }
         TrainingSpec priorSpec = new TrainingSpec(trainCodes.shape(), spec.architecture(), spec.epochs(), spec.batchSize(),
                 spec.learningRate(), spec.seed(), device);
-        Files.copy(baseDir.resolve(PARAMETERS_PREFIX + "-0000.params"), outputDir.resolve(PARAMETERS_PREFIX + "-0000.params"));
+        DjlModels.copySaved(PARAMETERS_PREFIX, baseDir, outputDir);
         List<TrainingResult> results = new ArrayList<>(2);
         if (asked.top() != null) {
             PriorPair top = new PriorPair(topPrior(architecture, asked.top(), shape), null);
@@ -300,7 +299,7 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
                     () -> DjlModels.saveCopy(TOP_PRIOR_PREFIX, top.top(), topPrior(architecture, asked.top(), shape), device, outputDir,
                             TOP_PRIOR_PREFIX, grids.top(1))));
         } else if (kept.top() != null) {
-            Files.copy(baseDir.resolve(TOP_PRIOR_PREFIX + "-0000.params"), outputDir.resolve(TOP_PRIOR_PREFIX + "-0000.params"));
+            DjlModels.copySaved(TOP_PRIOR_PREFIX, baseDir, outputDir);
         }
         if (asked.bottom() != null) {
             PriorPair bottom = new PriorPair(null, bottomPrior(architecture, asked.bottom(), shape));
@@ -308,7 +307,7 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
                     grids, () -> DjlModels.saveCopy(BOTTOM_PRIOR_PREFIX, bottom.bottom(), bottomPrior(architecture, asked.bottom(), shape),
                             device, outputDir, BOTTOM_PRIOR_PREFIX, grids.bottom(1), grids.top(1))));
         } else if (kept.bottom() != null) {
-            Files.copy(baseDir.resolve(BOTTOM_PRIOR_PREFIX + "-0000.params"), outputDir.resolve(BOTTOM_PRIOR_PREFIX + "-0000.params"));
+            DjlModels.copySaved(BOTTOM_PRIOR_PREFIX, baseDir, outputDir);
         }
         Map<String, Object> withPriors = new LinkedHashMap<>(architecture.toMap());
         withPriors.put("prior", asked.orElse(kept).toModelMap());
