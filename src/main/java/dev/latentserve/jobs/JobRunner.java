@@ -46,6 +46,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class JobRunner {
 
     private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+    private static final int PUBLISH_ATTEMPTS = 3;
 
     private final JobRepository repository;
     private final DatasetService datasets;
@@ -223,26 +224,65 @@ public class JobRunner {
                 Instant.now());
     }
 
+    /**
+     * Publishes the version and marks the job SUCCEEDED in one transaction. A database hiccup during this step
+     * (a lost connection, a lock timeout, a failed commit) retries this step alone with the same files: the
+     * training behind them is never run again for it.
+     */
     private void publish(Job job, ModelManifest manifest, Path staging, LiveProgress live) {
-        ModelManifest[] published = new ModelManifest[1];
-        try {
-            transactions.executeWithoutResult(status -> {
-                try {
-                    published[0] = registry.publish(manifest, staging);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+        for (int attempt = 1; ; attempt++) {
+            ModelManifest[] published = new ModelManifest[1];
+            try {
+                transactions.executeWithoutResult(status -> {
+                    try {
+                        published[0] = registry.publish(manifest, staging);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    if (!repository.finish(job.id(), workerName, JobState.SUCCEEDED, null, published[0].version(), live.snapshot())) {
+                        throw new JobTakenOverException("job " + job.id() + " was cancelled or taken over while its model was being published");
+                    }
+                });
+                log.info("job {} succeeded: model {}", job.id(), published[0].reference());
+                return;
+            } catch (RuntimeException e) {
+                boolean retry = attempt < PUBLISH_ATTEMPTS && isTransient(e);
+                if (published[0] != null && !(retry && registry.withdraw(published[0], staging))) {
+                    registry.discard(published[0]);
+                    throw e;
                 }
-                if (!repository.finish(job.id(), workerName, JobState.SUCCEEDED, null, published[0].version(), live.snapshot())) {
-                    throw new IllegalStateException("job " + job.id() + " was cancelled or taken over while its model was being published");
+                if (!retry) {
+                    throw e;
                 }
-            });
-        } catch (RuntimeException e) {
-            if (published[0] != null) {
-                registry.discard(published[0]);
+                log.warn("job {}: publishing its model failed ({}); trying again with the same files", job.id(), e.toString());
+                sleepBeforeRetry(attempt);
             }
-            throw e;
         }
-        log.info("job {} succeeded: model {}", job.id(), published[0].reference());
+    }
+
+    private static boolean isTransient(RuntimeException e) {
+        return e instanceof org.springframework.dao.TransientDataAccessException
+                || e instanceof org.springframework.dao.RecoverableDataAccessException
+                || e instanceof org.springframework.dao.DataAccessResourceFailureException
+                || e instanceof org.springframework.dao.DuplicateKeyException
+                || e instanceof org.springframework.transaction.TransactionSystemException
+                || e instanceof org.springframework.transaction.CannotCreateTransactionException;
+    }
+
+    private static void sleepBeforeRetry(int attempt) {
+        try {
+            Thread.sleep(200L * attempt);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while publishing", e);
+        }
+    }
+
+    /** The job's row no longer belongs to this worker: its result must not be published. */
+    private static final class JobTakenOverException extends IllegalStateException {
+        JobTakenOverException(String message) {
+            super(message);
+        }
     }
 
     private void finish(String id, JobState state, @Nullable String error, LiveProgress live, JobCheckpoints checkpoints) {

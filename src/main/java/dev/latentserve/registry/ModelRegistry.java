@@ -4,11 +4,8 @@ import dev.latentserve.config.StorageProperties;
 import dev.latentserve.storage.Directories;
 import dev.latentserve.storage.Names;
 import java.io.IOException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -21,11 +18,11 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.json.JsonMapper;
@@ -47,13 +44,16 @@ public class ModelRegistry {
     private final Path root;
     private final JsonMapper json;
     private final JdbcClient jdbc;
+    private final VersionNumbers numbers;
     private final List<Consumer<ModelManifest>> deletionListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<ModelManifest>> publicationListeners = new CopyOnWriteArrayList<>();
 
-    ModelRegistry(StorageProperties storage, JsonMapper json, JdbcClient jdbc) throws IOException {
+    ModelRegistry(StorageProperties storage, JsonMapper json, JdbcClient jdbc, PlatformTransactionManager transactions)
+            throws IOException {
         this.root = storage.root().resolve("models");
         this.json = json;
         this.jdbc = jdbc;
+        this.numbers = new VersionNumbers(jdbc, transactions);
         Files.createDirectories(root);
         Directories.cleanStaging(root);
         removeOrphans();
@@ -66,24 +66,35 @@ public class ModelRegistry {
 
     /**
      * Moves {@code staging} into place as the next version of the model and records it; call inside a
-     * transaction to publish together with other changes.
+     * transaction to publish together with other changes. The number comes from {@link VersionNumbers} (a row
+     * lock in a transaction of its own), so publishers in several processes never pick the same one; a folder
+     * left under a number by a crashed publisher is skipped. If recording the row fails, the files go back to
+     * {@code staging}, so the caller can try again without redoing the work that made them.
      *
      * @return the manifest with its version number
+     * @throws IOException when the files cannot be moved (no atomic rename, staging missing)
      */
     public ModelManifest publish(ModelManifest manifest, Path staging) throws IOException {
         Names.check("model name", manifest.name());
         Path modelDir = root.resolve(manifest.name());
         Files.createDirectories(modelDir);
+        int floor = 0;
         for (int attempt = 0; attempt < 100; attempt++) {
-            int version = Math.max(maxRecordedVersion(manifest.name()), maxFolderVersion(modelDir)) + 1;
+            int version = numbers.next(manifest.name(), floor);
             ModelManifest numbered = manifest.withVersion(version);
             json.writeValue(staging.resolve(MANIFEST).toFile(), numbered);
-            try {
-                Files.move(staging, modelDir.resolve(Integer.toString(version)), StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-                continue; // another publisher took this number first
+            Path target = directory(numbered);
+            if (!Directories.moveIfAbsent(staging, target)) {
+                log.warn("model folder {} exists without a record (left by a crash); skipping version {}", target, version);
+                floor = version;
+                continue;
             }
-            insert(numbered);
+            try {
+                insert(numbered);
+            } catch (RuntimeException e) {
+                Directories.unpublish(target, staging);
+                throw e;
+            }
             log.info("published model {}", numbered.reference());
             afterCommit(() -> publicationListeners.forEach(listener -> listener.accept(numbered)));
             return numbered;
@@ -97,6 +108,23 @@ public class ModelRegistry {
             Directories.deleteRecursively(directory(manifest));
         } catch (IOException e) {
             log.warn("could not remove unpublished files of {}", manifest.reference(), e);
+        }
+    }
+
+    /**
+     * Moves the files of a version whose publishing transaction did not commit back to {@code staging}, to be
+     * published again; removes them if that fails.
+     *
+     * @return whether {@code staging} holds the files again
+     */
+    public boolean withdraw(ModelManifest manifest, Path staging) {
+        try {
+            Directories.unpublish(directory(manifest), staging);
+            return true;
+        } catch (IOException e) {
+            log.warn("could not move the unpublished files of {} back to staging", manifest.reference(), e);
+            discard(manifest);
+            return false;
         }
     }
 
@@ -205,6 +233,7 @@ public class ModelRegistry {
         if (!Directories.publish(staging, target) && !Files.isRegularFile(target.resolve(MANIFEST))) {
             return false;
         }
+        numbers.reserve(manifest.name(), manifest.version());
         try {
             insert(manifest);
             return true;
@@ -236,19 +265,6 @@ public class ModelRegistry {
     private List<Integer> versions(String name) {
         return jdbc.sql("SELECT version FROM model_versions WHERE name = :name ORDER BY version")
                 .param("name", name).query(Integer.class).list();
-    }
-
-    private int maxRecordedVersion(String name) {
-        @Nullable Integer max = jdbc.sql("SELECT MAX(version) FROM model_versions WHERE name = :name")
-                .param("name", name).query(Integer.class).optional().orElse(null);
-        return max == null ? 0 : max;
-    }
-
-    private static int maxFolderVersion(Path modelDir) throws IOException {
-        try (Stream<Path> entries = Files.list(modelDir)) {
-            return entries.map(p -> p.getFileName().toString()).filter(s -> s.matches("[1-9][0-9]{0,8}"))
-                    .mapToInt(Integer::parseInt).max().orElse(0);
-        }
     }
 
     /** Deletes version folders that no row points to and that no publisher is still busy with. */
