@@ -18,7 +18,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *
  * <p>Decoding accepts what common tools write: grey, RGB, palette, grey+alpha and RGBA PNGs of 1 to 16 bits, and
  * baseline or progressive JPEGs in grey, YCbCr, RGB, CMYK or YCCK (the last two through TwelveMonkeys' reader, which
- * converts them to sRGB). Alpha is composited on black. Other formats
+ * converts them to sRGB). Alpha is composited on black; JPEGs are turned as their EXIF orientation says. Other formats
  * (GIF, BMP, TIFF, WebP...) are refused.
  */
 public final class ImageCodec {
@@ -35,7 +35,7 @@ public final class ImageCodec {
     /**
      * A decoded image.
      *
-     * @param shape channels (1 grey, 3 RGB), height and width
+     * @param shape channels (1 grey, 3 RGB), height and width as displayed
      * @param pixels {@code shape.size()} values in [0, 1], CHW (channel-major, then rows top to bottom)
      * @param maxSample the largest sample value of the file (255 for 8-bit images, 65535 for 16-bit ones): every pixel
      *        is a whole number divided by it
@@ -49,7 +49,7 @@ public final class ImageCodec {
      * side over {@code maxSide} before allocating pixels, so a small file cannot expand into gigabytes.
      *
      * @param maxSide the largest width or height accepted
-     * @return the image, pixels in [0, 1]
+     * @return the image as displayed (EXIF orientation applied), pixels in [0, 1]
      * @throws InvalidImageException if the bytes are not a PNG or JPEG, are damaged or truncated, or the image is larger
      *         than {@code maxSide} on a side; never another runtime exception, whatever the bytes
      */
@@ -57,6 +57,9 @@ public final class ImageCodec {
         ImageReaderSpi format = format(data);
         try {
             ImageSamples samples = read(format, data, maxSide);
+            if (format == JPEG) {
+                samples = ExifOrientation.apply(ExifOrientation.read(data), samples);
+            }
             ImageShape shape = new ImageShape(samples.channels(), samples.height(), samples.width());
             return new Decoded(shape, samples.toUnitFloats(), samples.maxSample());
         } catch (IOException | RuntimeException e) {
