@@ -1,6 +1,7 @@
 package dev.latentserve.datasets;
 
 import dev.latentserve.image.ImageCodec;
+import dev.latentserve.image.ImageConversion;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.image.InvalidImageException;
@@ -13,7 +14,8 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
 
 /**
- * A zip of PNG or JPEG files, one image each, all of one size; taken in entry-name order.
+ * A zip of PNG or JPEG files, one image each, all of one size as displayed (EXIF orientation applied); taken in
+ * entry-name order. The dataset is grey when every image is grey, else RGB with grey images repeated in each channel.
  * Entry names that climb out of the archive, and archives that inflate beyond the limits, are refused
  * before anything is stored.
  */
@@ -27,9 +29,10 @@ final class ZipImagesFormat {
     }
 
     static ImageData read(InputStream input, UploadLimits limits) throws IOException {
-        Map<String, float[]> images = new TreeMap<>();
-        ImageShape shape = null;
+        Map<String, ImageCodec.Decoded> images = new TreeMap<>();
+        ImageShape first = null;
         String firstName = null;
+        int channels = 1;
         try (ZipInputStream zip = new ZipInputStream(input)) {
             ZipEntry entry;
             while ((entry = zip.getNextEntry()) != null) {
@@ -46,27 +49,33 @@ final class ZipImagesFormat {
                 } catch (InvalidImageException e) {
                     throw DatasetFormatException.malformed("zip entry '" + name + "': " + e.getMessage());
                 }
-                if (shape == null) {
-                    shape = decoded.shape();
+                ImageShape shape = decoded.shape();
+                if (first == null) {
+                    first = shape;
                     firstName = name;
-                } else if (!shape.equals(decoded.shape())) {
-                    throw DatasetFormatException.malformed("mixed image sizes: '" + firstName + "' is " + shape + " (CxHxW) but '"
-                            + name + "' is " + decoded.shape() + "; all images of a dataset must have one size");
+                } else if (shape.height() != first.height() || shape.width() != first.width()) {
+                    throw DatasetFormatException.malformed("mixed image sizes: '" + firstName + "' is " + first.height() + "x"
+                            + first.width() + " (height x width) but '" + name + "' is " + shape.height() + "x" + shape.width()
+                            + "; all images of a dataset must have one size");
                 }
-                limits.checkDecodedBytes((long) (images.size() + 1) * shape.size());
-                images.put(name, decoded.pixels());
+                channels = Math.max(channels, shape.channels());
+                limits.checkDecodedBytes((long) (images.size() + 1) * channels * shape.height() * shape.width());
+                images.put(name, decoded);
             }
         } catch (ZipException e) {
             throw DatasetFormatException.malformed("zip archive is corrupt: " + e.getMessage());
         }
-        if (shape == null) {
+        if (first == null) {
             throw DatasetFormatException.malformed("zip archive holds no PNG or JPEG images");
         }
+        // One colour image makes an RGB dataset: the grey ones are repeated into three channels, as torchvision's
+        // ImageFolder loads every file as RGB. All grey (or grey palette) files make a grey dataset.
+        ImageShape shape = new ImageShape(channels, first.height(), first.width());
         float[] pixels = new float[images.size() * shape.size()];
         int offset = 0;
-        for (float[] image : images.values()) {
-            System.arraycopy(image, 0, pixels, offset, image.length);
-            offset += image.length;
+        for (ImageCodec.Decoded image : images.values()) {
+            System.arraycopy(ImageConversion.toChannels(image, channels).pixels(), 0, pixels, offset, shape.size());
+            offset += shape.size();
         }
         return toUint8IfExact(shape, pixels);
     }

@@ -3,9 +3,7 @@ package dev.latentserve.serving;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.LoadedModel;
-import dev.latentserve.image.ImageCodec;
 import dev.latentserve.image.ImageShape;
-import dev.latentserve.image.InvalidImageException;
 import dev.latentserve.jobs.Job;
 import dev.latentserve.jobs.JobRequest;
 import dev.latentserve.jobs.JobService;
@@ -41,6 +39,7 @@ public class InferenceService {
     private final ServingProperties properties;
     private final ModelBatchers batchers;
     private final JobService jobs;
+    private final ImageInputDecoder imageDecoder;
 
     InferenceService(ManifestCache manifests, LoadedModels models, ServingProperties properties, ModelBatchers batchers,
             JobService jobs) {
@@ -49,6 +48,7 @@ public class InferenceService {
         this.models = models;
         this.properties = properties;
         this.batchers = batchers;
+        this.imageDecoder = new ImageInputDecoder(properties.maxImageSide(), properties.strictChannels());
     }
 
     /**
@@ -142,31 +142,18 @@ public class InferenceService {
         float[][] batch = new float[images.size()][];
         for (int i = 0; i < batch.length; i++) {
             batch[i] = switch (images.get(i)) {
-                case ImageInput.Encoded encoded -> decodeImage(i, encoded.bytes(), shape);
+                case ImageInput.Encoded encoded -> imageDecoder.decode(i, encoded.bytes(), shape);
                 case ImageInput.Pixels raw -> checkPixels(i, raw.values(), shape);
             };
         }
         return batch;
     }
 
-    private float[] decodeImage(int index, byte[] bytes, ImageShape shape) {
-        ImageCodec.Decoded decoded;
-        try {
-            decoded = ImageCodec.decode(bytes, properties.maxImageSide());
-        } catch (InvalidImageException e) {
-            throw new InvalidInferenceInputException(Kind.INVALID_IMAGE, "image " + index + ": " + e.getMessage());
-        }
-        if (!decoded.shape().equals(shape)) {
-            throw new InvalidInferenceInputException(Kind.IMAGE_SHAPE_MISMATCH, "image " + index + " is " + describe(decoded.shape())
-                    + "; the model takes " + describe(shape));
-        }
-        return decoded.pixels();
-    }
-
     private static float[] checkPixels(int index, float[] values, ImageShape shape) {
         if (values.length != shape.size()) {
             throw new InvalidInferenceInputException(Kind.IMAGE_SHAPE_MISMATCH, "pixels " + index + " has " + values.length
-                    + " values; the model takes " + describe(shape) + " = " + shape.size() + " values (CHW order)");
+                    + " values; the model takes " + ImageInputDecoder.describe(shape) + " = " + shape.size()
+                    + " values (CHW order)");
         }
         for (float v : values) {
             if (!(v >= 0f && v <= 1f)) {
@@ -182,9 +169,5 @@ public class InferenceService {
             throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE,
                     what + " must number between 1 and " + properties.maxBatch() + ", not " + count);
         }
-    }
-
-    private static String describe(ImageShape shape) {
-        return shape.width() + "x" + shape.height() + (shape.channels() == 1 ? " grey" : " RGB");
     }
 }

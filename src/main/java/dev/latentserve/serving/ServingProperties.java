@@ -11,6 +11,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param maxBatch the most images, latents or samples in one request
  * @param maxImageSide the largest image side accepted in a request (checked before pixels are decoded)
+ * @param strictChannels refuse encoded images whose channels differ from the model's (an RGB image for a grey model)
+ *        instead of converting them; height and width must match either way
  * @param maxTemperature the largest sampling temperature, for /sample and for sample jobs alike
  * @param maxBatchSize the most rows (images, latents, samples) that queued requests of one operation are merged
  *        into for one engine call; a single request larger than this runs alone
@@ -28,6 +30,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record ServingProperties(
         @DefaultValue("256") int maxBatch,
         @DefaultValue("512") int maxImageSide,
+        @DefaultValue("false") boolean strictChannels,
         @DefaultValue("10") double maxTemperature,
         @DefaultValue("256") int maxBatchSize,
         @DefaultValue("0ms") Duration maxBatchDelay,

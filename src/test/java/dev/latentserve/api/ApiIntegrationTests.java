@@ -183,7 +183,8 @@ class ApiIntegrationTests {
     void encodeRejectsImagesThatDoNotFit() {
         String path = "/v1/models/" + MODEL + "/encode";
         assertProblem(http.postJson(path, images(TestFiles.png(new ImageShape(1, 28, 28), 0.5f))), 422, "image-shape-mismatch");
-        assertProblem(http.postJson(path, images(TestFiles.png(new ImageShape(3, 16, 16), 0.5f))), 422, "image-shape-mismatch");
+        // RGB images are converted to the model's grey; their size must still match.
+        assertProblem(http.postJson(path, images(TestFiles.png(new ImageShape(3, 16, 28), 0.5f))), 422, "image-shape-mismatch");
         assertProblem(http.postJson(path, images("not an image at all".getBytes())), 422, "invalid-image");
         assertProblem(http.postJson(path, "{\"images\": [\"%%%not-base64\"]}"), 400, "invalid-base64");
         assertProblem(http.postJson(path, "{\"pixels\": [[0.1, 0.2]]}"), 422, "image-shape-mismatch");

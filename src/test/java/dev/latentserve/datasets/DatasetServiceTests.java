@@ -2,12 +2,14 @@ package dev.latentserve.datasets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.latentserve.config.StorageProperties;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.testing.SyntheticImages;
 import dev.latentserve.testing.TestFiles;
+import dev.latentserve.testing.TestImages;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -87,7 +89,61 @@ class DatasetServiceTests {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         entries.put("a.png", TestFiles.png(SHAPE, 0f));
         entries.put("b.png", TestFiles.png(new ImageShape(1, 9, 8), 0f));
-        assertMalformed(TestFiles.zip(entries), "mixed image sizes");
+        assertMalformed(TestFiles.zip(entries), "mixed image sizes: 'a.png' is 8x8 (height x width) but 'b.png' is 9x8");
+    }
+
+    @Test
+    void zipOfGreyAndColourImagesIsRgbWithTheGreyOnesRepeated() throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("a.png", TestFiles.png(SHAPE, 51 / 255f));
+        entries.put("b.png", TestFiles.png(new ImageShape(3, 8, 8), 200 / 255f));
+        Dataset dataset = service.create(in(TestFiles.zip(entries)), "mixed");
+        assertThat(dataset.shape()).isEqualTo(new ImageShape(3, 8, 8));
+        byte[] pixels = service.load(dataset.id()).uint8();
+        assertThat(pixels).hasSize(2 * 3 * 64);
+        for (int i = 0; i < 3 * 64; i++) {
+            assertThat(pixels[i] & 0xFF).as("grey image, value %d", i).isEqualTo(51);
+            assertThat(pixels[3 * 64 + i] & 0xFF).as("colour image, value %d", i).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void zipOfGreyImagesInOtherLayoutsIsGrey() throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("grey.png", TestFiles.png(new ImageShape(1, 1, 2), 51 / 255f));
+        entries.put("palette.png", TestImages.png(TestImages.palette(0xFF000000, 0xFFFFFFFF)));
+        entries.put("alpha.png", TestImages.png(TestImages.samples(2, 1, 8, 2, 200, 255, 200, 128)));
+        Dataset dataset = service.create(in(TestFiles.zip(entries)), "greys");
+        assertThat(dataset.shape()).isEqualTo(new ImageShape(1, 1, 2));
+        // Name order: alpha.png (200, 200 at alpha 128 on black: 100), grey.png, palette.png.
+        assertThat(service.load(dataset.id()).uint8()).containsExactly(200, 100, 51, 51, 0, 255);
+    }
+
+    @Test
+    void zipOfPhonePhotosIsReadAsDisplayed() throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("a.jpg", TestImages.fixture("orientation-6.jpg"));
+        entries.put("b.jpg", TestImages.fixture("orientation-8.jpg"));
+        Dataset dataset = service.create(in(TestFiles.zip(entries)), "photos");
+        // Stored 48 wide and 32 high; both orientations turn them upright, 32 wide and 48 high.
+        assertThat(dataset.shape()).isEqualTo(new ImageShape(3, 48, 32));
+        ImageData loaded = service.load(dataset.id());
+        float[] first = new float[dataset.shape().size()];
+        float[] second = new float[dataset.shape().size()];
+        loaded.copyImage(0, first, 0);
+        loaded.copyImage(1, second, 0);
+        // Top-left block: the stored bottom-left (140) after turning clockwise, the stored top-right (100) after
+        // turning counter-clockwise.
+        assertThat(first[8 * 32 + 8] * 255).isCloseTo(140f, within(2f));
+        assertThat(second[8 * 32 + 8] * 255).isCloseTo(100f, within(2f));
+    }
+
+    @Test
+    void aPhotoShownUprightIsAnotherSizeThanOneShownAsStored() {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("a.jpg", TestImages.fixture("orientation-6.jpg"));
+        entries.put("b.jpg", TestImages.fixture("orientation-1.jpg"));
+        assertMalformed(TestFiles.zip(entries), "'a.jpg' is 48x32 (height x width) but 'b.jpg' is 32x48");
     }
 
     @Test
