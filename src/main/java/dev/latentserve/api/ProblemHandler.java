@@ -29,6 +29,8 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.ServletWebRequest;
@@ -91,6 +93,8 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                     "Image does not fit the model", e.getMessage(), request);
             case INVALID_LATENT -> problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-latent", "Invalid latent vector",
                     e.getMessage(), request);
+            case NON_FINITE_OUTPUT -> problem(HttpStatus.UNPROCESSABLE_CONTENT, "non-finite-output",
+                    "The model's output for this input is not finite", e.getMessage(), request);
         };
     }
 
@@ -126,6 +130,24 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return problem(HttpStatus.BAD_REQUEST, e.type(), e.title(), e.getMessage(), request);
     }
 
+    @ExceptionHandler(ResponseFormats.NotAcceptableException.class)
+    ResponseEntity<ProblemDetail> notAcceptable(ResponseFormats.NotAcceptableException e, HttpServletRequest request) {
+        return problem(HttpStatus.NOT_ACCEPTABLE, "not-acceptable", "No acceptable response type", e.getMessage(), request);
+    }
+
+    /** A multipart body the container could not parse (no boundary, no parts, truncated): the client's fault. */
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<ProblemDetail> malformedMultipart(MultipartException e, HttpServletRequest request) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String reason = cause == e ? e.getMessage() : cause.getMessage();
+        return problem(HttpStatus.BAD_REQUEST, "malformed-multipart", "Malformed multipart body",
+                "the multipart/form-data body could not be read (" + reason + "); send a Content-Type with a boundary "
+                        + "parameter and complete parts, as curl -F image=@picture.png does", request);
+    }
+
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletRequest request) {
         log.error("unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
@@ -144,7 +166,39 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                                 tooLarge.getMessage(), servlet.getRequest()).getBody());
             }
         }
+        String detail = JsonProblems.describe(ex);
+        if (detail == null && ex.getMessage() != null && ex.getMessage().startsWith("Required request body is missing")) {
+            detail = "the request body is empty; send a JSON object (see the endpoint's example in /swagger-ui.html)";
+        }
+        if (detail != null && request instanceof ServletWebRequest servlet) {
+            return ResponseEntity.status(HttpStatus.BAD_REQUEST).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .body(problem(HttpStatus.BAD_REQUEST, "invalid-json", "Unreadable JSON body", detail, servlet.getRequest()).getBody());
+        }
         return super.handleHttpMessageNotReadable(ex, headers, status, request);
+    }
+
+    /** A malformed Accept header is a bad request; a well-formed one that allows nothing offered is 406. */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleHttpMediaTypeNotAcceptable(HttpMediaTypeNotAcceptableException ex,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        if (request instanceof ServletWebRequest servlet) {
+            HttpServletRequest http = servlet.getRequest();
+            String accept = http.getHeader(HttpHeaders.ACCEPT);
+            if (accept != null) {
+                try {
+                    ResponseFormats.parse(accept);
+                } catch (BadRequestException invalid) {
+                    return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                            .body(problem(HttpStatus.BAD_REQUEST, invalid.type(), invalid.title(), invalid.getMessage(), http).getBody());
+                }
+            }
+            String offered = ex.getSupportedMediaTypes().isEmpty() ? "application/json"
+                    : String.join(", ", ex.getSupportedMediaTypes().stream().map(MediaType::toString).toList());
+            return ResponseEntity.status(HttpStatus.NOT_ACCEPTABLE).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .body(problem(HttpStatus.NOT_ACCEPTABLE, "not-acceptable", "No acceptable response type",
+                            "Accept: " + accept + " allows none of the types this endpoint answers with: " + offered, http).getBody());
+        }
+        return super.handleHttpMediaTypeNotAcceptable(ex, headers, status, request);
     }
 
     /** Spring MVC's own errors (unreadable JSON, wrong media type, oversize upload, ...) get our type URIs too. */
@@ -162,6 +216,9 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
             if (request instanceof ServletWebRequest servlet) {
                 problem.setInstance(URI.create(servlet.getRequest().getRequestURI()));
             }
+            // Set the type here: negotiating it against the request's Accept header could fail and lose the problem.
+            return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
+                    .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
         }
         return response;
     }

@@ -1,32 +1,99 @@
 package dev.latentserve.api;
 
-import java.util.Comparator;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 
-/** Picks PNG or JSON from an Accept header: PNG only when the client prefers it. */
+/**
+ * Content negotiation for endpoints that answer JSON or PNG, by RFC 9110 section 12.5.1: each type the endpoint
+ * offers gets the quality of the most specific media range in {@code Accept} that matches it ({@code image/png}
+ * before {@code image/*} before {@code *}{@code /*}); the type with the highest quality wins, q=0 means "not this",
+ * and on a tie the endpoint's own order decides (JSON first), so {@code *}{@code /*} gets JSON and
+ * {@code image/*;q=0.9, *}{@code /*;q=0.1} gets PNG.
+ *
+ * <p>Spring MVC's own negotiation picks the first concrete acceptable type without asking whether a converter can write
+ * the body (a JSON record "negotiated" to image/png was a 500); controllers therefore set the type chosen here on the
+ * response explicitly.
+ */
 public final class ResponseFormats {
+
+    /** What the JSON-or-PNG endpoints offer, in their order of preference. */
+    public static final List<MediaType> JSON_OR_PNG = List.of(MediaType.APPLICATION_JSON, MediaType.IMAGE_PNG);
 
     private ResponseFormats() {
     }
 
-    public static boolean prefersPng(@Nullable String accept) {
+    /**
+     * The best of {@code offered} for this Accept header (absent or blank: the first offered).
+     *
+     * @throws NotAcceptableException when the header accepts none of them (HTTP 406)
+     * @throws BadRequestException when the header is not a list of media ranges (HTTP 400)
+     */
+    public static MediaType choose(@Nullable String accept, List<MediaType> offered) {
         if (accept == null || accept.isBlank()) {
-            return false;
+            return offered.getFirst();
         }
-        List<MediaType> types;
+        List<MediaType> ranges = parse(accept);
+        MediaType best = null;
+        double bestQuality = 0;
+        for (MediaType type : offered) {
+            double quality = quality(type, ranges);
+            if (quality > bestQuality) {
+                best = type;
+                bestQuality = quality;
+            }
+        }
+        if (best == null) {
+            throw new NotAcceptableException("Accept: " + accept + " allows none of the types this endpoint answers with: "
+                    + String.join(", ", offered.stream().map(MediaType::toString).toList()));
+        }
+        return best;
+    }
+
+    /** Whether PNG is the best of JSON and PNG for this Accept header. */
+    public static boolean prefersPng(@Nullable String accept) {
+        return MediaType.IMAGE_PNG.equals(choose(accept, JSON_OR_PNG));
+    }
+
+    /** The quality the most specific matching range gives {@code type}; 0 when none matches. */
+    private static double quality(MediaType type, List<MediaType> ranges) {
+        MediaType match = null;
+        for (MediaType range : ranges) {
+            if (range.includes(type) && (match == null || specificity(range) > specificity(match))) {
+                match = range;
+            }
+        }
+        return match == null ? 0 : match.getQualityValue();
+    }
+
+    private static int specificity(MediaType range) {
+        if (range.isWildcardType()) {
+            return 0;
+        }
+        long parameters = range.getParameters().keySet().stream().filter(name -> !name.equalsIgnoreCase("q")).count();
+        return range.isWildcardSubtype() ? 1 : 2 + (int) parameters;
+    }
+
+    /**
+     * Parses an Accept header.
+     *
+     * @throws BadRequestException when it is malformed
+     */
+    public static List<MediaType> parse(String accept) {
         try {
-            types = MediaType.parseMediaTypes(accept);
-        } catch (InvalidMediaTypeException e) {
-            return false;
+            return MediaType.parseMediaTypes(accept);
+        } catch (IllegalArgumentException e) { // InvalidMediaTypeException among them
+            throw new BadRequestException("invalid-accept-header", "Invalid Accept header",
+                    "the Accept header '" + accept + "' is not a list of media ranges (" + e.getMessage()
+                            + "); send for example Accept: application/json or Accept: image/png");
         }
-        return types.stream()
-                .sorted(Comparator.comparingDouble(MediaType::getQualityValue).reversed())
-                .filter(t -> t.isCompatibleWith(MediaType.IMAGE_PNG) || t.isCompatibleWith(MediaType.APPLICATION_JSON))
-                .findFirst()
-                .map(t -> !t.isWildcardType() && !t.isWildcardSubtype() && t.isCompatibleWith(MediaType.IMAGE_PNG))
-                .orElse(false);
+    }
+
+    /** No type this endpoint answers with is acceptable to the client (HTTP 406). */
+    public static final class NotAcceptableException extends RuntimeException {
+
+        public NotAcceptableException(String message) {
+            super(message);
+        }
     }
 }

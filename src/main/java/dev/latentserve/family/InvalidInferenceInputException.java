@@ -12,7 +12,9 @@ public class InvalidInferenceInputException extends RuntimeException {
         /** Latent vectors of the wrong length or with NaN/Inf (422). */
         INVALID_LATENT,
         /** A count, temperature or batch size outside its allowed range (400). */
-        OUT_OF_RANGE
+        OUT_OF_RANGE,
+        /** Input the model turns into NaN or infinite numbers, such as latents far outside the prior (422). */
+        NON_FINITE_OUTPUT
     }
 
     private final Kind kind;

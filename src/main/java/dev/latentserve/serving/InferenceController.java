@@ -90,23 +90,24 @@ class InferenceController {
             @RequestBody(required = false) @Nullable SampleRequest body,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
         SampleRequest request = body == null ? new SampleRequest(null, null, null, null, null, null) : body;
+        MediaType format = ResponseFormats.choose(accept, ResponseFormats.JSON_OR_PNG);
         return responses.answer(inference.sample(model, request.count() == null ? DEFAULT_COUNT : request.count(), request.seed(),
                 request.temperature() == null ? 1.0 : request.temperature(), request.topK(),
                 request.temperatures() == null ? Map.of() : request.temperatures()),
                 outcome -> switch (outcome) {
-                    case InferenceResults.Sampled result -> sampled(result, Boolean.TRUE.equals(request.includePixels()), accept);
+                    case InferenceResults.Sampled result -> sampled(result, Boolean.TRUE.equals(request.includePixels()), format);
                     case InferenceResults.SampleJob queued ->
                             ResponseEntity.accepted().location(URI.create("/v1/jobs/" + queued.job().id())).body(queued.job());
                 });
     }
 
-    private static ResponseEntity<?> sampled(InferenceResults.Sampled result, boolean includePixels, @Nullable String accept) {
+    private static ResponseEntity<?> sampled(InferenceResults.Sampled result, boolean includePixels, MediaType format) {
         float[][] images = result.samples().images();
-        if (ResponseFormats.prefersPng(accept)) {
+        if (MediaType.IMAGE_PNG.equals(format)) {
             return png(result.shape(), images);
         }
         LoadedModel.Sampled samples = result.samples();
-        return ResponseEntity.ok(new SampleResponse(result.model(), result.version(), result.seed(),
+        return json(new SampleResponse(result.model(), result.version(), result.seed(),
                 images(result.shape(), images, includePixels), samples.latents(), samples.codes() != null ? samples.codes() : samples.levels()));
     }
 
@@ -145,13 +146,14 @@ class InferenceController {
                             + "or {\"codes\": {\"top\": [[[...]]], \"bottom\": [[[...]]]}} (VQ-VAE-2)");
         }
         boolean includePixels = Boolean.TRUE.equals(body.includePixels());
+        MediaType format = ResponseFormats.choose(accept, ResponseFormats.JSON_OR_PNG);
         LoadedModel.DecodeInput input = body.codes() instanceof Map<?, ?> levels
                 ? new LoadedModel.DecodeInput(null, null, null, CodeGrids.levels(levels))
                 : new LoadedModel.DecodeInput(body.latents(), body.codes() == null ? null : CodeGrids.grids(body.codes(), "codes"),
                         body.vectors());
         return responses.answer(inference.decode(model, input),
-                result -> ResponseFormats.prefersPng(accept) ? png(result.shape(), result.images())
-                        : ResponseEntity.ok(new DecodeResponse(result.model(), result.version(),
+                result -> MediaType.IMAGE_PNG.equals(format) ? png(result.shape(), result.images())
+                        : json(new DecodeResponse(result.model(), result.version(),
                                 images(result.shape(), result.images(), includePixels))));
     }
 
@@ -164,8 +166,9 @@ class InferenceController {
     DeferredResult<ResponseEntity<?>> reconstruct(@PathVariable String model, @RequestBody ImagesRequest body,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
         boolean includePixels = Boolean.TRUE.equals(body.includePixels());
+        MediaType format = ResponseFormats.choose(accept, ResponseFormats.JSON_OR_PNG);
         return responses.answer(inference.reconstruct(model, inputs(body), body.seed()),
-                result -> reconstructed(result, includePixels, accept));
+                result -> reconstructed(result, includePixels, format));
     }
 
     @Operation(summary = "Reconstruct uploaded images (multipart parts named 'image')", description = PNG_OR_JSON_DOC)
@@ -177,25 +180,26 @@ class InferenceController {
     DeferredResult<ResponseEntity<?>> reconstructMultipart(@PathVariable String model,
             @RequestPart("image") List<MultipartFile> image, @RequestParam(name = "seed", required = false) @Nullable Long seed,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
-        return responses.answer(inference.reconstruct(model, inputs(image), seed), result -> reconstructed(result, false, accept));
+        MediaType format = ResponseFormats.choose(accept, ResponseFormats.JSON_OR_PNG);
+        return responses.answer(inference.reconstruct(model, inputs(image), seed), result -> reconstructed(result, false, format));
     }
 
-    private static ResponseEntity<?> reconstructed(Reconstructed result, boolean includePixels, @Nullable String accept) {
-        if (ResponseFormats.prefersPng(accept)) {
+    private static ResponseEntity<?> reconstructed(Reconstructed result, boolean includePixels, MediaType format) {
+        if (MediaType.IMAGE_PNG.equals(format)) {
             return png(result.shape(), result.reconstructions().stream().map(r -> r.pixels()).toArray(float[][]::new));
         }
         List<ReconstructionJson> items = result.reconstructions().stream().map(r -> new ReconstructionJson(
                 base64Png(result.shape(), r.pixels()), r.mse(), r.negativeElbo(), r.codes() != null ? r.codes() : r.levels(),
                 includePixels ? r.pixels() : null))
                 .toList();
-        return ResponseEntity.ok(new ReconstructResponse(result.model(), result.version(), items));
+        return json(new ReconstructResponse(result.model(), result.version(), items));
     }
 
     private static ResponseEntity<?> encoded(InferenceResults.Encoded result) {
         LoadedModel.Encoded encoded = result.encoded();
         List<LatentJson> latents = encoded.latents() == null ? null
                 : encoded.latents().stream().map(l -> new LatentJson(l.mean(), l.logVariance(), l.z())).toList();
-        return ResponseEntity.ok(new EncodeResponse(result.model(), result.version(), latents,
+        return json(new EncodeResponse(result.model(), result.version(), latents,
                 encoded.codes() != null ? encoded.codes() : encoded.levels(), encoded.vectors()));
     }
 
@@ -229,6 +233,11 @@ class InferenceController {
             inputs.add(new ImageInput.Encoded(part.getBytes()));
         }
         return inputs;
+    }
+
+    /** JSON with its type set, so Spring writes it as negotiated by {@link ResponseFormats}, whatever Accept says. */
+    private static ResponseEntity<?> json(Object body) {
+        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(body);
     }
 
     private static ResponseEntity<byte[]> png(ImageShape shape, float[][] images) {

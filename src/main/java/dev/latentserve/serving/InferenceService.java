@@ -83,7 +83,7 @@ public class InferenceService {
         checkCount("count", count);
         model.checkSample(options);
         return mapped(batchers.submit(manifest, new Operation<>("sample", model::sample), options, count),
-                samples -> new Sampled(manifest.name(), manifest.version(), model.shape(), actualSeed, samples));
+                samples -> new Sampled(manifest.name(), manifest.version(), model.shape(), actualSeed, FiniteOutputs.sampled(samples)));
     }
 
     private void checkTemperature(String name, double value) {
@@ -101,7 +101,7 @@ public class InferenceService {
         LoadedModel.EncodeCall call = new LoadedModel.EncodeCall(pixels(images, model.shape()),
                 new LoadedModel.EncodeOptions(sample, seed == null ? 0L : seed, includeVectors));
         return mapped(batchers.submit(manifest, new Operation<>("encode", model::encode), call, images.size()),
-                encoded -> new Encoded(manifest.name(), manifest.version(), encoded));
+                encoded -> new Encoded(manifest.name(), manifest.version(), FiniteOutputs.encoded(encoded)));
     }
 
     public CompletableFuture<Decoded> decode(String reference, LoadedModel.DecodeInput input) throws IOException {
@@ -110,7 +110,7 @@ public class InferenceService {
         LoadedModel model = models.get(manifest);
         model.checkDecode(input);
         return mapped(batchers.submit(manifest, new Operation<>("decode", model::decode), input, input.count()),
-                images -> new Decoded(manifest.name(), manifest.version(), model.shape(), images));
+                images -> new Decoded(manifest.name(), manifest.version(), model.shape(), FiniteOutputs.decoded(images, input)));
     }
 
     public CompletableFuture<Reconstructed> reconstruct(String reference, List<ImageInput> images, @Nullable Long seed)
@@ -120,7 +120,8 @@ public class InferenceService {
         LoadedModel model = models.get(manifest);
         LoadedModel.ReconstructCall call = new LoadedModel.ReconstructCall(pixels(images, model.shape()), seed == null ? 0L : seed);
         return mapped(batchers.submit(manifest, new Operation<>("reconstruct", model::reconstruct), call, images.size()),
-                reconstructions -> new Reconstructed(manifest.name(), manifest.version(), model.shape(), reconstructions));
+                reconstructions -> new Reconstructed(manifest.name(), manifest.version(), model.shape(),
+                        FiniteOutputs.reconstructed(reconstructions)));
     }
 
     private ModelManifest resolve(String reference) throws IOException {

@@ -1,0 +1,286 @@
+package dev.latentserve.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.latentserve.testing.Http;
+import dev.latentserve.testing.Http.Response;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Every endpoint against hostile requests of the kinds users' tools and attackers send (truncated, empty, wrong
+ * content type, wrong JSON types, huge numbers, duplicated fields, deep nesting, invalid UTF-8, broken multipart,
+ * every Accept header in common use): each answer is a 2xx, or a 4xx problem (or 503) whose detail says what to fix,
+ * never another 5xx, and the service keeps answering.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "latentserve.roles=api,worker")
+class HttpCorpusIntegrationTests {
+
+    private static final String MODEL = "/v1/models/fashion-vae";
+    private static final String ZEROS = "[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]";
+
+    @LocalServerPort
+    int port;
+
+    @DynamicPropertySource
+    static void storage(DynamicPropertyRegistry registry) throws IOException {
+        String dir = Files.createTempDirectory("latentserve-corpus").toString();
+        registry.add("latentserve.storage.root", () -> dir);
+    }
+
+    /** A request body and the content type it claims. */
+    record Body(String name, String contentType, byte[] bytes) {
+
+        static Body json(String name, String text) {
+            return new Body(name, "application/json", text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    static List<Body> hostileJson() {
+        List<Body> bodies = new ArrayList<>(List.of(
+                Body.json("empty", ""),
+                Body.json("whitespace", "   \n"),
+                Body.json("truncated", "{\"count\": 2, \"seed\""),
+                Body.json("null", "null"),
+                Body.json("array", "[]"),
+                Body.json("string", "\"sample\""),
+                Body.json("number", "42"),
+                Body.json("string for number", "{\"count\": \"two\", \"seed\": \"x\", \"epochs\": \"many\"}"),
+                Body.json("number too large for int", "{\"count\": 2147483648, \"topK\": 2147483648, \"epochs\": 2147483648}"),
+                Body.json("number too large for long", "{\"seed\": 99999999999999999999999}"),
+                Body.json("double overflow", "{\"temperature\": 1e400, \"learningRate\": 1e400}"),
+                Body.json("NaN literal", "{\"temperature\": NaN, \"pixels\": [[NaN]]}"),
+                Body.json("duplicated field", "{\"count\": 1, \"count\": 2, \"type\": \"train\", \"type\": \"sample\"}"),
+                Body.json("object for array", "{\"latents\": {\"a\": 1}, \"images\": {\"a\": 1}, \"pixels\": 3}"),
+                Body.json("array of strings for floats", "{\"latents\": [[\"a\"]], \"pixels\": [[\"a\"]]}"),
+                Body.json("unknown enum-like", "{\"type\": \"teleport\", \"model\": \"m\"}"),
+                Body.json("bad base64", "{\"images\": [\"!!!not base64!!!\"]}"),
+                Body.json("base64 of garbage", "{\"images\": [\"AAAAAAAA\"]}"),
+                Body.json("huge latents", "{\"latents\": [" + "[1e38,1e38,1e38,1e38,1e38,1e38,1e38,1e38,1e38,1e38,1e38,1e38,1e38,1e38,"
+                        + "1e38,1e38]], \"includePixels\": true}"),
+                Body.json("deep array nesting", "[".repeat(100_000) + "]".repeat(100_000)),
+                Body.json("deep object nesting", "{\"a\":".repeat(50_000) + "1" + "}".repeat(50_000)),
+                new Body("invalid UTF-8", "application/json", concat("{\"model\": \"".getBytes(StandardCharsets.UTF_8),
+                        new byte[] {(byte) 0xFF, (byte) 0xFE, (byte) 0xC3}, "\", \"type\": \"train\"}".getBytes(StandardCharsets.UTF_8))),
+                new Body("json as text/plain", "text/plain", "{\"count\": 1}".getBytes(StandardCharsets.UTF_8)),
+                new Body("json as xml", "application/xml", "<count>1</count>".getBytes(StandardCharsets.UTF_8)),
+                new Body("invalid content type", "this is not/a media;;type", "{}".getBytes(StandardCharsets.UTF_8)),
+                new Body("multipart without boundary", "multipart/form-data", "garbage".getBytes(StandardCharsets.UTF_8)),
+                new Body("multipart with an empty part", "multipart/form-data; boundary=x",
+                        "--x\r\n\r\n--x--".getBytes(StandardCharsets.UTF_8)),
+                new Body("multipart truncated", "multipart/form-data; boundary=x",
+                        "--x\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n\r\n\u0089PNG"
+                                .getBytes(StandardCharsets.UTF_8)),
+                new Body("multipart with a non-image part", "multipart/form-data; boundary=x",
+                        "--x\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\nnot a png\r\n--x--\r\n"
+                                .getBytes(StandardCharsets.UTF_8)),
+                new Body("multipart with a wrong part name", "multipart/form-data; boundary=x",
+                        "--x\r\nContent-Disposition: form-data; name=\"picture\"; filename=\"a.png\"\r\n\r\nxx\r\n--x--\r\n"
+                                .getBytes(StandardCharsets.UTF_8)),
+                new Body("octet-stream garbage", "application/octet-stream", "garbage that is no dataset".getBytes(StandardCharsets.UTF_8))));
+        return bodies;
+    }
+
+    static List<String> postEndpoints() {
+        return List.of(MODEL + "/sample", MODEL + "/encode", MODEL + "/decode", MODEL + "/reconstruct", "/v1/jobs", "/v1/datasets",
+                "/v1/models/no-such-model/sample", MODEL + "@999/decode");
+    }
+
+    @Test
+    void hostileBodiesGetAProblemThatSaysWhatToFixAndTheServiceKeepsAnswering() {
+        Http http = new Http(port);
+        SoftAssertions softly = new SoftAssertions();
+        for (String path : postEndpoints()) {
+            for (Body body : hostileJson()) {
+                Response response = http.send(HttpRequest.newBuilder(http.uri(path)).header("Content-Type", body.contentType())
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body.bytes())));
+                checkAnswer(softly, "POST " + path + " with " + body.name(), response);
+            }
+        }
+        softly.assertAll();
+        assertHealthy(http);
+    }
+
+    /** Accept headers browsers, curl and HTTP libraries send, on every endpoint that answers more than one type. */
+    @Test
+    void everyAcceptHeaderGetsItsBestTypeOr406() {
+        Http http = new Http(port);
+        Map<String, String> requests = Map.of(
+                MODEL + "/sample", "{\"count\": 2, \"seed\": 1}",
+                MODEL + "/decode", "{\"latents\": [" + ZEROS + "]}",
+                MODEL + "/reconstruct", "{\"pixels\": [" + "[" + "0.5,".repeat(783) + "0.5]" + "]}",
+                MODEL + "/encode", "{\"pixels\": [" + "[" + "0.5,".repeat(783) + "0.5]" + "]}",
+                "/v1/models/no-such-model/decode", "{\"latents\": [" + ZEROS + "]}");
+        SoftAssertions softly = new SoftAssertions();
+        for (var request : requests.entrySet()) {
+            boolean offersPng = !request.getKey().endsWith("/encode");
+            for (Accept accept : Accept.values()) {
+                Response response = http.postJson(request.getKey(), request.getValue(), accept.header);
+                String what = "POST " + request.getKey() + " with Accept: " + accept.header;
+                checkAnswer(softly, what, response);
+                if (accept == Accept.MALFORMED) {
+                    softly.assertThat(response.status()).as(what + ": " + response.text()).isEqualTo(400);
+                    continue;
+                }
+                String expected = accept.expected(offersPng);
+                if (request.getKey().contains("no-such-model")) {
+                    // Unacceptable before the model is looked up; otherwise the problem, whatever Accept said.
+                    softly.assertThat(response.status()).as(what).isEqualTo(expected == null ? 406 : 404);
+                    continue;
+                }
+                if (expected == null) {
+                    softly.assertThat(response.status()).as(what + ": " + response.text()).isEqualTo(406);
+                } else {
+                    softly.assertThat(response.status()).as(what + ": " + response.text()).isEqualTo(200);
+                    softly.assertThat(response.contentType()).as(what).startsWith(expected);
+                }
+            }
+        }
+        for (Accept accept : Accept.values()) {
+            for (String path : List.of("/v1/models", "/v1/datasets", "/v1/jobs", "/v1/jobs/no-such-job/result", "/v1/datasets/none")) {
+                Response response = http.get(path, accept.header);
+                String what = "GET " + path + " with Accept: " + accept.header;
+                checkAnswer(softly, what, response);
+            }
+        }
+        softly.assertAll();
+        assertHealthy(http);
+    }
+
+    @Test
+    void theReportedCasesAnswerAsTheyShould() {
+        Http http = new Http(port);
+        // Content negotiation: images preferred, anything allowed -> the PNG.
+        Response png = http.postJson(MODEL + "/decode", "{\"latents\": [" + ZEROS + "]}", "image/*;q=0.9, */*;q=0.1");
+        assertThat(png.status()).as(png.text()).isEqualTo(200);
+        assertThat(png.contentType()).isEqualTo("image/png");
+        Http.assertProblem(http.postJson(MODEL + "/decode", "{\"latents\": [" + ZEROS + "]}", "image/webp"), 406, "not-acceptable");
+
+        // Malformed multipart -> 400 that says what was wrong.
+        Response noParts = http.send(HttpRequest.newBuilder(http.uri(MODEL + "/encode"))
+                .header("Content-Type", "multipart/form-data; boundary=x").POST(HttpRequest.BodyPublishers.ofString("--x\r\n\r\n--x--")));
+        Http.assertProblem(noParts, 400, "malformed-multipart");
+        Response noBoundary = http.send(HttpRequest.newBuilder(http.uri(MODEL + "/reconstruct"))
+                .header("Content-Type", "multipart/form-data").POST(HttpRequest.BodyPublishers.ofString("garbage")));
+        Http.assertProblem(noBoundary, 400, "malformed-multipart");
+        assertThat(noBoundary.json().get("detail").asString()).contains("boundary");
+
+        // Latents the decoder overflows on -> 422 naming the input, never NaN pixels.
+        Response huge = http.postJson(MODEL + "/decode", "{\"latents\": [" + ZEROS + ", " + ZEROS.replace("0", "1e38")
+                + "], \"includePixels\": true}");
+        Http.assertProblem(huge, 422, "non-finite-output");
+        assertThat(huge.json().get("detail").asString()).contains("input 1").contains("1.0E38");
+
+        // JSON errors name the field, the value and what the field takes.
+        Response tooLarge = http.postJson(MODEL + "/sample", "{\"count\": 2,\n \"topK\": 2147483648}");
+        Http.assertProblem(tooLarge, 400, "invalid-json");
+        assertThat(tooLarge.json().get("detail").asString()).contains("'topK'", "2147483648", "line 2", "whole number");
+        Response wrongType = http.postJson(MODEL + "/sample", "{\"count\": \"two\"}");
+        Http.assertProblem(wrongType, 400, "invalid-json");
+        assertThat(wrongType.json().get("detail").asString()).contains("'count'", "two", "whole number");
+        Response nested = http.postJson(MODEL + "/decode", "{\"latents\": [[0, \"x\"]]}");
+        Http.assertProblem(nested, 400, "invalid-json");
+        assertThat(nested.json().get("detail").asString()).contains("'latents[0][1]'");
+        Response duplicated = http.postJson(MODEL + "/sample", "{\"count\": 2, \"count\": 200}");
+        Http.assertProblem(duplicated, 400, "invalid-json");
+        assertThat(duplicated.json().get("detail").asString()).contains("count");
+        Response truncated = http.postJson("/v1/jobs", "{\"type\": \"train\", \"model\"");
+        Http.assertProblem(truncated, 400, "invalid-json");
+        assertThat(truncated.json().get("detail").asString()).contains("line 1");
+    }
+
+    /** Common Accept headers and the type each should get from an endpoint offering JSON (and maybe PNG). */
+    enum Accept {
+        ANY("*/*", "application/json", "application/json"),
+        IMAGES_PREFERRED("image/*;q=0.9, */*;q=0.1", "image/png", "application/json"),
+        PNG("image/png", "image/png", null),
+        JSON("application/json", "application/json", "application/json"),
+        PROBLEM_JSON("application/problem+json", null, null),
+        BROWSER("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8",
+                "application/json", "application/json"),
+        BROWSER_IMAGE("image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8", "image/png", "application/json"),
+        PYTHON_REQUESTS("*/*", "application/json", "application/json"),
+        APPLICATION_ANY("application/*", "application/json", "application/json"),
+        JSON_THEN_PNG("application/json;q=0.5, image/png", "image/png", "application/json"),
+        PNG_REFUSED("image/png;q=0, */*", "application/json", "application/json"),
+        WEBP_ONLY("image/webp", null, null),
+        TEXT_ONLY("text/plain", null, null),
+        MALFORMED("this is ;; not a media type", null, null);
+
+        final String header;
+        private final String withPng;
+        private final String jsonOnly;
+
+        Accept(String header, String withPng, String jsonOnly) {
+            this.header = header;
+            this.withPng = withPng;
+            this.jsonOnly = jsonOnly;
+        }
+
+        String expected(boolean offersPng) {
+            return offersPng ? withPng : jsonOnly;
+        }
+    }
+
+    private static void checkAnswer(SoftAssertions softly, String what, Response response) {
+        int status = response.status();
+        boolean allowed = (status >= 200 && status < 300) || (status >= 400 && status < 500) || status == 503;
+        softly.assertThat(allowed).as(what + " answered " + status + ": " + response.text()).isTrue();
+        if (status >= 400) {
+            softly.assertThat(response.contentType()).as(what + ": problem content type").startsWith("application/problem+json");
+            if (response.contentType().startsWith("application/problem+json")) {
+                JsonNode problem = response.json();
+                softly.assertThat(problem.path("detail").asString("")).as(what + ": detail").isNotBlank();
+                softly.assertThat(problem.path("type").asString("")).as(what + ": type").startsWith(ProblemHandler.TYPE_BASE);
+                softly.assertThat(problem.path("detail").asString("")).as(what + ": detail must say more than Spring's default")
+                        .doesNotStartWith("Failed to read request").doesNotStartWith("Failed to write request");
+            }
+        }
+        if (status == 200 && response.contentType().startsWith("application/json")) {
+            softly.assertThat(nonFinite(response.json())).as(what + ": no non-finite numbers").isFalse();
+        }
+    }
+
+    /** Jackson writes a NaN or infinite float as the string "NaN" or "Infinity". */
+    private static boolean nonFinite(JsonNode node) {
+        if (node.isString()) {
+            return List.of("NaN", "Infinity", "-Infinity").contains(node.asString());
+        }
+        if (node.isNumber()) {
+            return !Double.isFinite(node.asDouble());
+        }
+        for (JsonNode child : node) {
+            if (nonFinite(child)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void assertHealthy(Http http) {
+        Response sample = http.postJson(MODEL + "/sample", "{\"count\": 2, \"seed\": 3}");
+        assertThat(sample.status()).as(sample.text()).isEqualTo(200);
+        assertThat(http.get("/actuator/health/readiness").status()).isEqualTo(200);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+}
