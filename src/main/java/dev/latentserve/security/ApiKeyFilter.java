@@ -16,11 +16,15 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Authenticates a request by its API key, sent as {@code X-API-Key: <key>} or {@code Authorization: Bearer <key>}
- * (a bearer token that looks like a JWT is left to the JWT filter). A key that matches no caller gets 401 at once.
+ * (a bearer token that looks like a JWT is left to the JWT filter). A key that matches no caller gets 401 at once, with
+ * its own explanation when it is the retired generated admin key.
  */
 final class ApiKeyFilter extends OncePerRequestFilter {
 
     static final String HEADER = "X-API-Key";
+    static final String RETIRED = "the API key sent is the admin key this service generated at first start; it was retired "
+            + "because a key with the admin scope is now configured (latentserve.security.admin-key or "
+            + "latentserve.security.api-keys.<name>): send that key instead";
 
     private final ApiKeys keys;
     private final ProblemWriter problems;
@@ -36,6 +40,10 @@ final class ApiKeyFilter extends OncePerRequestFilter {
         String key = presentedKey(request);
         if (key != null) {
             Optional<ApiKeys.Caller> caller = keys.find(key);
+            if (caller.isEmpty() && keys.isRetired(key)) {
+                problems.write(request, response, HttpStatus.UNAUTHORIZED, "unauthorized", "Retired API key", RETIRED, null);
+                return;
+            }
             if (caller.isEmpty()) {
                 problems.write(request, response, HttpStatus.UNAUTHORIZED, "unauthorized", "Unknown API key",
                         "the API key sent is not one of this service's keys", null);

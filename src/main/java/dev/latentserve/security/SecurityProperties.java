@@ -13,8 +13,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param adminKey a key with the admin scope, given in plain text (from a Secret or the environment) and kept only as its
  *        SHA-256 hash; at least 32 characters
  * @param apiKeys further keys by name, each as the hex SHA-256 of the key with its scopes and, optionally, its own rate
- * @param bootstrapKeyFile with no key configured at all, a random admin key is generated into this file (mode 600) on
- *        first start and read from it afterwards; empty for {@code <storage root>/secrets/admin-api-key}
+ * @param bootstrapKeyFile while no configured key has the admin scope, a random admin key is generated into this file
+ *        (mode 600) on first start and read from it afterwards; once one has, the file is renamed to
+ *        {@code <file>.retired} and its key refused; empty for {@code <storage root>/secrets/admin-api-key}
  * @param rateLimit requests per second and burst per caller (key name or JWT subject), unless a key sets its own
  * @param maxRequestBytes the largest non-multipart request body; larger ones get 413 before they are read
  * @param jwtScopePrefix JWT scopes are {@code <prefix>inference} and {@code <prefix>admin}

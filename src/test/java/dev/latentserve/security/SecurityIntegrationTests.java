@@ -29,8 +29,9 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The service's doors with the shipped model: who gets in (API keys with the inference or admin scope, JWTs), what
- * is public, and the limits (body size, rate, path traversal), each refusal as an RFC 9457 problem.
+ * The service's doors with the shipped model: who gets in (API keys with the inference or admin scope, JWTs, not the
+ * generated admin key once an admin key is configured), what is public, and the limits (body size, rate, path
+ * traversal), each refusal as an RFC 9457 problem.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -38,6 +39,8 @@ class SecurityIntegrationTests {
 
     private static final String READER_KEY = "reader-key-0123456789abcdef0123456789abcdef";
     private static final String SLOW_KEY = "slow-key-0123456789abcdef0123456789abcdef01";
+    /** The key a first start without configured keys generated, before the tests' admin key was configured. */
+    private static final String GENERATED_KEY = "generated-at-first-start-0123456789abcdef0123";
     private static final String SAMPLE = "/v1/models/fashion-vae/sample";
     private static KeyPair jwtKeys;
     private static Path dataDir;
@@ -58,6 +61,8 @@ class SecurityIntegrationTests {
         Path publicKey = dataDir.resolve("jwt-public.pem");
         Files.writeString(publicKey, "-----BEGIN PUBLIC KEY-----\n"
                 + Base64.getMimeEncoder().encodeToString(jwtKeys.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+        Files.createDirectories(dataDir.resolve("secrets"));
+        Files.writeString(dataDir.resolve("secrets").resolve("admin-api-key"), GENERATED_KEY + "\n");
         registry.add("latentserve.storage.root", () -> dataDir.toString());
         registry.add("spring.security.oauth2.resourceserver.jwt.public-key-location", () -> publicKey.toUri().toString());
         registry.add("latentserve.security.api-keys.reader.sha256", () -> ApiKeys.sha256(READER_KEY));
@@ -88,6 +93,19 @@ class SecurityIntegrationTests {
         assertThat(anonymous.get("/actuator/prometheus").status()).isEqualTo(200);
         assertThat(anonymous.get("/v3/api-docs").status()).isEqualTo(200);
         assertThat(admin.get("/actuator/metrics").status()).isEqualTo(200);
+    }
+
+    @Test
+    void theGeneratedKeyIsRetiredOnceAnAdminKeyIsConfiguredAndSaysSo() {
+        Response retired = new Http(port, GENERATED_KEY).get("/v1/jobs");
+        assertProblem(retired, 401, "unauthorized");
+        assertThat(retired.json().get("title").asString()).isEqualTo("Retired API key");
+        assertThat(retired.json().get("detail").asString()).contains("generated at first start")
+                .contains("retired because a key with the admin scope is now configured");
+        assertThat(retired.text()).doesNotContain(GENERATED_KEY);
+        assertThat(dataDir.resolve("secrets").resolve("admin-api-key")).doesNotExist();
+        assertThat(dataDir.resolve("secrets").resolve("admin-api-key.retired")).hasContent(GENERATED_KEY);
+        assertThat(admin.get("/v1/jobs").status()).as("the configured admin key").isEqualTo(200);
     }
 
     @Test
