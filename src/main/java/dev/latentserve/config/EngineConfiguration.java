@@ -2,6 +2,7 @@ package dev.latentserve.config;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import dev.latentserve.nn.OneDnn;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -30,11 +31,12 @@ public class EngineConfiguration {
             System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(properties.interOpThreads()));
         }
         Engine engine = Engine.getInstance();
+        OneDnn.avoidWhereConvolutionsAreWrong();
         Device device = select(properties.device(), engine);
-        log.info("DJL engine {} {} on device {} (GPUs visible: {}), intra-op threads {}, inter-op threads {}",
+        log.info("DJL engine {} {} on device {} (GPUs visible: {}), intra-op threads {}, inter-op threads {}, oneDNN {}",
                 engine.getEngineName(), engine.getVersion(), device, engine.getGpuCount(),
                 System.getProperty("ai.djl.pytorch.num_threads", "default"),
-                System.getProperty("ai.djl.pytorch.num_interop_threads", "default"));
+                System.getProperty("ai.djl.pytorch.num_interop_threads", "default"), OneDnn.isEnabled() ? "on" : "off");
         return device;
     }
 
@@ -68,6 +70,7 @@ public class EngineConfiguration {
             info.put("gpuCount", engine.getGpuCount());
             info.put("intraOpThreads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
             info.put("interOpThreads", System.getProperty("ai.djl.pytorch.num_interop_threads", "default"));
+            info.put("oneDnn", OneDnn.isEnabled());
             builder.withDetail("engine", info);
         };
     }
