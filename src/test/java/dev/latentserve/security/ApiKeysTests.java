@@ -10,9 +10,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -30,6 +33,21 @@ class ApiKeysTests {
 
     @TempDir
     Path root;
+
+    private ch.qos.logback.classic.@Nullable Level previousLevel;
+
+    /** Other tests in the same JVM may have raised the level (Spring contexts configure logging); these read INFO lines. */
+    @BeforeEach
+    void logInfo() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(ApiKeys.class);
+        previousLevel = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.INFO);
+    }
+
+    @AfterEach
+    void restoreLevel() {
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(ApiKeys.class)).setLevel(previousLevel);
+    }
 
     @Test
     void withNoKeyConfiguredTheFirstStartGeneratesAnAdminKey(CapturedOutput output) throws IOException {
