@@ -171,8 +171,9 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
             detail = "the request body is empty; send a JSON object (see the endpoint's example in /swagger-ui.html)";
         }
         if (detail != null && request instanceof ServletWebRequest servlet) {
+            // The type stays Spring's "bad-request", which clients already match on; only the detail says more.
             return ResponseEntity.status(HttpStatus.BAD_REQUEST).contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                    .body(problem(HttpStatus.BAD_REQUEST, "invalid-json", "Unreadable JSON body", detail, servlet.getRequest()).getBody());
+                    .body(problem(HttpStatus.BAD_REQUEST, "bad-request", "Unreadable JSON body", detail, servlet.getRequest()).getBody());
         }
         return super.handleHttpMessageNotReadable(ex, headers, status, request);
     }

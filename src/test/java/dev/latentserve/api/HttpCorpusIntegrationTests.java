@@ -186,19 +186,19 @@ class HttpCorpusIntegrationTests {
 
         // JSON errors name the field, the value and what the field takes.
         Response tooLarge = http.postJson(MODEL + "/sample", "{\"count\": 2,\n \"topK\": 2147483648}");
-        Http.assertProblem(tooLarge, 400, "invalid-json");
+        Http.assertProblem(tooLarge, 400, "bad-request");
         assertThat(tooLarge.json().get("detail").asString()).contains("'topK'", "2147483648", "line 2", "whole number");
         Response wrongType = http.postJson(MODEL + "/sample", "{\"count\": \"two\"}");
-        Http.assertProblem(wrongType, 400, "invalid-json");
+        Http.assertProblem(wrongType, 400, "bad-request");
         assertThat(wrongType.json().get("detail").asString()).contains("'count'", "two", "whole number");
         Response nested = http.postJson(MODEL + "/decode", "{\"latents\": [[0, \"x\"]]}");
-        Http.assertProblem(nested, 400, "invalid-json");
+        Http.assertProblem(nested, 400, "bad-request");
         assertThat(nested.json().get("detail").asString()).contains("'latents[0][1]'");
         Response duplicated = http.postJson(MODEL + "/sample", "{\"count\": 2, \"count\": 200}");
-        Http.assertProblem(duplicated, 400, "invalid-json");
+        Http.assertProblem(duplicated, 400, "bad-request");
         assertThat(duplicated.json().get("detail").asString()).contains("count");
         Response truncated = http.postJson("/v1/jobs", "{\"type\": \"train\", \"model\"");
-        Http.assertProblem(truncated, 400, "invalid-json");
+        Http.assertProblem(truncated, 400, "bad-request");
         assertThat(truncated.json().get("detail").asString()).contains("line 1");
     }
 
