@@ -149,7 +149,7 @@ class DatasetServiceTests {
         float[] values = new float[16];
         values[3] = Float.NaN;
         assertMalformed(TestFiles.npy("<f4", "1, 4, 4", TestFiles.floats(values)), "outside [0, 1]");
-        assertMalformed(TestFiles.npy("<i8", "1, 2, 2", new byte[32]), "dtype");
+        assertMalformed(TestFiles.npy("<c8", "1, 2, 2", new byte[32]), "dtype");
         assertMalformed(TestFiles.npy("|u1", "1, 5, 4, 4", new byte[80]), "shape");
         assertMalformed(TestFiles.npy("|u1", "2, 4, 4", new byte[20]), "truncated");
     }
