@@ -4,6 +4,7 @@ import dev.latentserve.image.ImageCodec;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.image.InvalidImageException;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
@@ -58,6 +59,8 @@ final class ZipImagesFormat {
             }
         } catch (ZipException e) {
             throw DatasetFormatException.malformed("zip archive is corrupt: " + e.getMessage());
+        } catch (EOFException e) {
+            throw DatasetFormatException.malformed("zip archive is truncated: it ends inside an entry or its header");
         }
         if (shape == null) {
             throw DatasetFormatException.malformed("zip archive holds no PNG or JPEG images");
