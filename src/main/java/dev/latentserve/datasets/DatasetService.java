@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -127,7 +126,7 @@ public class DatasetService {
         boolean gzipped = head.length >= 2 && (head[0] & 0xFF) == 0x1F && (head[1] & 0xFF) == 0x8B;
         if (gzipped) {
             // The limit covers the header too; the images themselves are checked again by the parser.
-            in = new BufferedInputStream(new LimitedInputStream(new GZIPInputStream(in), limits.maxDecodedBytes() + 1024,
+            in = new BufferedInputStream(new LimitedInputStream(GunzipStream.open(in), limits.maxDecodedBytes() + 1024,
                     "the gzip stream"));
             head = peek(in);
         }

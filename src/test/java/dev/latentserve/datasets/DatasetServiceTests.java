@@ -70,6 +70,17 @@ class DatasetServiceTests {
     }
 
     @Test
+    void corruptOrTruncatedGzipIsMalformedNotAnIoError() {
+        // DatasetFormatsFuzzTests#upload, crash-696002a6...: a bad deflate stream escaped as ZipException (a 500).
+        byte[] gz = TestFiles.gzip(TestFiles.idx(SyntheticImages.blobs(SHAPE, 10, 1)));
+        assertMalformed(Arrays.copyOf(gz, gz.length / 2), "gzip stream is truncated");
+        byte[] reservedBlockType = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff, 0x07, 0, 0, 0};
+        assertMalformed(reservedBlockType, "gzip stream is corrupt: invalid block type");
+        byte[] unknownMethod = {0x1f, (byte) 0x8b, 7, 0, 0, 0, 0, 0, 0, (byte) 0xff, 0, 0};
+        assertMalformed(unknownMethod, "gzip stream is corrupt");
+    }
+
+    @Test
     void zipOfPngsIsReadInNameOrder() throws IOException {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         entries.put("b.png", TestFiles.png(SHAPE, 1f));
