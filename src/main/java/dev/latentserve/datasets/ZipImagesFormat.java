@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A zip of PNG or JPEG files, one image each, all of one size; taken in entry-name order.
@@ -33,7 +34,7 @@ final class ZipImagesFormat {
         String firstName = null;
         try (ZipInputStream zip = new ZipInputStream(input)) {
             ZipEntry entry;
-            while ((entry = zip.getNextEntry()) != null) {
+            while ((entry = nextEntry(zip)) != null) {
                 String name = entry.getName();
                 checkName(name);
                 if (entry.isDirectory() || isMetadata(name)) {
@@ -86,6 +87,15 @@ final class ZipImagesFormat {
             bytes[i] = (byte) rounded;
         }
         return ImageData.ofBytes(shape, bytes);
+    }
+
+    private static @Nullable ZipEntry nextEntry(ZipInputStream zip) throws IOException {
+        try {
+            return zip.getNextEntry();
+        } catch (IllegalArgumentException e) {
+            // For an entry name that is not valid UTF-8, JDK 17 throws this (measured); JDK 25 a ZipException.
+            throw DatasetFormatException.malformed("zip entry name is not valid UTF-8: " + e.getMessage());
+        }
     }
 
     private static void checkName(String name) {

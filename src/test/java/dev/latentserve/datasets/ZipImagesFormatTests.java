@@ -35,6 +35,14 @@ class ZipImagesFormatTests {
         assertMalformed(Arrays.copyOf(zip, second + 30 + 2), "zip archive is truncated");
     }
 
+    @Test
+    void entryNameThatIsNotUtf8IsMalformedOnEveryJdk() {
+        byte[] zip = twoPngs();
+        zip[30] = (byte) 0xC3; // "a.png" becomes 0xC3 '.' "png": a UTF-8 lead byte without its continuation
+        assertThatThrownBy(() -> read(zip)).isInstanceOfSatisfying(DatasetFormatException.class,
+                e -> assertThat(e.kind()).isEqualTo(DatasetFormatException.Kind.MALFORMED));
+    }
+
     private static byte[] twoPngs() {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         entries.put("a.png", TestFiles.png(SHAPE, 0.5f));
