@@ -32,7 +32,8 @@ final class ZipImagesFormat {
         Map<String, float[]> images = new TreeMap<>();
         ImageShape shape = null;
         String firstName = null;
-        try (ZipInputStream zip = new ZipInputStream(input)) {
+        ArchiveTail archive = new ArchiveTail(input);
+        try (ZipInputStream zip = new ZipInputStream(archive)) {
             ZipEntry entry;
             while ((entry = nextEntry(zip)) != null) {
                 String name = entry.getName();
@@ -57,6 +58,10 @@ final class ZipImagesFormat {
                 }
                 limits.checkDecodedBytes((long) (images.size() + 1) * shape.size());
                 images.put(name, decoded.pixels());
+            }
+            if (!archive.endsWithEndRecord()) {
+                throw DatasetFormatException.malformed("zip archive is truncated (or has bytes after its end): it does not end "
+                        + "with the central directory that zip tools write last");
             }
         } catch (ZipException e) {
             throw DatasetFormatException.malformed("zip archive is corrupt: " + e.getMessage());

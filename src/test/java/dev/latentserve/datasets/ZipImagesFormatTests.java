@@ -7,10 +7,13 @@ import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.testing.TestFiles;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 
 /** Broken archives, as the fuzz target {@code DatasetFormatsFuzzTests#zip} found them. */
@@ -33,6 +36,27 @@ class ZipImagesFormatTests {
         byte[] zip = twoPngs();
         int second = indexOf(zip, new byte[] {'P', 'K', 3, 4}, 4);
         assertMalformed(Arrays.copyOf(zip, second + 30 + 2), "zip archive is truncated");
+    }
+
+    @Test
+    void archiveCutBetweenEntriesOrInsideALocalHeaderIsTruncatedNotASmallerDataset() {
+        // ZipInputStream takes either cut for the end of the archive: these read as one image, without an error.
+        byte[] zip = twoPngs();
+        int second = indexOf(zip, new byte[] {'P', 'K', 3, 4}, 4);
+        assertMalformed(Arrays.copyOf(zip, second), "zip archive is truncated");
+        assertMalformed(Arrays.copyOf(zip, second + 10), "zip archive is truncated");
+        assertMalformed(Arrays.copyOf(zip, zip.length - 1), "zip archive is truncated");
+    }
+
+    @Test
+    void archiveWithACommentIsRead() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            zip.setComment("x".repeat(300));
+            zip.putNextEntry(new ZipEntry("a.png"));
+            zip.write(TestFiles.png(SHAPE, 0.5f));
+        }
+        assertThat(read(out.toByteArray()).count()).isEqualTo(1);
     }
 
     @Test
