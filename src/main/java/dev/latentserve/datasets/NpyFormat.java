@@ -83,6 +83,9 @@ final class NpyFormat {
     }
 
     private static byte[] bytes(ByteBuffer data, Dtype dtype, Layout layout, int values) {
+        if (dtype.kind() == ValueKind.UNSIGNED && dtype.size() == 1 && layout.isChwOrder()) {
+            return data.array(); // uint8 as CHW already: the common case, without a second copy of the data
+        }
         byte[] pixels = new byte[values];
         layout.forEachInChwOrder((to, from) -> {
             long v = dtype.integerAt(data, from);
@@ -321,6 +324,11 @@ final class NpyFormat {
                     }
                 }
             }
+        }
+
+        /** Whether the file's order is already (N, C, H, W): C order, and channels first unless there is one channel. */
+        boolean isChwOrder() {
+            return !fortranOrder && (channelAxis != 3 || channels == 1);
         }
 
         /** Values between neighbours along each axis, in the file. */
