@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +57,7 @@ public class DatasetService {
 
     /** Parses and stores one upload; {@code name} labels it (the id is generated). */
     public Dataset create(InputStream upload, String name) throws IOException {
-        Parsed parsed = parse(upload);
+        Parsed parsed = parse(upload, properties.limits());
         return store(newId(), name, parsed);
     }
 
@@ -79,7 +78,7 @@ public class DatasetService {
                 continue;
             }
             try (InputStream in = Files.newInputStream(Path.of(entry[1]))) {
-                result.add(store(entry[0], entry[0], parse(in)));
+                result.add(store(entry[0], entry[0], parse(in, properties.limits())));
             }
         }
         return result;
@@ -120,14 +119,14 @@ public class DatasetService {
         }
     }
 
-    private Parsed parse(InputStream upload) throws IOException {
-        UploadLimits limits = properties.limits();
+    /** Recognises the upload's format by its first bytes (unwrapping gzip) and parses it completely. */
+    static Parsed parse(InputStream upload, UploadLimits limits) throws IOException {
         BufferedInputStream in = new BufferedInputStream(upload);
         byte[] head = peek(in);
         boolean gzipped = head.length >= 2 && (head[0] & 0xFF) == 0x1F && (head[1] & 0xFF) == 0x8B;
         if (gzipped) {
             // The limit covers the header too; the images themselves are checked again by the parser.
-            in = new BufferedInputStream(new LimitedInputStream(new GZIPInputStream(in), limits.maxDecodedBytes() + 1024,
+            in = new BufferedInputStream(new LimitedInputStream(GunzipStream.open(in), limits.maxDecodedBytes() + 1024,
                     "the gzip stream"));
             head = peek(in);
         }
@@ -201,6 +200,7 @@ public class DatasetService {
         return "ds-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 12);
     }
 
-    private record Parsed(ImageData data, String format) {
+    /** A parsed upload and the format it came in ({@code idx}, {@code idx.gz}, {@code zip}, {@code npy}). */
+    record Parsed(ImageData data, String format) {
     }
 }

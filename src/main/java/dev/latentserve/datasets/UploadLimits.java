@@ -9,9 +9,13 @@ record UploadLimits(long maxDecodedBytes, int maxImages, int maxSide) {
         }
     }
 
+    /** Java arrays hold at most about 2^31 elements, whatever {@code maxDecodedBytes} allows. */
+    static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
+
     void checkDecodedBytes(long bytes) {
-        if (bytes > maxDecodedBytes) {
-            throw DatasetFormatException.tooLarge("the images take " + bytes + " bytes once decoded; the limit is " + maxDecodedBytes);
+        long limit = Math.min(maxDecodedBytes, MAX_ARRAY_BYTES);
+        if (bytes > limit) {
+            throw DatasetFormatException.tooLarge("the images take " + bytes + " bytes once decoded; the limit is " + limit);
         }
     }
 

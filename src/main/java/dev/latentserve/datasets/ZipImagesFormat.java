@@ -5,6 +5,7 @@ import dev.latentserve.image.ImageConversion;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.image.InvalidImageException;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.TreeMap;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A zip of PNG or JPEG files, one image each, all of one size as displayed (EXIF orientation applied); taken in
@@ -33,9 +35,10 @@ final class ZipImagesFormat {
         ImageShape first = null;
         String firstName = null;
         int channels = 1;
-        try (ZipInputStream zip = new ZipInputStream(input)) {
+        ArchiveTail archive = new ArchiveTail(input);
+        try (ZipInputStream zip = new ZipInputStream(archive)) {
             ZipEntry entry;
-            while ((entry = zip.getNextEntry()) != null) {
+            while ((entry = nextEntry(zip)) != null) {
                 String name = entry.getName();
                 checkName(name);
                 if (entry.isDirectory() || isMetadata(name)) {
@@ -62,8 +65,14 @@ final class ZipImagesFormat {
                 limits.checkDecodedBytes((long) (images.size() + 1) * channels * shape.height() * shape.width());
                 images.put(name, decoded);
             }
+            if (!archive.endsWithEndRecord()) {
+                throw DatasetFormatException.malformed("zip archive is truncated (or has bytes after its end): it does not end "
+                        + "with the central directory that zip tools write last");
+            }
         } catch (ZipException e) {
             throw DatasetFormatException.malformed("zip archive is corrupt: " + e.getMessage());
+        } catch (EOFException e) {
+            throw DatasetFormatException.malformed("zip archive is truncated: it ends inside an entry or its header");
         }
         if (first == null) {
             throw DatasetFormatException.malformed("zip archive holds no PNG or JPEG images");
@@ -92,6 +101,15 @@ final class ZipImagesFormat {
             bytes[i] = (byte) rounded;
         }
         return ImageData.ofBytes(shape, bytes);
+    }
+
+    private static @Nullable ZipEntry nextEntry(ZipInputStream zip) throws IOException {
+        try {
+            return zip.getNextEntry();
+        } catch (IllegalArgumentException e) {
+            // For an entry name that is not valid UTF-8, JDK 17 throws this (measured); JDK 25 a ZipException.
+            throw DatasetFormatException.malformed("zip entry name is not valid UTF-8: " + e.getMessage());
+        }
     }
 
     private static void checkName(String name) {

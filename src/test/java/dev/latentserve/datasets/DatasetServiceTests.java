@@ -72,6 +72,17 @@ class DatasetServiceTests {
     }
 
     @Test
+    void corruptOrTruncatedGzipIsMalformedNotAnIoError() {
+        // DatasetFormatsFuzzTests#upload, crash-696002a6...: a bad deflate stream escaped as ZipException (a 500).
+        byte[] gz = TestFiles.gzip(TestFiles.idx(SyntheticImages.blobs(SHAPE, 10, 1)));
+        assertMalformed(Arrays.copyOf(gz, gz.length / 2), "gzip stream is truncated");
+        byte[] reservedBlockType = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff, 0x07, 0, 0, 0};
+        assertMalformed(reservedBlockType, "gzip stream is corrupt: invalid block type");
+        byte[] unknownMethod = {0x1f, (byte) 0x8b, 7, 0, 0, 0, 0, 0, 0, (byte) 0xff, 0, 0};
+        assertMalformed(unknownMethod, "gzip stream is corrupt");
+    }
+
+    @Test
     void zipOfPngsIsReadInNameOrder() throws IOException {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         entries.put("b.png", TestFiles.png(SHAPE, 1f));
@@ -205,7 +216,7 @@ class DatasetServiceTests {
         float[] values = new float[16];
         values[3] = Float.NaN;
         assertMalformed(TestFiles.npy("<f4", "1, 4, 4", TestFiles.floats(values)), "outside [0, 1]");
-        assertMalformed(TestFiles.npy("<i8", "1, 2, 2", new byte[32]), "dtype");
+        assertMalformed(TestFiles.npy("<c8", "1, 2, 2", new byte[32]), "dtype");
         assertMalformed(TestFiles.npy("|u1", "1, 5, 4, 4", new byte[80]), "shape");
         assertMalformed(TestFiles.npy("|u1", "2, 4, 4", new byte[20]), "truncated");
     }
