@@ -62,7 +62,9 @@ final class ZipImagesFormat {
                             + "; all images of a dataset must have one size");
                 }
                 channels = Math.max(channels, shape.channels());
-                limits.checkDecodedBytes((long) (images.size() + 1) * channels * shape.height() * shape.width());
+                // Decoded images are held as floats until the end: count the 4 bytes each value really takes, so a
+                // small zip of large blank PNGs cannot decode into several times the limit and exhaust the heap.
+                limits.checkDecodedBytes((long) (images.size() + 1) * channels * shape.height() * shape.width() * Float.BYTES);
                 images.put(name, decoded);
             }
             if (!archive.endsWithEndRecord()) {
@@ -82,8 +84,9 @@ final class ZipImagesFormat {
         ImageShape shape = new ImageShape(channels, first.height(), first.width());
         float[] pixels = new float[images.size() * shape.size()];
         int offset = 0;
-        for (ImageCodec.Decoded image : images.values()) {
-            System.arraycopy(ImageConversion.toChannels(image, channels).pixels(), 0, pixels, offset, shape.size());
+        for (var entries = images.values().iterator(); entries.hasNext(); ) {
+            System.arraycopy(ImageConversion.toChannels(entries.next(), channels).pixels(), 0, pixels, offset, shape.size());
+            entries.remove(); // let each image go once copied: the peak stays near one copy of the data
             offset += shape.size();
         }
         return toUint8IfExact(shape, pixels);

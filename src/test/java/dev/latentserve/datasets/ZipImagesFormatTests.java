@@ -49,6 +49,16 @@ class ZipImagesFormatTests {
     }
 
     @Test
+    void theDecodedLimitCountsTheFloatsImagesAreHeldAsWhileDecoding() throws IOException {
+        // Two 4x4 grey images are 32 values, held as 128 bytes of floats: a 127-byte limit refuses them (413), so a
+        // small zip of large blank PNGs cannot grow to four times the configured limit on the heap.
+        assertThatThrownBy(() -> ZipImagesFormat.read(new ByteArrayInputStream(twoPngs()), new UploadLimits(127, 64, 64)))
+                .isInstanceOfSatisfying(DatasetFormatException.class,
+                        e -> assertThat(e.kind()).isEqualTo(DatasetFormatException.Kind.TOO_LARGE));
+        assertThat(ZipImagesFormat.read(new ByteArrayInputStream(twoPngs()), new UploadLimits(128, 64, 64)).count()).isEqualTo(2);
+    }
+
+    @Test
     void archiveWithACommentIsRead() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(out)) {
