@@ -17,8 +17,11 @@ import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.serving.ServiceOverloadedException;
 import dev.latentserve.storage.InvalidNameException;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.ConstraintViolationException;
 import java.net.URI;
 import java.util.Locale;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +33,8 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.multipart.MaxUploadSizeExceededException;
 import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -130,6 +135,15 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return problem(HttpStatus.BAD_REQUEST, e.type(), e.title(), e.getMessage(), request);
     }
 
+    /** A constraint on a query parameter ({@code limit} of {@code GET /v1/jobs}): name it, its bound and the value sent. */
+    @ExceptionHandler(ConstraintViolationException.class)
+    ResponseEntity<ProblemDetail> constraintViolation(ConstraintViolationException e, HttpServletRequest request) {
+        String detail = e.getConstraintViolations().stream()
+                .map(v -> lastNode(v.getPropertyPath().toString()) + " " + v.getMessage() + ", not " + v.getInvalidValue())
+                .sorted().collect(Collectors.joining("; "));
+        return problem(HttpStatus.BAD_REQUEST, "bad-request", "Invalid parameter", detail, request);
+    }
+
     @ExceptionHandler(ResponseFormats.NotAcceptableException.class)
     ResponseEntity<ProblemDetail> notAcceptable(ResponseFormats.NotAcceptableException e, HttpServletRequest request) {
         return problem(HttpStatus.NOT_ACCEPTABLE, "not-acceptable", "No acceptable response type", e.getMessage(), request);
@@ -176,6 +190,41 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                     .body(problem(HttpStatus.BAD_REQUEST, "bad-request", "Unreadable JSON body", detail, servlet.getRequest()).getBody());
         }
         return super.handleHttpMessageNotReadable(ex, headers, status, request);
+    }
+
+    /** An upload over a size or part-count limit: say which limit, as the container reported it. */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleMaxUploadSizeExceededException(MaxUploadSizeExceededException ex,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        Throwable cause = ex;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String detail = "the upload exceeds a limit of this service (" + (cause.getMessage() == null ? ex.getMessage() : cause.getMessage())
+                + "); at most spring.servlet.multipart.max-file-size per part, max-request-size in all and "
+                + "server.tomcat.max-part-count parts";
+        if (request instanceof ServletWebRequest servlet) {
+            return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .body(problem(HttpStatus.CONTENT_TOO_LARGE, "content-too-large", "Upload too large", detail, servlet.getRequest())
+                            .getBody());
+        }
+        return super.handleMaxUploadSizeExceededException(ex, headers, status, request);
+    }
+
+    /** Bean Validation of a request body: every field that failed, with its rule and the value sent. */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex, HttpHeaders headers,
+            HttpStatusCode status, WebRequest request) {
+        String detail = Stream.concat(
+                ex.getBindingResult().getFieldErrors().stream()
+                        .map(f -> f.getField() + " " + f.getDefaultMessage() + ", not " + f.getRejectedValue()),
+                ex.getBindingResult().getGlobalErrors().stream().map(g -> g.getObjectName() + " " + g.getDefaultMessage()))
+                .sorted().collect(Collectors.joining("; "));
+        if (request instanceof ServletWebRequest servlet) {
+            return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .body(problem(HttpStatus.BAD_REQUEST, "bad-request", "Invalid request body", detail, servlet.getRequest()).getBody());
+        }
+        return super.handleMethodArgumentNotValid(ex, headers, status, request);
     }
 
     /** A malformed Accept header is a bad request; a well-formed one that allows nothing offered is 406. */
@@ -241,6 +290,10 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     private static String slug(HttpStatusCode status) {
         HttpStatus known = HttpStatus.resolve(status.value());
         return known == null ? "http-" + status.value() : known.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    private static String lastNode(String path) {
+        return path.substring(path.lastIndexOf('.') + 1);
     }
 
     private static String capitalize(String word) {

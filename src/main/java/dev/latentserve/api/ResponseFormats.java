@@ -20,6 +20,8 @@ public final class ResponseFormats {
     /** What the JSON-or-PNG endpoints offer, in their order of preference. */
     public static final List<MediaType> JSON_OR_PNG = List.of(MediaType.APPLICATION_JSON, MediaType.IMAGE_PNG);
 
+    private static final int MAX_RANGES = 50;
+
     private ResponseFormats() {
     }
 
@@ -80,13 +82,20 @@ public final class ResponseFormats {
      * @throws BadRequestException when it is malformed
      */
     public static List<MediaType> parse(String accept) {
+        List<MediaType> ranges;
         try {
-            return MediaType.parseMediaTypes(accept);
+            ranges = MediaType.parseMediaTypes(accept);
         } catch (IllegalArgumentException e) { // InvalidMediaTypeException among them
             throw new BadRequestException("invalid-accept-header", "Invalid Accept header",
                     "the Accept header '" + accept + "' is not a list of media ranges (" + e.getMessage()
                             + "); send for example Accept: application/json or Accept: image/png");
         }
+        if (ranges.size() > MAX_RANGES) {
+            // Spring MVC's own negotiation refuses longer lists (a parsing-cost guard); say so instead of "nothing fits".
+            throw new BadRequestException("invalid-accept-header", "Invalid Accept header", "the Accept header lists "
+                    + ranges.size() + " media ranges; at most " + MAX_RANGES + " are read");
+        }
+        return ranges;
     }
 
     /** No type this endpoint answers with is acceptable to the client (HTTP 406). */

@@ -4,6 +4,7 @@ import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomize
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
 
 /** How request bodies are read. */
 @Configuration(proxyBeanMethods = false)
@@ -16,5 +17,11 @@ class JsonConfiguration {
     @Bean
     JsonMapperBuilderCustomizer strictDuplicateFields() {
         return builder -> builder.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+    }
+
+    /** {@code "count": 1.5} is refused instead of becoming 1: a whole-number field takes whole numbers only. */
+    @Bean
+    JsonMapperBuilderCustomizer wholeNumbersOnly() {
+        return builder -> builder.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
     }
 }

@@ -25,7 +25,7 @@ public final class Hyperparameters {
         }
         if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.intValue() < min
                 || n.intValue() > max) {
-            throw new InvalidArchitectureException(key + " must be an integer within " + min + ".." + max + ", not " + value);
+            throw new InvalidArchitectureException(key + " must be an integer within " + min + ".." + max + ", not " + describe(value));
         }
         return n.intValue();
     }
@@ -36,8 +36,13 @@ public final class Hyperparameters {
             return fallback;
         }
         if (!(value instanceof Number n) || !(n.doubleValue() >= min && n.doubleValue() <= max)) {
-            throw new InvalidArchitectureException(key + " must be a number within [" + min + ", " + max + "], not " + value);
+            throw new InvalidArchitectureException(key + " must be a number within [" + min + ", " + max + "], not " + describe(value));
         }
         return n.doubleValue();
+    }
+
+    /** A JSON value as the client sent it: a string in quotes (so "3" is not mistaken for the number 3). */
+    public static String describe(Object value) {
+        return value instanceof String text ? "the string \"" + text + "\"" : String.valueOf(value);
     }
 }

@@ -1,11 +1,14 @@
 package dev.latentserve.image;
 
 import com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.spi.IIORegistry;
@@ -109,7 +112,18 @@ public final class ImageCodec {
                 if (width > maxSide || height > maxSide) {
                     throw new InvalidImageException("image is " + width + "x" + height + "; the limit is " + maxSide + " per side");
                 }
-                return ImageSamples.of(reader.read(0));
+                // A JPEG cut short decodes "successfully" with the rest grey and only a warning ("Premature end of JPEG
+                // file"); Pillow refuses such a file, and so do we: the model would see half an image.
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+                BufferedImage image = reader.read(0);
+                for (String warning : warnings) {
+                    String lower = warning.toLowerCase(Locale.ROOT);
+                    if (lower.contains("premature end") || lower.contains("truncat") || lower.contains("corrupt")) {
+                        throw new InvalidImageException("image is truncated or damaged (" + warning + "); send the whole file");
+                    }
+                }
+                return ImageSamples.of(image);
             } finally {
                 reader.dispose();
             }

@@ -1,6 +1,7 @@
 package dev.latentserve.jobs;
 
 import io.swagger.v3.oas.annotations.media.Schema;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -33,7 +34,7 @@ public record JobRequest(
                 + "channels, layers, kernel, hidden; VQ-VAE-2: levels [top, bottom] and settings per level under top and "
                 + "bottom); omitted fields take defaults")
         @Nullable Map<String, Object> architecture,
-        @Schema(description = "sample only: how many and how; the seed is the request's seed") @Nullable SampleSpec sample) {
+        @Schema(description = "sample only: how many and how; the seed is the request's seed") @Valid @Nullable SampleSpec sample) {
 
     /** What a sample job draws. */
     @Schema(example = "{\"count\": 1000, \"temperature\": 1.0, \"topK\": null, \"temperatures\": {\"top\": 0.8}}")

@@ -97,7 +97,8 @@ class InferenceController {
                 outcome -> switch (outcome) {
                     case InferenceResults.Sampled result -> sampled(result, Boolean.TRUE.equals(request.includePixels()), format);
                     case InferenceResults.SampleJob queued ->
-                            ResponseEntity.accepted().location(URI.create("/v1/jobs/" + queued.job().id())).body(queued.job());
+                            ResponseEntity.accepted().location(URI.create("/v1/jobs/" + queued.job().id()))
+                                    .contentType(MediaType.APPLICATION_JSON).body(queued.job());
                 });
     }
 
@@ -215,7 +216,7 @@ class InferenceController {
             for (int i = 0; i < body.images().size(); i++) {
                 String encoded = body.images().get(i);
                 try {
-                    inputs.add(new ImageInput.Encoded(Base64.getMimeDecoder().decode(encoded == null ? "" : encoded)));
+                    inputs.add(new ImageInput.Encoded(Base64.getMimeDecoder().decode(withoutDataUrlPrefix(encoded))));
                 } catch (IllegalArgumentException e) {
                     throw new BadRequestException("invalid-base64", "Invalid base64", "images[" + i + "] is not valid base64: "
                             + e.getMessage());
@@ -225,6 +226,16 @@ class InferenceController {
             body.pixels().forEach(p -> inputs.add(new ImageInput.Pixels(p == null ? new float[0] : p)));
         }
         return inputs;
+    }
+
+    /** Browsers hand images over as data URLs ({@code data:image/png;base64,...}): take the base64 part. */
+    private static String withoutDataUrlPrefix(@Nullable String encoded) {
+        if (encoded == null) {
+            return "";
+        }
+        int comma = encoded.indexOf(',');
+        return encoded.startsWith("data:") && comma > 0 && encoded.substring(0, comma).endsWith(";base64")
+                ? encoded.substring(comma + 1) : encoded;
     }
 
     private static List<ImageInput> inputs(List<MultipartFile> parts) throws IOException {

@@ -168,7 +168,7 @@ public class InferenceService {
     private void checkCount(String what, int count) {
         if (count < 1 || count > properties.maxBatch()) {
             throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE,
-                    what + " must number between 1 and " + properties.maxBatch() + ", not " + count);
+                    what + " must be between 1 and " + properties.maxBatch() + ", not " + count);
         }
     }
 }

@@ -202,6 +202,52 @@ class HttpCorpusIntegrationTests {
         assertThat(truncated.json().get("detail").asString()).contains("line 1");
     }
 
+    /** What a newcomer trying to break the service found, each now with its answer. */
+    @Test
+    void whatANewcomerFoundAnswersAsItShould() throws IOException {
+        Http http = new Http(port);
+        Response limit = http.get("/v1/jobs?limit=0");
+        Http.assertProblem(limit, 400, "bad-request");
+        assertThat(limit.json().get("detail").asString()).contains("limit", "0");
+
+        Response epochs = http.postJson("/v1/jobs", "{\"type\": \"train\", \"model\": \"m\", \"epochs\": 0, \"learningRate\": -0.1}");
+        Http.assertProblem(epochs, 400, "bad-request");
+        assertThat(epochs.json().get("detail").asString()).contains("epochs", "learningRate");
+
+        byte[] idx = dev.latentserve.testing.TestFiles.idx(dev.latentserve.testing.SyntheticImages.blobs(
+                new dev.latentserve.image.ImageShape(1, 28, 28), 16, 1));
+        Response uploaded = http.postBytes("/v1/datasets?name=corpus", "application/octet-stream", idx);
+        assertThat(uploaded.status()).as(uploaded.text()).isEqualTo(201);
+        String dataset = uploaded.json().get("id").asString();
+        Response sigma = http.postJson("/v1/jobs", "{\"type\": \"train\", \"model\": \"m\", \"family\": \"vae\", \"dataset\": \"" + dataset + "\", "
+                + "\"batchSize\": 8, \"architecture\": {\"likelihood\": \"gaussian\", \"sigma\": \"2\"}}");
+        assertThat(sigma.status()).as(sigma.text()).isIn(400, 422);
+        assertThat(sigma.json().get("detail").asString()).contains("sigma", "the string \"2\"");
+
+        Response fraction = http.postJson(MODEL + "/sample", "{\"count\": 1.5}");
+        Http.assertProblem(fraction, 400, "bad-request");
+        assertThat(fraction.json().get("detail").asString()).contains("'count'", "whole number");
+
+        String ranges = String.join(",", java.util.Collections.nCopies(64, "*/*"));
+        Response tooMany = http.postJson(MODEL + "/decode", "{\"latents\": [" + ZEROS + "]}", ranges);
+        Http.assertProblem(tooMany, 400, "invalid-accept-header");
+        assertThat(tooMany.json().get("detail").asString()).contains("64 media ranges");
+
+        byte[] png = dev.latentserve.testing.TestFiles.png(new dev.latentserve.image.ImageShape(1, 28, 28), 0.5f);
+        Response dataUrl = http.postJson(MODEL + "/encode", "{\"images\": [\"data:image/png;base64,"
+                + java.util.Base64.getEncoder().encodeToString(png) + "\"]}");
+        assertThat(dataUrl.status()).as(dataUrl.text()).isEqualTo(200);
+
+        // 60 image parts: more than Tomcat's default of 50 parts, fewer than max-batch.
+        List<Http.Part> parts = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            parts.add(new Http.Part("image", i + ".png", "image/png", png));
+        }
+        Response many = http.postMultipart(MODEL + "/encode", parts, "application/json");
+        assertThat(many.status()).as(many.text()).isEqualTo(200);
+        assertThat(many.json().get("latents")).hasSize(60);
+    }
+
     /** Common Accept headers and the type each should get from an endpoint offering JSON (and maybe PNG). */
     enum Accept {
         ANY("*/*", "application/json", "application/json"),

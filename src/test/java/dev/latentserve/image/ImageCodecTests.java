@@ -130,6 +130,22 @@ class ImageCodecTests {
     }
 
     @Test
+    void aJpegCutShortIsRefusedNotDecodedHalfGrey() {
+        BufferedImage image = new BufferedImage(32, 32, BufferedImage.TYPE_3BYTE_BGR);
+        for (int y = 0; y < 32; y++) {
+            for (int x = 0; x < 32; x++) {
+                image.setRGB(x, y, (x * 37 + y * 91) * 0x010305 & 0xFFFFFF);
+            }
+        }
+        byte[] whole = jpeg(image, false);
+        assertThat(ImageCodec.decode(whole, 64).shape()).isEqualTo(new ImageShape(3, 32, 32));
+        // Headers intact, entropy-coded data cut: the JDK's reader decodes it with a warning only.
+        byte[] truncated = java.util.Arrays.copyOf(whole, whole.length * 2 / 3);
+        assertThatThrownBy(() -> ImageCodec.decode(truncated, 64)).isInstanceOf(InvalidImageException.class)
+                .hasMessageContaining("truncated");
+    }
+
+    @Test
     void aProgressiveJpegDecodesToTheSamePixelsAsABaselineOne() {
         BufferedImage image = new BufferedImage(16, 16, BufferedImage.TYPE_3BYTE_BGR);
         for (int y = 0; y < 16; y++) {

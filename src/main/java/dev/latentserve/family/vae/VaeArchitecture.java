@@ -34,7 +34,12 @@ record VaeArchitecture(List<Integer> channels, int hiddenDim, int latentDim, Lik
         int hidden = intValue(requested, "hiddenDim", DEFAULT_HIDDEN);
         int latent = intValue(requested, "latentDim", DEFAULT_LATENT);
         Likelihood likelihood = likelihood(requested.getOrDefault("likelihood", "bernoulli"));
-        double sigma = requested.get("sigma") instanceof Number n ? n.doubleValue() : DEFAULT_SIGMA;
+        Object requestedSigma = requested.get("sigma");
+        if (requestedSigma != null && !(requestedSigma instanceof Number)) {
+            throw new InvalidArchitectureException("sigma (Gaussian likelihood) must be a number within (0, 10], not "
+                    + Hyperparameters.describe(requestedSigma));
+        }
+        double sigma = requestedSigma instanceof Number n ? n.doubleValue() : DEFAULT_SIGMA;
         VaeArchitecture architecture = new VaeArchitecture(List.copyOf(channels), hidden, latent, likelihood, sigma);
         architecture.check(shape);
         return architecture;

@@ -151,8 +151,11 @@ class HierarchyIntegrationTests {
 
     @Test
     void aLargeSampleRequestBecomesAJobWhoseResultDownloads() throws Exception {
-        Response queued = http.postJson("/v1/models/hier/sample", "{\"count\": 70, \"seed\": 3, \"temperatures\": {\"bottom\": 0.9}}");
+        // Asked for a PNG, answered with the job as JSON: the PNG comes later, from the job's result.
+        Response queued = http.postJson("/v1/models/hier/sample", "{\"count\": 70, \"seed\": 3, \"temperatures\": {\"bottom\": 0.9}}",
+                "image/png");
         assertThat(queued.status()).as(queued.text()).isEqualTo(202);
+        assertThat(queued.contentType()).startsWith("application/json");
         assertThat(queued.json().get("type").asString()).isEqualTo("sample");
         assertThat(queued.json().get("request").get("sample").get("count").asInt()).isEqualTo(70);
         String location = queued.headers().firstValue("Location").orElseThrow();
@@ -164,6 +167,14 @@ class HierarchyIntegrationTests {
         assertThat(png.contentType()).isEqualTo("image/png");
         // 70 samples: 9 columns and 8 rows with 2-pixel gaps.
         assertThat(ImageCodec.decode(png.body(), 1024).shape()).isEqualTo(new ImageShape(1, 8 * 28 + 7 * 2, 9 * 28 + 8 * 2));
+        assertThat(http.get(location + "/result", "image/*;q=0.9, */*;q=0.1").contentType()).isEqualTo("image/png");
+        assertThat(http.get(location + "/result", "*/*").contentType()).startsWith("application/json");
+        assertProblem(http.get(location + "/result", "text/html"), 406, "not-acceptable");
+        // Invalid sampling settings are refused before anything is queued, not retried as failures.
+        assertProblem(http.postJson("/v1/jobs", "{\"type\": \"sample\", \"model\": \"hier\", \"sample\": {\"count\": 0}}"), 400,
+                "bad-request");
+        assertProblem(http.postJson("/v1/jobs", "{\"type\": \"sample\", \"model\": \"hier\", \"sample\": {\"count\": 5, "
+                + "\"topK\": 0}}"), 400, "bad-request");
         JsonNode codes = http.get(location + "/result", "application/json").json();
         assertThat(codes.get("version").asInt()).isEqualTo(2);
         assertThat(codes.get("codes")).hasSize(70);
