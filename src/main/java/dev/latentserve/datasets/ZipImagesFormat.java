@@ -57,8 +57,8 @@ final class ZipImagesFormat {
                     first = shape;
                     firstName = name;
                 } else if (shape.height() != first.height() || shape.width() != first.width()) {
-                    throw DatasetFormatException.malformed("mixed image sizes: '" + firstName + "' is " + first.height() + "x"
-                            + first.width() + " (height x width) but '" + name + "' is " + shape.height() + "x" + shape.width()
+                    throw DatasetFormatException.malformed("mixed image sizes: '" + firstName + "' is " + first.width() + "x"
+                            + first.height() + " (width x height) but '" + name + "' is " + shape.width() + "x" + shape.height()
                             + "; all images of a dataset must have one size");
                 }
                 channels = Math.max(channels, shape.channels());

@@ -47,6 +47,7 @@ final class ImageInputDecoder {
 
     /** Width x height and layout, as users name image sizes: "28x28 grey". */
     static String describe(ImageShape shape) {
-        return shape.width() + "x" + shape.height() + (shape.channels() == 1 ? " grey" : " RGB");
+        // Width x height, as image tools (PIL's size, ImageMagick) print sizes; said explicitly, as some read h x w.
+        return shape.width() + "x" + shape.height() + " (width x height)" + (shape.channels() == 1 ? " grey" : " RGB");
     }
 }

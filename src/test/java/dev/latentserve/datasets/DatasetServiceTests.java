@@ -100,7 +100,7 @@ class DatasetServiceTests {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         entries.put("a.png", TestFiles.png(SHAPE, 0f));
         entries.put("b.png", TestFiles.png(new ImageShape(1, 9, 8), 0f));
-        assertMalformed(TestFiles.zip(entries), "mixed image sizes: 'a.png' is 8x8 (height x width) but 'b.png' is 9x8");
+        assertMalformed(TestFiles.zip(entries), "mixed image sizes: 'a.png' is 8x8 (width x height) but 'b.png' is 8x9");
     }
 
     @Test
@@ -154,7 +154,7 @@ class DatasetServiceTests {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         entries.put("a.jpg", TestImages.fixture("orientation-6.jpg"));
         entries.put("b.jpg", TestImages.fixture("orientation-1.jpg"));
-        assertMalformed(TestFiles.zip(entries), "'a.jpg' is 48x32 (height x width) but 'b.jpg' is 32x48");
+        assertMalformed(TestFiles.zip(entries), "'a.jpg' is 32x48 (width x height) but 'b.jpg' is 48x32");
     }
 
     @Test

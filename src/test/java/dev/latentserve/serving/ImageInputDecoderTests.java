@@ -44,7 +44,7 @@ class ImageInputDecoderTests {
         assertThatThrownBy(() -> converting.decode(0, fixture("orientation-6.jpg"), new ImageShape(1, 32, 48)))
                 .isInstanceOfSatisfying(InvalidInferenceInputException.class, e -> {
                     assertThat(e.kind()).isEqualTo(Kind.IMAGE_SHAPE_MISMATCH);
-                    assertThat(e.getMessage()).isEqualTo("image 0 is 32x48 RGB; the model takes 48x32 grey");
+                    assertThat(e.getMessage()).isEqualTo("image 0 is 32x48 (width x height) RGB; the model takes 48x32 (width x height) grey");
                 });
     }
 
@@ -53,7 +53,7 @@ class ImageInputDecoderTests {
         assertThatThrownBy(() -> converting.decode(2, TestFiles.png(new ImageShape(3, 28, 28), 0.5f), new ImageShape(1, 16, 16)))
                 .isInstanceOfSatisfying(InvalidInferenceInputException.class, e -> {
                     assertThat(e.kind()).isEqualTo(Kind.IMAGE_SHAPE_MISMATCH);
-                    assertThat(e.getMessage()).isEqualTo("image 2 is 28x28 RGB; the model takes 16x16 grey");
+                    assertThat(e.getMessage()).isEqualTo("image 2 is 28x28 (width x height) RGB; the model takes 16x16 (width x height) grey");
                 });
     }
 
@@ -62,12 +62,12 @@ class ImageInputDecoderTests {
         assertThatThrownBy(() -> strict.decode(1, png(rgb(0x141414, 0x808080, 0xFAFAFA)), GREY))
                 .isInstanceOfSatisfying(InvalidInferenceInputException.class, e -> {
                     assertThat(e.kind()).isEqualTo(Kind.IMAGE_SHAPE_MISMATCH);
-                    assertThat(e.getMessage()).isEqualTo("image 1 is 3x1 RGB; the model takes 3x1 grey "
+                    assertThat(e.getMessage()).isEqualTo("image 1 is 3x1 (width x height) RGB; the model takes 3x1 (width x height) grey "
                             + "(latentserve.serving.strict-channels is on: images are not converted)");
                 });
         byte[] grey = ImageCodec.png(GREY, new float[] {20 / 255f, 128 / 255f, 250 / 255f});
         assertThatThrownBy(() -> strict.decode(0, grey, RGB)).isInstanceOf(InvalidInferenceInputException.class)
-                .hasMessageStartingWith("image 0 is 3x1 grey; the model takes 3x1 RGB");
+                .hasMessageStartingWith("image 0 is 3x1 (width x height) grey; the model takes 3x1 (width x height) RGB");
         assertThat(strict.decode(0, grey, GREY)).containsExactly(20 / 255f, 128 / 255f, 250 / 255f);
     }
 
