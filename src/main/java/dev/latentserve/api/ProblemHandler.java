@@ -163,7 +163,16 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     @ExceptionHandler(Exception.class)
-    ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletRequest request) {
+    @Nullable ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletRequest request) {
+        // A body cut short or a client gone is the client's doing, not a server error: no ERROR line, no stack trace.
+        ResponseEntity<ProblemDetail> bodyRead = ContainerProblems.bodyReadFailure(e, request);
+        if (bodyRead != null) {
+            log.debug("request body unreadable on {} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
+            return bodyRead;
+        }
+        if (DISCONNECTED.checkAndLogClientDisconnectedException(e)) {
+            return null;
+        }
         log.error("unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
         return problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
                 "the server failed to handle this request; the log has the details", request);
@@ -173,6 +182,15 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     @Override
     protected @Nullable ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex, HttpHeaders headers,
             HttpStatusCode status, WebRequest request) {
+        if (request instanceof ServletWebRequest servlet) {
+            ResponseEntity<ProblemDetail> bodyRead = ContainerProblems.bodyReadFailure(ex, servlet.getRequest());
+            if (bodyRead != null) {
+                log.debug("request body unreadable on {}: {}", servlet.getRequest().getRequestURI(),
+                        ex.getMostSpecificCause().toString());
+                return ResponseEntity.status(bodyRead.getStatusCode()).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                        .body(bodyRead.getBody());
+            }
+        }
         for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
             if (cause instanceof RequestSizeFilter.ContentTooLargeException tooLarge && request instanceof ServletWebRequest servlet) {
                 return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).contentType(MediaType.APPLICATION_PROBLEM_JSON)
@@ -278,7 +296,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail == null ? title : detail);
         problem.setType(URI.create(TYPE_BASE + type));
         problem.setTitle(title);
-        problem.setInstance(URI.create(request.getRequestURI()));
+        problem.setInstance(instance(request.getRequestURI()));
         return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
     }
 
@@ -287,7 +305,16 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 .header(HttpHeaders.RETRY_AFTER, Integer.toString(seconds)).body(response.getBody());
     }
 
-    private static String slug(HttpStatusCode status) {
+    /** The request's path as the instance; none where Tomcat could not parse the request line (see ProblemReportValve). */
+    static @Nullable URI instance(@Nullable String path) {
+        try {
+            return path == null || path.isEmpty() ? null : URI.create(path);
+        } catch (IllegalArgumentException notAUri) {
+            return null;
+        }
+    }
+
+    static String slug(HttpStatusCode status) {
         HttpStatus known = HttpStatus.resolve(status.value());
         return known == null ? "http-" + status.value() : known.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }

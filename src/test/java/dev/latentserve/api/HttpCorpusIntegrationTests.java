@@ -5,16 +5,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.latentserve.testing.Http;
 import dev.latentserve.testing.Http.Response;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -26,7 +35,10 @@ import tools.jackson.databind.JsonNode;
  * every Accept header in common use): each answer is a 2xx, or a 4xx problem (or 503) whose detail says what to fix,
  * never another 5xx, and the service keeps answering.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "latentserve.roles=api,worker")
+// A short connection timeout makes the request-timeout case take 2 s instead of 60; idle keep-alive connections keep
+// Tomcat's 60 s, so the HTTP client's pooled connections are not closed under it between requests.
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {"latentserve.roles=api,worker",
+        "server.tomcat.connection-timeout=2s", "server.tomcat.keep-alive-timeout=60s"})
 class HttpCorpusIntegrationTests {
 
     private static final String MODEL = "/v1/models/fashion-vae";
@@ -246,6 +258,121 @@ class HttpCorpusIntegrationTests {
         Response many = http.postMultipart(MODEL + "/encode", parts, "application/json");
         assertThat(many.status()).as(many.text()).isEqualTo(200);
         assertThat(many.json().get("latents")).hasSize(60);
+    }
+
+    /**
+     * Requests broken below HTTP's semantics, written byte by byte on a socket because an HTTP client will not send
+     * them. Tomcat answers these itself, outside Spring MVC: its parser (through ProblemReportValve) and its body
+     * reader (through the error dispatch to ErrorProblemController). Each answer is a problem that says what was wrong.
+     */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void containerLevelErrorsAreProblemsToo(CapturedOutput output) throws IOException {
+        String head = "Host: localhost\r\nX-API-Key: " + Http.ADMIN_KEY + "\r\n";
+        String sample = "POST " + MODEL + "/sample HTTP/1.1\r\n" + head + "Content-Type: application/json\r\n";
+        Map<String, RawCase> cases = new LinkedHashMap<>();
+        cases.put("a 10 KB Accept header", new RawCase(ascii("GET /v1/models HTTP/1.1\r\n" + head
+                + "Accept: " + "application/json;q=0.5, ".repeat(440) + "*/*\r\n\r\n"), true, 431, "request-header-too-large"));
+        cases.put("two Content-Length headers", new RawCase(ascii(sample + "Content-Length: 2\r\nContent-Length: 12\r\n\r\n{}"),
+                true, 400, "invalid-content-length"));
+        cases.put("a raw 0xE4 byte in the query", new RawCase(concat(ascii("GET /v1/models?name="), new byte[] {(byte) 0xE4},
+                ascii(" HTTP/1.1\r\n" + head + "\r\n")), true, 400, "invalid-request-target"));
+        cases.put("a JSON body shorter than its Content-Length", new RawCase(ascii(sample + "Content-Length: 1000\r\n\r\n"
+                + "{\"count\": 2, \"seed\""), true, 400, "incomplete-body"));
+        cases.put("a dataset upload shorter than its Content-Length", new RawCase(ascii("POST /v1/datasets HTTP/1.1\r\n" + head
+                + "Content-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n\u0093NUMPY\u0001\u0000v\u0000{'descr'"),
+                true, 400, "incomplete-body"));
+        // The client stays connected and sends nothing more: Tomcat gives up after server.tomcat.connection-timeout.
+        cases.put("a body that stops arriving", new RawCase(ascii(sample + "Content-Length: 1000\r\n\r\n{\"count\": 2"), false, 408,
+                "request-timeout"));
+        SoftAssertions softly = new SoftAssertions();
+        for (var entry : cases.entrySet()) {
+            RawCase raw = entry.getValue();
+            RawResponse response = raw.send(port);
+            String what = entry.getKey() + " answered " + response;
+            softly.assertThat(response.status()).as(what).isEqualTo(raw.status());
+            softly.assertThat(response.headers().getOrDefault("content-type", "")).as(what).startsWith("application/problem+json");
+            if (response.headers().getOrDefault("content-type", "").startsWith("application/problem+json")) {
+                JsonNode problem = Http.JSON.readTree(response.body());
+                softly.assertThat(problem.path("type").asString("")).as(what).isEqualTo(ProblemHandler.TYPE_BASE + raw.type());
+                softly.assertThat(problem.path("status").asInt()).as(what).isEqualTo(raw.status());
+                softly.assertThat(problem.path("detail").asString("")).as(what).isNotBlank()
+                        .doesNotContain("Exception").doesNotContain("org.apache");
+            }
+        }
+        // A body cut short is the client's doing: not logged as an unexpected server error.
+        softly.assertThat(output.getAll()).doesNotContain("unexpected error on POST");
+        softly.assertAll();
+        assertHealthy(new Http(port));
+    }
+
+    /** Bytes to write, whether to half-close after them (a body that ends early), and the problem expected. */
+    record RawCase(byte[] request, boolean halfClose, int status, String type) {
+
+        RawResponse send(int port) throws IOException {
+            try (Socket socket = new Socket("localhost", port)) {
+                socket.setSoTimeout(30_000);
+                socket.getOutputStream().write(request);
+                socket.getOutputStream().flush();
+                if (halfClose) {
+                    socket.shutdownOutput();
+                }
+                return RawResponse.read(socket.getInputStream());
+            }
+        }
+    }
+
+    /** A status line, the headers (names in lower case) and the body, read off the socket by hand. */
+    record RawResponse(int status, Map<String, String> headers, String body) {
+
+        static RawResponse read(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new EOFException("the connection closed after " + head.size() + " bytes of response head: " + head);
+                }
+                head.write(b);
+            }
+            String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+            Map<String, String> headers = new HashMap<>();
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+            }
+            byte[] body;
+            if (headers.containsKey("content-length")) {
+                body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
+            } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+                body = dechunk(in);
+            } else {
+                body = in.readAllBytes();
+            }
+            return new RawResponse(Integer.parseInt(lines[0].split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
+        }
+
+        private static byte[] dechunk(InputStream in) throws IOException {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            while (true) {
+                StringBuilder size = new StringBuilder();
+                for (int b = in.read(); b != '\n'; b = in.read()) {
+                    if (b < 0) {
+                        throw new EOFException("chunked body cut short");
+                    }
+                    size.append((char) b);
+                }
+                int length = Integer.parseInt(size.toString().trim().split(";")[0], 16);
+                if (length == 0) {
+                    return body.toByteArray();
+                }
+                body.writeBytes(in.readNBytes(length));
+                in.readNBytes(2);
+            }
+        }
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /** Common Accept headers and the type each should get from an endpoint offering JSON (and maybe PNG). */

@@ -2,6 +2,7 @@ package dev.latentserve.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.EOFException;
 import java.io.IOException;
 import org.apache.catalina.connector.ClientAbortException;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,7 @@ import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.web.context.request.ServletWebRequest;
 
-/** Failures while a response is already being written: a client gone is routine, anything else is still warned. */
+/** Clients that go away or send less than they declared are routine; anything else is still warned. */
 @ExtendWith(OutputCaptureExtension.class)
 class ProblemHandlerTests {
 
@@ -35,6 +36,18 @@ class ProblemHandlerTests {
         assertThat(handler.handleExceptionInternal(broken, null, new HttpHeaders(), HttpStatus.INTERNAL_SERVER_ERROR,
                 committedRequest())).isNull();
         assertThat(output).contains("Response already committed");
+    }
+
+    @Test
+    void aRequestBodyCutShortIsTheClientsFaultNotAnUnexpectedError(CapturedOutput output) {
+        MockHttpServletRequest request = new MockHttpServletRequest("POST", "/v1/datasets");
+        request.setContent(new byte[1000]); // what it declared: the mock answers getContentLengthLong() with this
+        var response = handler.unexpected(new ClientAbortException(new EOFException("Unexpected EOF read on the socket")), request);
+        assertThat(response).isNotNull();
+        assertThat(response.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(response.getBody().getType()).hasToString(ProblemHandler.TYPE_BASE + "incomplete-body");
+        assertThat(response.getBody().getDetail()).contains("Content-Length", "1000");
+        assertThat(output).doesNotContain("unexpected error").doesNotContain("ERROR");
     }
 
     private static ServletWebRequest committedRequest() {
