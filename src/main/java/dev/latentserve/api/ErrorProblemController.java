@@ -2,6 +2,7 @@ package dev.latentserve.api;
 
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.webmvc.error.ErrorAttributes;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.http.HttpStatus;
@@ -18,6 +19,9 @@ import org.springframework.web.context.request.ServletWebRequest;
  * thrown by filters. Replaces Boot's BasicErrorController, which stands back when an {@link ErrorController} exists.
  */
 @RestController
+// The command-line tools start the application without a web server, where there is no error dispatch (and no
+// ErrorAttributes bean) to answer.
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 class ErrorProblemController implements ErrorController {
 
     private final ErrorAttributes errors;
