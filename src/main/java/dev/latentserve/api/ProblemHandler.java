@@ -5,15 +5,15 @@ import dev.latentserve.datasets.DatasetFormatException;
 import dev.latentserve.datasets.DatasetNotFoundException;
 import dev.latentserve.datasets.FashionMnistUnavailableException;
 import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.ModelUnloadedException;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.jobs.JobCapacityException;
 import dev.latentserve.jobs.JobConflictException;
 import dev.latentserve.jobs.JobNotFoundException;
 import dev.latentserve.jobs.JobRejectedException;
-import dev.latentserve.security.RequestSizeFilter;
 import dev.latentserve.registry.ModelNotFoundException;
-import dev.latentserve.family.InvalidInferenceInputException;
+import dev.latentserve.security.RequestSizeFilter;
 import dev.latentserve.serving.ServiceOverloadedException;
 import dev.latentserve.storage.InvalidNameException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -34,12 +35,14 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
-import org.springframework.web.multipart.MaxUploadSizeExceededException;
-import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.multipart.MultipartException;
+import org.springframework.web.multipart.support.MissingServletRequestPartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.util.DisconnectedClientHelper;
 
@@ -227,6 +230,38 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                             .getBody());
         }
         return super.handleMaxUploadSizeExceededException(ex, headers, status, request);
+    }
+
+    /** A multipart request without the part the endpoint reads: most often a text field where a file was meant. */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleMissingServletRequestPart(MissingServletRequestPartException ex,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String part = ex.getRequestPartName();
+        String detail = "the multipart body has no file part named '" + part + "'; send files as parts of that name (curl -F "
+                + part + "=@file.png, with the @), or check that the body's boundary matches its Content-Type";
+        if (request instanceof ServletWebRequest servlet) {
+            return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .body(problem(HttpStatus.BAD_REQUEST, "bad-request", "Missing multipart part", detail, servlet.getRequest()).getBody());
+        }
+        return super.handleMissingServletRequestPart(ex, headers, status, request);
+    }
+
+    /** A query parameter or form field that does not convert ({@code seed=1.5e99}): name it and what it takes. */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleTypeMismatch(TypeMismatchException ex, HttpHeaders headers, HttpStatusCode status,
+            WebRequest request) {
+        String name = ex instanceof MethodArgumentTypeMismatchException mismatch ? mismatch.getName() : ex.getPropertyName();
+        Class<?> type = ex.getRequiredType();
+        String takes = type == null ? "another value"
+                : type == boolean.class || type == Boolean.class ? "true or false"
+                : type == int.class || type == Integer.class || type == long.class || type == Long.class ? "a whole number"
+                : type == double.class || type == Double.class ? "a number" : "a " + type.getSimpleName();
+        String detail = "parameter '" + name + "' takes " + takes + ", not '" + ex.getValue() + "'";
+        if (request instanceof ServletWebRequest servlet) {
+            return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .body(problem(HttpStatus.BAD_REQUEST, "bad-request", "Invalid parameter", detail, servlet.getRequest()).getBody());
+        }
+        return super.handleTypeMismatch(ex, headers, status, request);
     }
 
     /** Bean Validation of a request body: every field that failed, with its rule and the value sent. */

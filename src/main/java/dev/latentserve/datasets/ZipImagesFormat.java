@@ -26,8 +26,9 @@ final class ZipImagesFormat {
     private ZipImagesFormat() {
     }
 
+    /** A zip's first local header, or the end record that is all an empty zip holds (so it is refused as empty, not unknown). */
     static boolean matches(byte[] head) {
-        return head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+        return head.length >= 4 && head[0] == 'P' && head[1] == 'K' && ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6));
     }
 
     static ImageData read(InputStream input, UploadLimits limits) throws IOException {

@@ -258,6 +258,21 @@ class HttpCorpusIntegrationTests {
         Response many = http.postMultipart(MODEL + "/encode", parts, "application/json");
         assertThat(many.status()).as(many.text()).isEqualTo(200);
         assertThat(many.json().get("latents")).hasSize(60);
+
+        // curl -F "image=<shirt.png" sends a text field, not a file part.
+        Response textField = http.send(HttpRequest.newBuilder(http.uri(MODEL + "/encode"))
+                .header("Content-Type", "multipart/form-data; boundary=x").POST(HttpRequest.BodyPublishers.ofString(
+                        "--x\r\nContent-Disposition: form-data; name=\"picture\"\r\n\r\nabc\r\n--x--\r\n")));
+        Http.assertProblem(textField, 400, "bad-request");
+        assertThat(textField.json().get("detail").asString()).contains("no file part named 'image'", "=@");
+        Response seed = http.postMultipart(MODEL + "/encode?seed=1.5e99", List.of(parts.getFirst()), "application/json");
+        Http.assertProblem(seed, 400, "bad-request");
+        assertThat(seed.json().get("detail").asString()).contains("'seed'", "whole number", "1.5e99");
+
+        Response emptyZip = http.postBytes("/v1/datasets?name=empty", "application/octet-stream",
+                new byte[] {'P', 'K', 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+        Http.assertProblem(emptyZip, 422, "invalid-dataset");
+        assertThat(emptyZip.json().get("detail").asString()).contains("no PNG or JPEG images");
     }
 
     /**
