@@ -51,6 +51,12 @@ public final class Directories {
     public static Path newStaging(Path parent) throws IOException {
         Path staging = parent.resolve(STAGING).resolve(UUID.randomUUID().toString()).toAbsolutePath();
         Files.createDirectories(staging);
+        claim(staging);
+        return staging;
+    }
+
+    /** Takes the lock that marks {@code staging} (an absolute path) as this process's, until {@link #release}. */
+    private static void claim(Path staging) throws IOException {
         FileChannel lock = FileChannel.open(lockFile(staging), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
             lock.lock();
@@ -59,7 +65,6 @@ public final class Directories {
             throw e;
         }
         CLAIMED.put(staging, lock);
-        return staging;
     }
 
     /**
@@ -108,16 +113,15 @@ public final class Directories {
      * record could not be written can be tried again without writing the files anew.
      */
     public static void unpublish(Path target, Path staging) throws IOException {
-        Files.createDirectories(staging.getParent());
-        FileChannel lock = FileChannel.open(lockFile(staging.toAbsolutePath()), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        Path claimed = staging.toAbsolutePath();
+        Files.createDirectories(claimed.getParent());
+        claim(claimed);
         try {
-            lock.lock();
-            Files.move(target, staging, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(target, claimed, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
-            lock.close();
+            release(claimed);
             throw e;
         }
-        CLAIMED.put(staging.toAbsolutePath(), lock);
     }
 
     /** Moves {@code dir} out of sight atomically, then deletes it; readers see it whole or gone. */
