@@ -19,6 +19,7 @@ import dev.latentserve.storage.InvalidNameException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.ConstraintViolationException;
 import java.net.URI;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -26,6 +27,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.TypeMismatchException;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -155,11 +157,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     /** A multipart body the container could not parse (no boundary, no parts, truncated): the client's fault. */
     @ExceptionHandler(MultipartException.class)
     ResponseEntity<ProblemDetail> malformedMultipart(MultipartException e, HttpServletRequest request) {
-        Throwable cause = e;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
-        String reason = cause == e ? e.getMessage() : cause.getMessage();
+        String reason = NestedExceptionUtils.getMostSpecificCause(e).getMessage();
         return problem(HttpStatus.BAD_REQUEST, "malformed-multipart", "Malformed multipart body",
                 "the multipart/form-data body could not be read (" + reason + "); send a Content-Type with a boundary "
                         + "parameter and complete parts, as curl -F image=@picture.png does", request);
@@ -195,41 +193,30 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
             }
         }
         for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-            if (cause instanceof RequestSizeFilter.ContentTooLargeException tooLarge && request instanceof ServletWebRequest servlet) {
-                return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                        .body(problem(HttpStatus.CONTENT_TOO_LARGE, "content-too-large", "Request body too large",
-                                tooLarge.getMessage(), servlet.getRequest()).getBody());
+            if (cause instanceof RequestSizeFilter.ContentTooLargeException tooLarge && request instanceof ServletWebRequest) {
+                return problem(request, HttpStatus.CONTENT_TOO_LARGE, "content-too-large", "Request body too large", tooLarge.getMessage());
             }
         }
         String detail = JsonProblems.describe(ex);
         if (detail == null && ex.getMessage() != null && ex.getMessage().startsWith("Required request body is missing")) {
             detail = "the request body is empty; send a JSON object (see the endpoint's example in /swagger-ui.html)";
         }
-        if (detail != null && request instanceof ServletWebRequest servlet) {
-            // The type stays Spring's "bad-request", which clients already match on; only the detail says more.
-            return ResponseEntity.status(HttpStatus.BAD_REQUEST).contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                    .body(problem(HttpStatus.BAD_REQUEST, "bad-request", "Unreadable JSON body", detail, servlet.getRequest()).getBody());
-        }
-        return super.handleHttpMessageNotReadable(ex, headers, status, request);
+        // The type stays Spring's "bad-request", which clients already match on; only the detail says more.
+        ResponseEntity<Object> response = detail == null ? null
+                : problem(request, HttpStatus.BAD_REQUEST, "bad-request", "Unreadable JSON body", detail);
+        return response != null ? response : super.handleHttpMessageNotReadable(ex, headers, status, request);
     }
 
     /** An upload over a size or part-count limit: say which limit, as the container reported it. */
     @Override
     protected @Nullable ResponseEntity<Object> handleMaxUploadSizeExceededException(MaxUploadSizeExceededException ex,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        Throwable cause = ex;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
+        Throwable cause = NestedExceptionUtils.getMostSpecificCause(ex);
         String detail = "the upload exceeds a limit of this service (" + (cause.getMessage() == null ? ex.getMessage() : cause.getMessage())
                 + "); at most spring.servlet.multipart.max-file-size per part, max-request-size in all and "
                 + "server.tomcat.max-part-count parts";
-        if (request instanceof ServletWebRequest servlet) {
-            return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                    .body(problem(HttpStatus.CONTENT_TOO_LARGE, "content-too-large", "Upload too large", detail, servlet.getRequest())
-                            .getBody());
-        }
-        return super.handleMaxUploadSizeExceededException(ex, headers, status, request);
+        ResponseEntity<Object> response = problem(request, HttpStatus.CONTENT_TOO_LARGE, "content-too-large", "Upload too large", detail);
+        return response != null ? response : super.handleMaxUploadSizeExceededException(ex, headers, status, request);
     }
 
     /** A multipart request without the part the endpoint reads: most often a text field where a file was meant. */
@@ -239,11 +226,8 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         String part = ex.getRequestPartName();
         String detail = "the multipart body has no file part named '" + part + "'; send files as parts of that name (curl -F "
                 + part + "=@file.png, with the @), or check that the body's boundary matches its Content-Type";
-        if (request instanceof ServletWebRequest servlet) {
-            return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                    .body(problem(HttpStatus.BAD_REQUEST, "bad-request", "Missing multipart part", detail, servlet.getRequest()).getBody());
-        }
-        return super.handleMissingServletRequestPart(ex, headers, status, request);
+        ResponseEntity<Object> response = problem(request, HttpStatus.BAD_REQUEST, "bad-request", "Missing multipart part", detail);
+        return response != null ? response : super.handleMissingServletRequestPart(ex, headers, status, request);
     }
 
     /** A query parameter or form field that does not convert ({@code seed=1.5e99}): name it and what it takes. */
@@ -257,11 +241,8 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 : type == int.class || type == Integer.class || type == long.class || type == Long.class ? "a whole number"
                 : type == double.class || type == Double.class ? "a number" : "a " + type.getSimpleName();
         String detail = "parameter '" + name + "' takes " + takes + ", not '" + ex.getValue() + "'";
-        if (request instanceof ServletWebRequest servlet) {
-            return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                    .body(problem(HttpStatus.BAD_REQUEST, "bad-request", "Invalid parameter", detail, servlet.getRequest()).getBody());
-        }
-        return super.handleTypeMismatch(ex, headers, status, request);
+        ResponseEntity<Object> response = problem(request, HttpStatus.BAD_REQUEST, "bad-request", "Invalid parameter", detail);
+        return response != null ? response : super.handleTypeMismatch(ex, headers, status, request);
     }
 
     /** Bean Validation of a request body: every field that failed, with its rule and the value sent. */
@@ -273,35 +254,28 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                         .map(f -> f.getField() + " " + f.getDefaultMessage() + ", not " + f.getRejectedValue()),
                 ex.getBindingResult().getGlobalErrors().stream().map(g -> g.getObjectName() + " " + g.getDefaultMessage()))
                 .sorted().collect(Collectors.joining("; "));
-        if (request instanceof ServletWebRequest servlet) {
-            return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                    .body(problem(HttpStatus.BAD_REQUEST, "bad-request", "Invalid request body", detail, servlet.getRequest()).getBody());
-        }
-        return super.handleMethodArgumentNotValid(ex, headers, status, request);
+        ResponseEntity<Object> response = problem(request, HttpStatus.BAD_REQUEST, "bad-request", "Invalid request body", detail);
+        return response != null ? response : super.handleMethodArgumentNotValid(ex, headers, status, request);
     }
 
     /** A malformed Accept header is a bad request; a well-formed one that allows nothing offered is 406. */
     @Override
     protected @Nullable ResponseEntity<Object> handleHttpMediaTypeNotAcceptable(HttpMediaTypeNotAcceptableException ex,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        if (request instanceof ServletWebRequest servlet) {
-            HttpServletRequest http = servlet.getRequest();
-            String accept = http.getHeader(HttpHeaders.ACCEPT);
-            if (accept != null) {
-                try {
-                    ResponseFormats.parse(accept);
-                } catch (BadRequestException invalid) {
-                    return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                            .body(problem(HttpStatus.BAD_REQUEST, invalid.type(), invalid.title(), invalid.getMessage(), http).getBody());
-                }
+        String accept = request.getHeader(HttpHeaders.ACCEPT);
+        if (accept != null) {
+            try {
+                ResponseFormats.parse(accept);
+            } catch (BadRequestException invalid) {
+                ResponseEntity<Object> response = problem(request, HttpStatus.BAD_REQUEST, invalid.type(), invalid.title(),
+                        invalid.getMessage());
+                return response != null ? response : super.handleHttpMediaTypeNotAcceptable(ex, headers, status, request);
             }
-            String offered = ex.getSupportedMediaTypes().isEmpty() ? "application/json"
-                    : String.join(", ", ex.getSupportedMediaTypes().stream().map(MediaType::toString).toList());
-            return ResponseEntity.status(HttpStatus.NOT_ACCEPTABLE).contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                    .body(problem(HttpStatus.NOT_ACCEPTABLE, "not-acceptable", "No acceptable response type",
-                            "Accept: " + accept + " allows none of the types this endpoint answers with: " + offered, http).getBody());
         }
-        return super.handleHttpMediaTypeNotAcceptable(ex, headers, status, request);
+        List<MediaType> offered = ex.getSupportedMediaTypes().isEmpty() ? List.of(MediaType.APPLICATION_JSON) : ex.getSupportedMediaTypes();
+        ResponseEntity<Object> response = problem(request, HttpStatus.NOT_ACCEPTABLE, "not-acceptable", "No acceptable response type",
+                new ResponseFormats.NotAcceptableException(accept, offered).getMessage());
+        return response != null ? response : super.handleHttpMediaTypeNotAcceptable(ex, headers, status, request);
     }
 
     /** Spring MVC's own errors (unreadable JSON, wrong media type, oversize upload, ...) get our type URIs too. */
@@ -333,6 +307,19 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         problem.setTitle(title);
         problem.setInstance(instance(request.getRequestURI()));
         return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+    }
+
+    /**
+     * {@link #problem(HttpStatus, String, String, String, HttpServletRequest)} in the form Spring MVC's own handlers
+     * return; null outside a servlet request, where the base class answers.
+     */
+    private static @Nullable ResponseEntity<Object> problem(WebRequest request, HttpStatus status, String type, String title,
+            @Nullable String detail) {
+        if (!(request instanceof ServletWebRequest servlet)) {
+            return null;
+        }
+        ResponseEntity<ProblemDetail> problem = problem(status, type, title, detail, servlet.getRequest());
+        return ResponseEntity.status(problem.getStatusCode()).headers(problem.getHeaders()).body(problem.getBody());
     }
 
     private static ResponseEntity<ProblemDetail> withRetryAfter(ResponseEntity<ProblemDetail> response, int seconds) {

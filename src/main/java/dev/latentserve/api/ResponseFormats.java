@@ -46,13 +46,12 @@ public final class ResponseFormats {
             }
         }
         if (best == null) {
-            throw new NotAcceptableException("Accept: " + accept + " allows none of the types this endpoint answers with: "
-                    + String.join(", ", offered.stream().map(MediaType::toString).toList()));
+            throw new NotAcceptableException(accept, offered);
         }
         return best;
     }
 
-    /** Whether PNG is the best of JSON and PNG for this Accept header. */
+    /** Whether PNG is the best of JSON and PNG for this Accept header; throws as {@link #choose} does. */
     public static boolean prefersPng(@Nullable String accept) {
         return MediaType.IMAGE_PNG.equals(choose(accept, JSON_OR_PNG));
     }
@@ -101,8 +100,9 @@ public final class ResponseFormats {
     /** No type this endpoint answers with is acceptable to the client (HTTP 406). */
     public static final class NotAcceptableException extends RuntimeException {
 
-        public NotAcceptableException(String message) {
-            super(message);
+        public NotAcceptableException(@Nullable String accept, List<MediaType> offered) {
+            super("Accept: " + accept + " allows none of the types this endpoint answers with: "
+                    + String.join(", ", offered.stream().map(MediaType::toString).toList()));
         }
     }
 }

@@ -99,7 +99,7 @@ class JobController {
     @GetMapping(path = "/{id}/result", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
     ResponseEntity<byte[]> result(@PathVariable String id,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
-        boolean png = MediaType.IMAGE_PNG.equals(ResponseFormats.choose(accept, ResponseFormats.JSON_OR_PNG));
+        boolean png = ResponseFormats.prefersPng(accept);
         return ResponseEntity.ok().contentType(png ? MediaType.IMAGE_PNG : MediaType.APPLICATION_JSON).body(jobs.result(id, png));
     }
 

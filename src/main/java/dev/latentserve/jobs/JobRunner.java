@@ -240,7 +240,7 @@ public class JobRunner {
                         throw new java.io.UncheckedIOException(e);
                     }
                     if (!repository.finish(job.id(), workerName, JobState.SUCCEEDED, null, published[0].version(), live.snapshot())) {
-                        throw new JobTakenOverException("job " + job.id() + " was cancelled or taken over while its model was being published");
+                        throw new IllegalStateException("job " + job.id() + " was cancelled or taken over while its model was being published");
                     }
                 });
                 log.info("job {} succeeded: model {}", job.id(), published[0].reference());
@@ -275,13 +275,6 @@ public class JobRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while publishing", e);
-        }
-    }
-
-    /** The job's row no longer belongs to this worker: its result must not be published. */
-    private static final class JobTakenOverException extends IllegalStateException {
-        JobTakenOverException(String message) {
-            super(message);
         }
     }
 

@@ -137,11 +137,8 @@ public class JobService {
         }
         JobRequest.SampleSpec spec = request.sample() == null ? new JobRequest.SampleSpec(null, null, null, null) : request.sample();
         int count = spec.count() == null ? 64 : spec.count();
-        if (count < 1 || count > properties.maxSampleCount()) {
-            throw new JobRejectedException("sample.count must be between 1 and " + properties.maxSampleCount() + ", not " + count);
-        }
-        if (spec.topK() != null && spec.topK() < 1) {
-            throw new JobRejectedException("sample.topK must be at least 1 (or left out to sample among all codes), not " + spec.topK());
+        if (count > properties.maxSampleCount()) {
+            throw new JobRejectedException("sample.count must be at most " + properties.maxSampleCount() + ", not " + count);
         }
         double temperature = spec.temperature() == null ? 1.0 : spec.temperature();
         Map<String, Double> temperatures = spec.temperatures() == null ? Map.of() : spec.temperatures();
