@@ -103,6 +103,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                     "Image does not fit the model", e.getMessage(), request);
             case INVALID_LATENT -> problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-latent", "Invalid latent vector",
                     e.getMessage(), request);
+            case MALFORMED_CODES -> problem(HttpStatus.BAD_REQUEST, "invalid-codes", "Malformed codes", e.getMessage(), request);
             case NON_FINITE_OUTPUT -> problem(HttpStatus.UNPROCESSABLE_CONTENT, "non-finite-output",
                     "The model's output for this input is not finite", e.getMessage(), request);
         };

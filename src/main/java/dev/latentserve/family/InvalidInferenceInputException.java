@@ -13,6 +13,8 @@ public class InvalidInferenceInputException extends RuntimeException {
         INVALID_LATENT,
         /** A count, temperature or batch size outside its allowed range (400). */
         OUT_OF_RANGE,
+        /** Codes in a form no latent kind takes, such as a grid that is not a list of rows of integers (400). */
+        MALFORMED_CODES,
         /** Input the model turns into NaN or infinite numbers, such as latents far outside the prior (422). */
         NON_FINITE_OUTPUT
     }
