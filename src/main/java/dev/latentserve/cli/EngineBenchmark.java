@@ -1,5 +1,7 @@
 package dev.latentserve.cli;
 
+import dev.latentserve.family.LatentSpec;
+import dev.latentserve.family.Latents;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.registry.LoadedModels;
 import dev.latentserve.registry.ModelManifest;
@@ -36,7 +38,10 @@ public final class EngineBenchmark {
             ModelRegistry registry = context.getBean(ModelRegistry.class);
             ModelManifest manifest = registry.resolve(ModelReference.parse(name));
             LoadedModel model = context.getBean(LoadedModels.class).get(manifest);
-            int latentDim = ((Number) manifest.latent().get("dimension")).intValue();
+            if (!(manifest.latent() instanceof LatentSpec.Gaussian gaussian)) {
+                throw new IllegalArgumentException(manifest.reference() + " has no Gaussian latent vectors; this benchmark times a VAE");
+            }
+            int latentDim = gaussian.dimension();
             SplittableRandom random = new SplittableRandom(0);
             System.out.printf("model %s, %d cores, %s%n", manifest.reference(), Runtime.getRuntime().availableProcessors(),
                     System.getProperty("ai.djl.pytorch.num_threads", "default intra-op threads"));
@@ -53,7 +58,7 @@ public final class EngineBenchmark {
                     }
                 }
                 List<float[]> latentList = Collections.unmodifiableList(Arrays.asList(latents));
-                time("decode", batch, seconds, n -> model.decode(new LoadedModel.DecodeInput(latentList, null, null)));
+                time("decode", batch, seconds, n -> model.decode(new Latents.GaussianVectors(latentList)));
                 time("sample", batch, seconds, n -> model.sample(new LoadedModel.SampleOptions(batch, n, 1.0, null)));
                 time("encode", batch, seconds, n -> model.encode(images, new LoadedModel.EncodeOptions(false, 0, false)));
             }

@@ -20,16 +20,6 @@ public interface LoadedModel extends AutoCloseable {
 
     ImageShape shape();
 
-    /** The names of a hierarchical model's code levels, which may each get a sampling temperature; empty for others. */
-    default List<String> levels() {
-        return List.of();
-    }
-
-    /** Sequential prior passes one sample call makes (autoregressive priors), 0 when sampling is one decoder pass. */
-    default int samplingPasses() {
-        return 0;
-    }
-
     /**
      * Checks that this model can sample with these options.
      *
@@ -38,16 +28,20 @@ public interface LoadedModel extends AutoCloseable {
      */
     void checkSample(SampleOptions options);
 
-    /** @throws InvalidInferenceInputException for input that does not fit the model */
-    void checkDecode(DecodeInput input);
+    /**
+     * Checks latents a caller sent against the model: their kind, sizes, code ranges and finiteness.
+     *
+     * @throws InvalidInferenceInputException for input that does not fit the model
+     */
+    void checkDecode(Latents input);
 
     /** Draws images from the model's prior for each request; the same seed gives the same images. */
     List<Sampled> sample(List<SampleOptions> requests);
 
     List<Encoded> encode(List<EncodeCall> requests);
 
-    /** Images for latents, codes or unquantised vectors, whichever the family takes and each input holds. */
-    List<float[][]> decode(List<DecodeInput> inputs);
+    /** Images, (C*H*W) pixels in [0, 1] each, for each input's latents, codes or unquantised vectors. */
+    List<float[][]> decode(List<Latents> inputs);
 
     /** Reconstructions with their MSE and the family's extra per-image figures, per request. */
     List<List<Reconstruction>> reconstruct(List<ReconstructCall> requests);
@@ -61,7 +55,7 @@ public interface LoadedModel extends AutoCloseable {
         return encode(List.of(new EncodeCall(images, options))).getFirst();
     }
 
-    default float[][] decode(DecodeInput input) {
+    default float[][] decode(Latents input) {
         checkDecode(input);
         return decode(List.of(input)).getFirst();
     }
@@ -92,29 +86,8 @@ public interface LoadedModel extends AutoCloseable {
         }
     }
 
-    /** Images with the latents (VAE), code grids (VQ-VAE) or both levels' code grids (VQ-VAE-2) they were decoded from. */
-    record Sampled(float[][] images, float @Nullable [][] latents, int @Nullable [][][] codes, @Nullable LevelCodes levels) {
-
-        public Sampled(float[][] images, float @Nullable [][] latents, int @Nullable [][][] codes) {
-            this(images, latents, codes, null);
-        }
-    }
-
-    /** The top and bottom code grids of several images (VQ-VAE-2), each (images, rows, columns). */
-    record LevelCodes(int[][][] top, int[][][] bottom) {
-
-        public int count() {
-            return top.length;
-        }
-
-        /** One image's grids. */
-        public ImageCodes image(int i) {
-            return new ImageCodes(top[i], bottom[i]);
-        }
-    }
-
-    /** The top and bottom code grids of one image (VQ-VAE-2). */
-    record ImageCodes(int[][] top, int[][] bottom) {
+    /** Images, (C*H*W) pixels in [0, 1] each, with the latents they were decoded from (one per image). */
+    record Sampled(float[][] images, Latents latents) {
     }
 
     /**
@@ -132,45 +105,20 @@ public interface LoadedModel extends AutoCloseable {
     record ReconstructCall(float[][] images, long seed) {
     }
 
-    /** Per-image posteriors (VAE), code grids and, when asked, pre-quantisation vectors (VQ-VAE), or both levels' grids. */
-    record Encoded(@Nullable List<LatentEncoding> latents, int @Nullable [][][] codes, float @Nullable [][] vectors,
-            @Nullable LevelCodes levels) {
-
-        public Encoded(@Nullable List<LatentEncoding> latents, int @Nullable [][][] codes, float @Nullable [][] vectors) {
-            this(latents, codes, vectors, null);
-        }
-    }
-
-    record LatentEncoding(float[] mean, float[] logVariance, float[] z) {
-    }
-
     /**
-     * What to decode: latent vectors, code grids, or unquantised vectors (D x h x w, channel-major) per image, or
-     * both levels' code grids (VQ-VAE-2).
+     * Per-image latents: posteriors (VAE), code grids (VQ-VAE) or both levels' grids (VQ-VAE-2).
+     *
+     * @param vectors VQ-VAE, when asked: the encoder outputs before quantisation
      */
-    record DecodeInput(@Nullable List<float[]> latents, @Nullable List<int[][]> codes, @Nullable List<float[]> vectors,
-            @Nullable LevelCodes levels) {
-
-        public DecodeInput(@Nullable List<float[]> latents, @Nullable List<int[][]> codes, @Nullable List<float[]> vectors) {
-            this(latents, codes, vectors, null);
-        }
-
-        public int count() {
-            return latents != null ? latents.size() : codes != null ? codes.size() : vectors != null ? vectors.size()
-                    : levels != null ? levels.count() : 0;
-        }
+    record Encoded(Latents latents, Latents.@Nullable UnquantisedVectors vectors) {
     }
 
     /**
+     * @param pixels C*H*W in [0, 1]
+     * @param mse mean squared pixel error against the input
      * @param negativeElbo VAE: a one-sample estimate in nats
-     * @param codes VQ-VAE: the image's code grid
-     * @param levels VQ-VAE-2: the image's top and bottom code grids
+     * @param codes code models: the image's codes, as latents of one image
      */
-    record Reconstruction(float[] pixels, double mse, @Nullable Double negativeElbo, int @Nullable [][] codes,
-            @Nullable ImageCodes levels) {
-
-        public Reconstruction(float[] pixels, double mse, @Nullable Double negativeElbo, int @Nullable [][] codes) {
-            this(pixels, mse, negativeElbo, codes, null);
-        }
+    record Reconstruction(float[] pixels, double mse, @Nullable Double negativeElbo, @Nullable Latents codes) {
     }
 }

@@ -24,7 +24,7 @@ public interface ModelFamily {
     Map<String, Object> architecture(Map<String, Object> requested, ImageShape shape);
 
     /** The latent space of a model with this architecture, for its manifest. */
-    Map<String, Object> latentSpec(Map<String, Object> architecture, ImageShape shape);
+    LatentSpec latentSpec(Map<String, Object> architecture, ImageShape shape);
 
     /** The name of the training loss in manifests, e.g. {@code negativeElbo}. */
     String lossName();

@@ -9,6 +9,7 @@ import dev.latentserve.family.ModelFamilies;
 import dev.latentserve.family.CodebookFitting;
 import dev.latentserve.family.ModelFamily;
 import dev.latentserve.family.PriorFitting;
+import dev.latentserve.family.SamplingLimits;
 import dev.latentserve.registry.ModelManifest;
 import dev.latentserve.registry.ModelReference;
 import dev.latentserve.registry.ModelRegistry;
@@ -21,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -48,16 +48,12 @@ public class JobService {
     private final OneTimeTask<Void> trainTask;
     private final TransactionTemplate transactions;
     private final SampleJobs sampleJobs;
-    /** The largest sampling temperature a sample job takes: the one /sample takes. */
-    private final double maxTemperature;
+    private final SamplingLimits samplingLimits;
 
     JobService(JobRepository repository, DatasetService datasets, ModelFamilies families, JobProperties properties,
             JobRunner runner, SchedulerClient scheduler, OneTimeTask<Void> trainTask, TransactionTemplate transactions,
-            ModelRegistry registry, SampleJobs sampleJobs,
-            // The bound /sample enforces: a /sample too large to answer at once becomes a sample job, so both
-            // paths must accept the same temperatures.
-            @Value("${latentserve.serving.max-temperature:10}") double maxTemperature) {
-        this.maxTemperature = maxTemperature;
+            ModelRegistry registry, SampleJobs sampleJobs, SamplingLimits samplingLimits) {
+        this.samplingLimits = samplingLimits;
         this.registry = registry;
         this.sampleJobs = sampleJobs;
         this.repository = repository;
@@ -130,10 +126,13 @@ public class JobService {
     /** A sample job: a version whose priors are all fitted, and sampling settings in range. */
     private JobRequest validateSample(JobRequest request) {
         ModelManifest base = registry.resolve(ModelReference.parse(request.model()));
-        Object prior = base.latent().get("prior");
-        if (prior == null || "none".equals(prior)) {
-            throw new JobRejectedException("model " + base.reference() + " has no " + (prior == null ? "autoregressive prior; "
-                    + "sample a " + base.family() + " with /sample" : "fitted prior to sample from; fit one with a fit-prior job"));
+        switch (base.latent().sampling()) {
+            case DIRECT -> throw new JobRejectedException("model " + base.reference() + " has no autoregressive prior; sample a "
+                    + base.family() + " with /sample");
+            case NEEDS_PRIOR -> throw new JobRejectedException("model " + base.reference()
+                    + " has no fitted prior to sample from; fit one with a fit-prior job");
+            case AUTOREGRESSIVE -> {
+            }
         }
         JobRequest.SampleSpec spec = request.sample() == null ? new JobRequest.SampleSpec(null, null, null, null) : request.sample();
         int count = spec.count() == null ? 64 : spec.count();
@@ -142,24 +141,12 @@ public class JobService {
         }
         double temperature = spec.temperature() == null ? 1.0 : spec.temperature();
         Map<String, Double> temperatures = spec.temperatures() == null ? Map.of() : spec.temperatures();
-        checkTemperature("sample.temperature", temperature);
-        Object levels = base.latent().get("levels");
-        for (Map.Entry<String, Double> entry : temperatures.entrySet()) {
-            if (!(levels instanceof Map<?, ?> known) || !known.containsKey(entry.getKey())) {
-                throw new JobRejectedException("sample.temperatures names level '" + entry.getKey() + "'; model " + base.reference()
-                        + (levels instanceof Map<?, ?> known ? " has levels " + known.keySet() : " has one level: use temperature"));
-            }
-            checkTemperature("sample.temperatures." + entry.getKey(), entry.getValue() == null ? Double.NaN : entry.getValue());
-        }
+        samplingLimits.problem(temperature, spec.topK(), temperatures, base.latent(), "sample.").ifPresent(problem -> {
+            throw new JobRejectedException(problem + " (model " + base.reference() + ")");
+        });
         long seed = request.seed() == null ? ThreadLocalRandom.current().nextLong(1L << 53) : request.seed();
         return request.completeSample(base.reference(), base.family(), seed,
                 new JobRequest.SampleSpec(count, temperature, spec.topK(), temperatures));
-    }
-
-    private void checkTemperature(String name, double value) {
-        if (!(value > 0 && value <= maxTemperature)) {
-            throw new JobRejectedException(name + " must be in (0, " + maxTemperature + "], not " + value);
-        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.latentserve.jobs;
 
 import ai.djl.Device;
 import dev.latentserve.config.StorageProperties;
+import dev.latentserve.family.Latents;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamilies;
 import dev.latentserve.family.TrainingCancelledException;
@@ -62,7 +63,7 @@ class SampleJobs {
         int count = spec.count();
         int chunks = (count + CHUNK - 1) / CHUNK;
         List<float[]> images = new ArrayList<>(count);
-        List<Object> codes = new ArrayList<>(count);
+        List<Latents> codes = new ArrayList<>(chunks);
         long start = System.nanoTime();
         try (LoadedModel model = families.find(manifest.family()).orElseThrow().load(registry.directory(manifest),
                 manifest.inputShape(), manifest.architecture(), device)) {
@@ -75,9 +76,7 @@ class SampleJobs {
                 LoadedModel.Sampled sampled = model.sample(new LoadedModel.SampleOptions(n, seed, spec.temperature(), spec.topK(),
                         spec.temperatures() == null ? Map.of() : spec.temperatures()));
                 images.addAll(List.of(sampled.images()));
-                for (int i = 0; i < n; i++) {
-                    codes.add(sampled.levels() != null ? sampled.levels().image(i) : sampled.codes()[i]);
-                }
+                codes.add(sampled.latents());
                 double seconds = (System.nanoTime() - start) / 1e9;
                 monitor.onStep(new TrainingMonitor.StepProgress(1, chunk + 1, chunks, Double.NaN, images.size() / seconds));
             }
@@ -89,7 +88,8 @@ class SampleJobs {
         result.put("seed", request.seed());
         result.put("count", count);
         result.put("samplesPerSecond", count / seconds);
-        result.put("codes", codes);
+        // The codes in the one form of their kind, as /sample answers them and /decode takes them back.
+        result.put("codes", Latents.concat(codes).json());
         write(job.id(), ImageCodec.grid(manifest.inputShape(), images, ImageCodec.gridColumns(count)), JSON.writeValueAsBytes(result));
     }
 

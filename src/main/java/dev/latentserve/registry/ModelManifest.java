@@ -1,5 +1,6 @@
 package dev.latentserve.registry;
 
+import dev.latentserve.family.LatentSpec;
 import dev.latentserve.image.ImageShape;
 import java.time.Instant;
 import java.util.Map;
@@ -10,7 +11,7 @@ import java.util.Map;
  * @param family the model family that reads the parameters ({@code vae}, ...)
  * @param architecture the family's complete hyperparameters
  * @param inputShape the image shape the model takes and produces
- * @param latent the latent space, e.g. {@code {"type": "gaussian", "dimension": 16}}
+ * @param latent the latent space, in JSON e.g. {@code {"type": "gaussian", "dimension": 16}}
  * @param training where the model came from: datasets, epochs, batch size, learning rate, seed, job id
  * @param metrics final quality, e.g. test negative ELBO in nats per image and its terms, per-epoch history
  */
@@ -20,7 +21,7 @@ public record ModelManifest(
         String family,
         Map<String, Object> architecture,
         ImageShape inputShape,
-        Map<String, Object> latent,
+        LatentSpec latent,
         Map<String, Object> training,
         Map<String, Object> metrics,
         Instant createdAt) {

@@ -2,6 +2,7 @@ package dev.latentserve.serving;
 
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
+import dev.latentserve.family.Latents;
 import dev.latentserve.family.LoadedModel;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -17,7 +18,7 @@ final class FiniteOutputs {
     private FiniteOutputs() {
     }
 
-    static float[][] decoded(float[][] images, LoadedModel.DecodeInput input) {
+    static float[][] decoded(float[][] images, Latents input) {
         for (int i = 0; i < images.length; i++) {
             if (!finite(images[i])) {
                 throw new InvalidInferenceInputException(Kind.NON_FINITE_OUTPUT, "decoding input " + i + " gave non-finite pixels"
@@ -30,7 +31,8 @@ final class FiniteOutputs {
 
     static LoadedModel.Sampled sampled(LoadedModel.Sampled samples) {
         for (int i = 0; i < samples.images().length; i++) {
-            if (!finite(samples.images()[i]) || (samples.latents() != null && !finite(samples.latents()[i]))) {
+            if (!finite(samples.images()[i])
+                    || (samples.latents() instanceof Latents.GaussianVectors z && !finite(z.vectors().get(i)))) {
                 throw new InvalidInferenceInputException(Kind.NON_FINITE_OUTPUT, "sample " + i + " came out non-finite; "
                         + "try a lower temperature or another seed");
             }
@@ -39,17 +41,17 @@ final class FiniteOutputs {
     }
 
     static LoadedModel.Encoded encoded(LoadedModel.Encoded encoded) {
-        if (encoded.latents() != null) {
-            for (int i = 0; i < encoded.latents().size(); i++) {
-                LoadedModel.LatentEncoding latent = encoded.latents().get(i);
+        if (encoded.latents() instanceof Latents.GaussianPosteriors posteriors) {
+            for (int i = 0; i < posteriors.count(); i++) {
+                Latents.GaussianPosteriors.Posterior latent = posteriors.posteriors().get(i);
                 if (!finite(latent.mean()) || !finite(latent.logVariance()) || !finite(latent.z())) {
                     throw nonFiniteImage("encoding", i);
                 }
             }
         }
         if (encoded.vectors() != null) {
-            for (int i = 0; i < encoded.vectors().length; i++) {
-                if (!finite(encoded.vectors()[i])) {
+            for (int i = 0; i < encoded.vectors().count(); i++) {
+                if (!finite(encoded.vectors().vectors().get(i))) {
                     throw nonFiniteImage("encoding", i);
                 }
             }
@@ -72,9 +74,12 @@ final class FiniteOutputs {
                 + " gave non-finite numbers; the model cannot represent this image (check that it resembles the training data)");
     }
 
-    private static String largest(LoadedModel.DecodeInput input, int index) {
-        float @Nullable [] values = input.latents() != null ? input.latents().get(index)
-                : input.vectors() != null ? input.vectors().get(index) : null;
+    private static String largest(Latents input, int index) {
+        float @Nullable [] values = switch (input) {
+            case Latents.GaussianVectors z -> z.vectors().get(index);
+            case Latents.UnquantisedVectors vectors -> vectors.vectors().get(index);
+            default -> null;
+        };
         if (values == null) {
             return "";
         }

@@ -64,19 +64,22 @@ final class InferenceApi {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record SampleResponse(String model, int version, long seed, List<ImageJson> images,
-            @Schema(description = "VAE: the z each image was decoded from") float @Nullable [][] latents,
+            @Schema(description = "VAE: the z each image was decoded from, one vector per image", type = "array",
+                    implementation = float[][].class) @Nullable Object latents,
             @Schema(description = "VQ-VAE: the code grid each image was decoded from; VQ-VAE-2: {top, bottom} grids",
                     oneOf = {int[][][].class, LevelCodesJson.class}) @Nullable Object codes) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record EncodeResponse(String model, int version,
-            @Schema(description = "VAE: posterior per image") @Nullable List<LatentJson> latents,
+            @ArraySchema(schema = @Schema(description = "VAE: posterior per image", implementation = LatentJson.class))
+            @Nullable Object latents,
             @Schema(description = CODES_DOC, oneOf = {int[][][].class, LevelCodesJson.class}) @Nullable Object codes,
-            @Schema(description = "VQ-VAE, when asked: encoder outputs before quantisation, D*h*w per image")
-            float @Nullable [][] vectors) {
+            @Schema(description = "VQ-VAE, when asked: encoder outputs before quantisation, D*h*w per image",
+                    implementation = float[][].class) @Nullable Object vectors) {
     }
 
+    @Schema(description = "q(z|x) = N(mean, diag(exp(logVariance))) of one image, and the z taken from it")
     record LatentJson(float[] mean, float[] logVariance, float[] z) {
     }
 

@@ -3,6 +3,7 @@ package dev.latentserve.serving;
 import dev.latentserve.config.ApiRole;
 import dev.latentserve.api.BadRequestException;
 import dev.latentserve.api.ResponseFormats;
+import dev.latentserve.family.Latents;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.image.ImageCodec;
 import dev.latentserve.image.ImageShape;
@@ -11,7 +12,6 @@ import dev.latentserve.serving.InferenceApi.DecodeResponse;
 import dev.latentserve.serving.InferenceApi.EncodeResponse;
 import dev.latentserve.serving.InferenceApi.ImageJson;
 import dev.latentserve.serving.InferenceApi.ImagesRequest;
-import dev.latentserve.serving.InferenceApi.LatentJson;
 import dev.latentserve.serving.InferenceApi.ReconstructResponse;
 import dev.latentserve.serving.InferenceApi.ReconstructionJson;
 import dev.latentserve.serving.InferenceApi.SampleRequest;
@@ -107,9 +107,9 @@ class InferenceController {
         if (MediaType.IMAGE_PNG.equals(format)) {
             return png(result.shape(), images);
         }
-        LoadedModel.Sampled samples = result.samples();
+        Latents latents = result.samples().latents();
         return json(new SampleResponse(result.model(), result.version(), result.seed(),
-                images(result.shape(), images, includePixels), samples.latents(), samples.codes() != null ? samples.codes() : samples.levels()));
+                images(result.shape(), images, includePixels), LatentFields.latents(latents), LatentFields.codes(latents)));
     }
 
     @Operation(summary = "Encode images (JSON: base64 PNG/JPEG or raw pixels) to q(z|x)")
@@ -148,11 +148,7 @@ class InferenceController {
         }
         boolean includePixels = Boolean.TRUE.equals(body.includePixels());
         MediaType format = ResponseFormats.choose(accept, ResponseFormats.JSON_OR_PNG);
-        LoadedModel.DecodeInput input = body.codes() instanceof Map<?, ?> levels
-                ? new LoadedModel.DecodeInput(null, null, null, CodeGrids.levels(levels))
-                : new LoadedModel.DecodeInput(body.latents(), body.codes() == null ? null : CodeGrids.grids(body.codes(), "codes"),
-                        body.vectors());
-        return responses.answer(inference.decode(model, input),
+        return responses.answer(inference.decode(model, body.latents(), body.codes(), body.vectors()),
                 result -> MediaType.IMAGE_PNG.equals(format) ? png(result.shape(), result.images())
                         : json(new DecodeResponse(result.model(), result.version(),
                                 images(result.shape(), result.images(), includePixels))));
@@ -190,7 +186,7 @@ class InferenceController {
             return png(result.shape(), result.reconstructions().stream().map(r -> r.pixels()).toArray(float[][]::new));
         }
         List<ReconstructionJson> items = result.reconstructions().stream().map(r -> new ReconstructionJson(
-                base64Png(result.shape(), r.pixels()), r.mse(), r.negativeElbo(), r.codes() != null ? r.codes() : r.levels(),
+                base64Png(result.shape(), r.pixels()), r.mse(), r.negativeElbo(), r.codes() == null ? null : r.codes().json(0),
                 includePixels ? r.pixels() : null))
                 .toList();
         return json(new ReconstructResponse(result.model(), result.version(), items));
@@ -198,10 +194,8 @@ class InferenceController {
 
     private static ResponseEntity<?> encoded(InferenceResults.Encoded result) {
         LoadedModel.Encoded encoded = result.encoded();
-        List<LatentJson> latents = encoded.latents() == null ? null
-                : encoded.latents().stream().map(l -> new LatentJson(l.mean(), l.logVariance(), l.z())).toList();
-        return json(new EncodeResponse(result.model(), result.version(), latents,
-                encoded.codes() != null ? encoded.codes() : encoded.levels(), encoded.vectors()));
+        return json(new EncodeResponse(result.model(), result.version(), LatentFields.latents(encoded.latents()),
+                LatentFields.codes(encoded.latents()), encoded.vectors() == null ? null : encoded.vectors().json()));
     }
 
     private static List<ImageInput> inputs(ImagesRequest body) {

@@ -2,7 +2,10 @@ package dev.latentserve.serving;
 
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
+import dev.latentserve.family.LatentSpec;
+import dev.latentserve.family.Latents;
 import dev.latentserve.family.LoadedModel;
+import dev.latentserve.family.SamplingLimits;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.jobs.Job;
 import dev.latentserve.jobs.JobRequest;
@@ -40,10 +43,12 @@ public class InferenceService {
     private final ModelBatchers batchers;
     private final JobService jobs;
     private final ImageInputDecoder imageDecoder;
+    private final SamplingLimits samplingLimits;
 
     InferenceService(ManifestCache manifests, LoadedModels models, ServingProperties properties, ModelBatchers batchers,
-            JobService jobs) {
+            JobService jobs, SamplingLimits samplingLimits) {
         this.jobs = jobs;
+        this.samplingLimits = samplingLimits;
         this.manifests = manifests;
         this.models = models;
         this.properties = properties;
@@ -59,22 +64,14 @@ public class InferenceService {
      */
     public CompletableFuture<SampleOutcome> sample(String reference, int count, @Nullable Long seed, double temperature,
             @Nullable Integer topK, Map<String, Double> temperatures) throws IOException {
-        checkTemperature("temperature", temperature);
-        if (topK != null && topK < 1) {
-            throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "topK must be at least 1, not " + topK);
-        }
         long actualSeed = seed == null ? ThreadLocalRandom.current().nextLong(1L << 53) : seed;
         ModelManifest manifest = resolve(reference);
+        samplingLimits.problem(temperature, topK, temperatures, manifest.latent(), "").ifPresent(problem -> {
+            throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, problem);
+        });
         LoadedModel model = models.get(manifest);
-        for (Map.Entry<String, Double> level : temperatures.entrySet()) {
-            if (!model.levels().contains(level.getKey())) {
-                throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "temperatures names level '" + level.getKey() + "'; "
-                        + (model.levels().isEmpty() ? "this model has one level: use temperature" : "the levels are " + model.levels()));
-            }
-            checkTemperature("temperatures." + level.getKey(), level.getValue() == null ? Double.NaN : level.getValue());
-        }
         LoadedModel.SampleOptions options = new LoadedModel.SampleOptions(count, actualSeed, temperature, topK, temperatures);
-        if (model.samplingPasses() > 0 && count > properties.maxSyncSamples()) {
+        if (manifest.latent().sampling() == LatentSpec.Sampling.AUTOREGRESSIVE && count > properties.maxSyncSamples()) {
             model.checkSample(options);
             Job job = jobs.submit(new JobRequest("sample", manifest.reference(), null, null, null, null, null, null, actualSeed, null,
                     new JobRequest.SampleSpec(count, temperature, topK, temperatures)));
@@ -84,13 +81,6 @@ public class InferenceService {
         model.checkSample(options);
         return mapped(batchers.submit(manifest, new Operation<>("sample", model::sample), options, count),
                 samples -> new Sampled(manifest.name(), manifest.version(), model.shape(), actualSeed, FiniteOutputs.sampled(samples)));
-    }
-
-    private void checkTemperature(String name, double value) {
-        if (!(value > 0 && value <= properties.maxTemperature())) {
-            throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE,
-                    name + " must be in (0, " + properties.maxTemperature() + "], not " + value);
-        }
     }
 
     public CompletableFuture<Encoded> encode(String reference, List<ImageInput> images, boolean sample, boolean includeVectors,
@@ -104,9 +94,15 @@ public class InferenceService {
                 encoded -> new Encoded(manifest.name(), manifest.version(), FiniteOutputs.encoded(encoded)));
     }
 
-    public CompletableFuture<Decoded> decode(String reference, LoadedModel.DecodeInput input) throws IOException {
-        checkCount("latents, codes or vectors", input.count());
+    /**
+     * Decodes latents, codes or unquantised vectors, exactly one of which is given, read in the form the model's latent
+     * space takes ({@link Latents#fromRequest}).
+     */
+    public CompletableFuture<Decoded> decode(String reference, @Nullable List<float[]> latents, @Nullable Object codes,
+            @Nullable List<float[]> vectors) throws IOException {
         ModelManifest manifest = resolve(reference);
+        Latents input = Latents.fromRequest(latents, codes, vectors, manifest.latent());
+        checkCount("latents, codes or vectors", input.count());
         LoadedModel model = models.get(manifest);
         model.checkDecode(input);
         return mapped(batchers.submit(manifest, new Operation<>("decode", model::decode), input, input.count()),

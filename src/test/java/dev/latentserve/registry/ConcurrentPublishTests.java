@@ -101,7 +101,7 @@ class ConcurrentPublishTests {
         Path staging = registry.newStaging();
         Files.writeString(staging.resolve("model-0000.params"), "work worth keeping");
         ModelManifest manifest = new ModelManifest("raced", 0, "vae", java.util.Map.of(), new dev.latentserve.image.ImageShape(1, 4, 4),
-                java.util.Map.of(), java.util.Map.of(), java.util.Map.of(), java.time.Instant.now());
+                new dev.latentserve.family.LatentSpec.Gaussian(2), java.util.Map.of(), java.util.Map.of(), java.time.Instant.now());
         assertThatThrownBy(() -> transactions.executeWithoutResult(status -> publish(registry, manifest, staging)))
                 .isInstanceOf(DuplicateKeyException.class);
         assertThat(staging.resolve("model-0000.params")).hasContent("work worth keeping");

@@ -72,7 +72,7 @@ public final class PublishingProcess {
     static int publishOne(ModelRegistry registry, TransactionTemplate transactions, String model, int index) throws Exception {
         Path staging = registry.newStaging();
         Files.writeString(staging.resolve("model-0000.params"), publisher(index));
-        ModelManifest manifest = new ModelManifest(model, 0, "vae", Map.of(), new ImageShape(1, 4, 4), Map.of(),
+        ModelManifest manifest = new ModelManifest(model, 0, "vae", Map.of(), new ImageShape(1, 4, 4), new dev.latentserve.family.LatentSpec.Gaussian(2),
                 Map.of("publisher", publisher(index)), Map.of(), Instant.now());
         Integer version = transactions.execute(status -> {
             try {

@@ -15,6 +15,7 @@ import ai.djl.training.Trainer;
 import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.DjlModels;
 import dev.latentserve.family.EpochMetrics;
+import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamily;
 import dev.latentserve.family.TrainingLoop;
@@ -59,8 +60,8 @@ public final class VaeFamily implements ModelFamily {
     }
 
     @Override
-    public Map<String, Object> latentSpec(Map<String, Object> architecture, ImageShape shape) {
-        return Map.of("type", "gaussian", "dimension", VaeArchitecture.from(architecture, shape).latentDim());
+    public LatentSpec latentSpec(Map<String, Object> architecture, ImageShape shape) {
+        return new LatentSpec.Gaussian(VaeArchitecture.from(architecture, shape).latentDim());
     }
 
     @Override

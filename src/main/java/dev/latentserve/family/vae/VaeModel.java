@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
 import dev.latentserve.family.InvalidInferenceInputException;
+import dev.latentserve.family.Latents;
+import dev.latentserve.family.Latents.GaussianPosteriors.Posterior;
 import dev.latentserve.family.ServedModel;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Elbo;
@@ -69,12 +71,12 @@ final class VaeModel extends ServedModel {
     }
 
     @Override
-    public void checkDecode(DecodeInput input) {
-        if (input.latents() == null) {
+    public void checkDecode(Latents input) {
+        if (!(input instanceof Latents.GaussianVectors vectors)) {
             throw new InvalidInferenceInputException(InvalidInferenceInputException.Kind.INVALID_LATENT,
                     "a VAE decodes latent vectors: send {\"latents\": [[...latentDim floats...]]}");
         }
-        List<float[]> latents = input.latents();
+        List<float[]> latents = vectors.vectors();
         for (int i = 0; i < latents.size(); i++) {
             float[] latent = latents.get(i);
             if (latent == null || latent.length != latentDimension()) {
@@ -102,7 +104,7 @@ final class VaeModel extends ServedModel {
             List<float[][]> latents = slices(rows(z, total), counts);
             List<Sampled> result = new ArrayList<>(requests.size());
             for (int r = 0; r < requests.size(); r++) {
-                result.add(new Sampled(images.get(r), latents.get(r), null));
+                result.add(new Sampled(images.get(r), new Latents.GaussianVectors(Arrays.asList(latents.get(r)))));
             }
             return result;
         });
@@ -127,18 +129,19 @@ final class VaeModel extends ServedModel {
             float[][] means = rows(posterior.get(0), total);
             float[][] logVariances = rows(posterior.get(1), total);
             float[][] zs = rows(z, total);
-            List<LatentEncoding> all = new ArrayList<>(total);
+            List<Posterior> all = new ArrayList<>(total);
             for (int i = 0; i < total; i++) {
-                all.add(new LatentEncoding(means[i], logVariances[i], drawn[i] ? zs[i] : means[i].clone()));
+                all.add(new Posterior(means[i], logVariances[i], drawn[i] ? zs[i] : means[i].clone()));
             }
-            return slices(all, counts).stream().map(latents -> new Encoded(latents, null, null)).toList();
+            return slices(all, counts).stream().map(latents -> new Encoded(new Latents.GaussianPosteriors(latents), null)).toList();
         });
     }
 
     @Override
-    public List<float[][]> decode(List<DecodeInput> inputs) {
-        int[] counts = inputs.stream().mapToInt(DecodeInput::count).toArray();
-        float[][] latents = inputs.stream().flatMap(input -> input.latents().stream()).toArray(float[][]::new);
+    public List<float[][]> decode(List<Latents> inputs) {
+        int[] counts = inputs.stream().mapToInt(Latents::count).toArray();
+        float[][] latents = inputs.stream().flatMap(input -> ((Latents.GaussianVectors) input).vectors().stream())
+                .toArray(float[][]::new);
         return run(scope -> {
             NDArray z = scope.create(latents);
             return slices(rows(Activation.sigmoid(vae.decode(store(scope), z, false)), latents.length), counts);

@@ -18,6 +18,7 @@ import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.CodebookFitting;
 import dev.latentserve.family.DjlModels;
 import dev.latentserve.family.EpochMetrics;
+import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamily;
 import dev.latentserve.family.PriorFitting;
@@ -76,11 +77,11 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
     }
 
     @Override
-    public Map<String, Object> latentSpec(Map<String, Object> architecture, ImageShape shape) {
+    public LatentSpec latentSpec(Map<String, Object> architecture, ImageShape shape) {
         VqVaeArchitecture parsed = VqVaeArchitecture.from(architecture, shape);
-        Object prior = architecture.get("prior") instanceof Map<?, ?> p ? p.get("type") : "none";
-        return Map.of("type", "codes", "codes", parsed.codes(), "codeDim", parsed.codeDim(),
-                "grid", List.of(parsed.gridHeight(shape), parsed.gridWidth(shape)), "prior", prior);
+        String prior = architecture.get("prior") instanceof Map<?, ?> p ? String.valueOf(p.get("type")) : LatentSpec.NO_PRIOR;
+        return new LatentSpec.CodeGrid(parsed.codes(), parsed.codeDim(), List.of(parsed.gridHeight(shape), parsed.gridWidth(shape)),
+                prior);
     }
 
     @Override

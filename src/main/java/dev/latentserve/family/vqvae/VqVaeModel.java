@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.latentserve.family.CodeGridChecks;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.InvalidInferenceInputException;
+import dev.latentserve.family.Latents;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.family.RasterSampling;
 import dev.latentserve.family.ServedModel;
@@ -49,11 +50,6 @@ final class VqVaeModel extends ServedModel {
     }
 
     @Override
-    public int samplingPasses() {
-        return gridHeight * gridWidth;
-    }
-
-    @Override
     public void checkSample(SampleOptions options) {
         if (prior == null) {
             throw new NoPriorException("this VQ-VAE has no prior over its " + gridHeight + "x" + gridWidth
@@ -63,13 +59,11 @@ final class VqVaeModel extends ServedModel {
     }
 
     @Override
-    public void checkDecode(DecodeInput input) {
-        if (input.codes() != null) {
-            checkCodes(input.codes());
-        } else if (input.vectors() != null) {
-            checkVectors(input.vectors());
-        } else {
-            throw new InvalidInferenceInputException(Kind.INVALID_LATENT,
+    public void checkDecode(Latents input) {
+        switch (input) {
+            case Latents.CodeGrids codes -> checkCodes(codes.grids());
+            case Latents.UnquantisedVectors vectors -> checkVectors(vectors.vectors());
+            default -> throw new InvalidInferenceInputException(Kind.INVALID_LATENT,
                     "a VQ-VAE decodes code grids or unquantised vectors: send {\"codes\": [[[...]]]} or {\"vectors\": [[...]]}");
         }
     }
@@ -98,7 +92,7 @@ final class VqVaeModel extends ServedModel {
         List<int[][][]> gridSlices = slices(RasterSampling.grids(grid, n, gridHeight, gridWidth), counts);
         List<Sampled> result = new ArrayList<>(requests.size());
         for (int r = 0; r < requests.size(); r++) {
-            result.add(new Sampled(imageSlices.get(r), null, gridSlices.get(r)));
+            result.add(new Sampled(imageSlices.get(r), new Latents.CodeGrids(List.of(gridSlices.get(r)))));
         }
         return result;
     }
@@ -115,7 +109,8 @@ final class VqVaeModel extends ServedModel {
             List<Encoded> result = new ArrayList<>(requests.size());
             for (int r = 0; r < requests.size(); r++) {
                 boolean include = requests.get(r).options().includeVectors();
-                result.add(new Encoded(null, codes.get(r), include ? vectors.get(r) : null));
+                result.add(new Encoded(new Latents.CodeGrids(List.of(codes.get(r))),
+                        include ? new Latents.UnquantisedVectors(List.of(vectors.get(r))) : null));
             }
             return result;
         });
@@ -123,12 +118,12 @@ final class VqVaeModel extends ServedModel {
 
     /** Code grids are looked up and vectors quantised per request; the decoder then runs once over all of them. */
     @Override
-    public List<float[][]> decode(List<DecodeInput> inputs) {
-        int[] counts = inputs.stream().mapToInt(DecodeInput::count).toArray();
+    public List<float[][]> decode(List<Latents> inputs) {
+        int[] counts = inputs.stream().mapToInt(Latents::count).toArray();
         int n = IntStream.of(counts).sum();
         return run(scope -> {
             NDList quantized = new NDList(inputs.size());
-            for (DecodeInput input : inputs) {
+            for (Latents input : inputs) {
                 quantized.add(quantized(scope, input));
             }
             NDArray all = quantized.size() == 1 ? quantized.singletonOrThrow() : NDArrays.concat(quantized);
@@ -136,12 +131,13 @@ final class VqVaeModel extends ServedModel {
         });
     }
 
-    private NDArray quantized(NDManager scope, DecodeInput input) {
+    private NDArray quantized(NDManager scope, Latents input) {
         int n = input.count();
-        if (input.codes() != null) {
-            return net.quantizer().lookup(scope.create(checkCodes(input.codes()), new Shape(n, gridHeight, gridWidth)));
+        if (input instanceof Latents.CodeGrids codes) {
+            return net.quantizer().lookup(scope.create(checkCodes(codes.grids()), new Shape(n, gridHeight, gridWidth)));
         }
-        NDArray ze = scope.create(checkVectors(input.vectors()), new Shape(n, net.architecture().codeDim(), gridHeight, gridWidth));
+        NDArray ze = scope.create(checkVectors(((Latents.UnquantisedVectors) input).vectors()),
+                new Shape(n, net.architecture().codeDim(), gridHeight, gridWidth));
         return net.quantizer().lookup(net.quantizer().encode(ze));
     }
 
@@ -159,7 +155,7 @@ final class VqVaeModel extends ServedModel {
             int[][][] grids = grids(codes, n);
             List<Reconstruction> all = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                all.add(new Reconstruction(pixels[i], mse[i], null, grids[i]));
+                all.add(new Reconstruction(pixels[i], mse[i], null, new Latents.CodeGrids(List.<int[][]>of(grids[i]))));
             }
             return slices(all, counts);
         });

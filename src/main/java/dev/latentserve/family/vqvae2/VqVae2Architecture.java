@@ -72,8 +72,13 @@ record VqVae2Architecture(int hiddenChannels, int residualChannels, int residual
             return new ImageShape(shape.channels(), shape.height() + top + bottom, shape.width() + left + right);
         }
 
-        Map<String, Object> toMap() {
-            return Map.of("top", top, "bottom", bottom, "left", left, "right", right);
+        Map<String, Integer> toMap() {
+            Map<String, Integer> sides = new java.util.LinkedHashMap<>();
+            sides.put("top", top);
+            sides.put("bottom", bottom);
+            sides.put("left", left);
+            sides.put("right", right);
+            return sides;
         }
     }
 

@@ -17,6 +17,7 @@ import ai.djl.training.Trainer;
 import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.DjlModels;
 import dev.latentserve.family.EpochMetrics;
+import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamily;
 import dev.latentserve.family.PriorFitting;
@@ -75,22 +76,16 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
     }
 
     @Override
-    public Map<String, Object> latentSpec(Map<String, Object> architecture, ImageShape shape) {
+    public LatentSpec latentSpec(Map<String, Object> architecture, ImageShape shape) {
         VqVae2Architecture parsed = VqVae2Architecture.from(architecture, shape);
         PriorArchitectures priors = PriorArchitectures.fromModel(architecture);
         VqVae2Architecture.Padding padding = parsed.padding(shape);
-        ImageShape padded = padding.padded(shape);
-        Map<String, Object> spec = new LinkedHashMap<>();
-        spec.put("type", "code-hierarchy");
-        spec.put("levels", Map.of(
-                PriorArchitectures.TOP, Map.of("codes", parsed.topCodes(), "codeDim", parsed.topCodeDim(), "grid", parsed.topGrid(shape)),
-                PriorArchitectures.BOTTOM, Map.of("codes", parsed.bottomCodes(), "codeDim", parsed.bottomCodeDim(), "grid",
-                        parsed.bottomGrid(shape))));
-        spec.put("paddedShape", Map.of("channels", padded.channels(), "height", padded.height(), "width", padded.width()));
-        spec.put("padding", padding.toMap());
-        spec.put("prior", priors.isComplete() ? PriorArchitectures.TYPE : "none");
-        spec.put("priorLevels", priors.levels());
-        return spec;
+        Map<String, LatentSpec.CodeHierarchy.Level> levels = new LinkedHashMap<>();
+        levels.put(PriorArchitectures.TOP, new LatentSpec.CodeHierarchy.Level(parsed.topCodes(), parsed.topCodeDim(), parsed.topGrid(shape)));
+        levels.put(PriorArchitectures.BOTTOM, new LatentSpec.CodeHierarchy.Level(parsed.bottomCodes(), parsed.bottomCodeDim(),
+                parsed.bottomGrid(shape)));
+        return new LatentSpec.CodeHierarchy(levels, padding.padded(shape), padding.toMap(),
+                priors.isComplete() ? PriorArchitectures.TYPE : LatentSpec.NO_PRIOR, priors.levels());
     }
 
     @Override

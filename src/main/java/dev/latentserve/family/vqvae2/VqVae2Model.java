@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.latentserve.family.CodeGridChecks;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
+import dev.latentserve.family.Latents;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.family.RasterSampling;
 import dev.latentserve.family.ServedModel;
@@ -18,7 +19,9 @@ import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.GatedPixelCnn;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
@@ -29,8 +32,6 @@ import org.jspecify.annotations.Nullable;
  * images are cropped to the input size and clamped to [0, 1].
  */
 final class VqVae2Model extends ServedModel {
-
-    private static final List<String> LEVELS = List.of(PriorArchitectures.TOP, PriorArchitectures.BOTTOM);
 
     private final VqVae2 net;
     private final @Nullable Model topPrior;
@@ -51,16 +52,6 @@ final class VqVae2Model extends ServedModel {
     }
 
     @Override
-    public List<String> levels() {
-        return LEVELS;
-    }
-
-    @Override
-    public int samplingPasses() {
-        return grids.topCells() + grids.bottomCells();
-    }
-
-    @Override
     public void checkSample(SampleOptions options) {
         if (topPrior == null || bottomPrior == null) {
             List<String> missing = new ArrayList<>();
@@ -78,13 +69,13 @@ final class VqVae2Model extends ServedModel {
     }
 
     @Override
-    public void checkDecode(DecodeInput input) {
-        if (input.levels() == null) {
+    public void checkDecode(Latents input) {
+        if (!(input instanceof Latents.CodeHierarchy levels)) {
             throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "a VQ-VAE-2 decodes both levels' code grids: send "
                     + "{\"codes\": {\"top\": [" + grids.topHeight() + "x" + grids.topWidth() + " grid, ...], \"bottom\": ["
                     + grids.bottomHeight() + "x" + grids.bottomWidth() + " grid, ...]}}");
         }
-        flatten(input.levels());
+        flatten(levels);
     }
 
     /**
@@ -117,7 +108,7 @@ final class VqVae2Model extends ServedModel {
         List<int[][][]> bottomSlices = slices(RasterSampling.grids(bottomCodes, n, grids.bottomHeight(), grids.bottomWidth()), counts);
         List<Sampled> result = new ArrayList<>(requests.size());
         for (int r = 0; r < requests.size(); r++) {
-            result.add(new Sampled(imageSlices.get(r), null, null, new LevelCodes(topSlices.get(r), bottomSlices.get(r))));
+            result.add(new Sampled(imageSlices.get(r), hierarchy(topSlices.get(r), bottomSlices.get(r))));
         }
         return result;
     }
@@ -130,25 +121,23 @@ final class VqVae2Model extends ServedModel {
     public List<Encoded> encode(List<EncodeCall> requests) {
         int[] counts = requests.stream().mapToInt(call -> call.images().length).toArray();
         float[][] images = concat(requests.stream().map(EncodeCall::images).toList());
-        LevelCodes codes = run(scope -> levelCodes(net.encodeCodes(store(scope), batch(scope, images)), images.length));
-        List<int[][][]> top = slices(codes.top(), counts);
-        List<int[][][]> bottom = slices(codes.bottom(), counts);
+        Latents.CodeHierarchy codes = run(scope -> levelCodes(net.encodeCodes(store(scope), batch(scope, images)), images.length));
         List<Encoded> result = new ArrayList<>(requests.size());
-        for (int r = 0; r < requests.size(); r++) {
-            result.add(new Encoded(null, null, null, new LevelCodes(top.get(r), bottom.get(r))));
+        for (int r = 0, at = 0; r < requests.size(); at += counts[r], r++) {
+            result.add(new Encoded(codes.slice(at, at + counts[r]), null));
         }
         return result;
     }
 
     @Override
-    public List<float[][]> decode(List<DecodeInput> inputs) {
-        int[] counts = inputs.stream().mapToInt(DecodeInput::count).toArray();
+    public List<float[][]> decode(List<Latents> inputs) {
+        int[] counts = inputs.stream().mapToInt(Latents::count).toArray();
         int n = IntStream.of(counts).sum();
         long[] top = new long[n * grids.topCells()];
         long[] bottom = new long[n * grids.bottomCells()];
         int at = 0;
-        for (DecodeInput input : inputs) {
-            long[][] flat = flatten(input.levels());
+        for (Latents input : inputs) {
+            long[][] flat = flatten((Latents.CodeHierarchy) input);
             System.arraycopy(flat[0], 0, top, at * grids.topCells(), flat[0].length);
             System.arraycopy(flat[1], 0, bottom, at * grids.bottomCells(), flat[1].length);
             at += input.count();
@@ -168,10 +157,10 @@ final class VqVae2Model extends ServedModel {
             NDArray reconstruction = net.decodeCodes(store(scope), codes.get(0), codes.get(1)).clip(0, 1);
             float[] mse = reconstruction.sub(x).square().reshape(n, -1).mean(new int[] {1}).toFloatArray();
             float[][] pixels = rows(reconstruction, n);
-            LevelCodes levels = levelCodes(codes, n);
+            Latents.CodeHierarchy levels = levelCodes(codes, n);
             List<Reconstruction> all = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                all.add(new Reconstruction(pixels[i], mse[i], null, null, levels.image(i)));
+                all.add(new Reconstruction(pixels[i], mse[i], null, levels.slice(i, i + 1)));
             }
             return slices(all, counts);
         });
@@ -182,24 +171,38 @@ final class VqVae2Model extends ServedModel {
         return rows(decoded.clip(0, 1), n);
     }
 
-    private LevelCodes levelCodes(NDList codes, int n) {
-        return new LevelCodes(
+    private Latents.CodeHierarchy levelCodes(NDList codes, int n) {
+        return hierarchy(
                 RasterSampling.grids(codes.get(0).toType(DataType.INT64, false).toLongArray(), n, grids.topHeight(), grids.topWidth()),
                 RasterSampling.grids(codes.get(1).toType(DataType.INT64, false).toLongArray(), n, grids.bottomHeight(),
                         grids.bottomWidth()));
     }
 
+    /** The two levels' grids as latents, top first. */
+    private static Latents.CodeHierarchy hierarchy(int[][][] top, int[][][] bottom) {
+        Map<String, List<int[][]>> levels = new LinkedHashMap<>();
+        levels.put(PriorArchitectures.TOP, Arrays.asList(top));
+        levels.put(PriorArchitectures.BOTTOM, Arrays.asList(bottom));
+        return new Latents.CodeHierarchy(levels);
+    }
+
     /** Both levels' grids checked (same number of images, grid sizes, codes in range) and flattened. */
-    private long[][] flatten(LevelCodes levels) {
-        if (levels.top().length != levels.bottom().length) {
-            throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "codes.top holds " + levels.top().length
-                    + " grids but codes.bottom " + levels.bottom().length + "; send one of each per image");
+    private long[][] flatten(Latents.CodeHierarchy levels) {
+        if (!levels.levels().keySet().equals(java.util.Set.of(PriorArchitectures.TOP, PriorArchitectures.BOTTOM))) {
+            throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "a VQ-VAE-2 has the levels top and bottom, not "
+                    + levels.levels().keySet());
+        }
+        List<int[][]> top = levels.level(PriorArchitectures.TOP);
+        List<int[][]> bottom = levels.level(PriorArchitectures.BOTTOM);
+        if (top.size() != bottom.size()) {
+            throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "codes.top holds " + top.size()
+                    + " grids but codes.bottom " + bottom.size() + "; send one of each per image");
         }
         VqVae2Architecture architecture = net.architecture();
         return new long[][] {
-                CodeGridChecks.flatten(Arrays.asList(levels.top()), grids.topHeight(), grids.topWidth(), architecture.topCodes(),
+                CodeGridChecks.flatten(top, grids.topHeight(), grids.topWidth(), architecture.topCodes(),
                         i -> "codes.top[" + i + "]", "top "),
-                CodeGridChecks.flatten(Arrays.asList(levels.bottom()), grids.bottomHeight(), grids.bottomWidth(),
+                CodeGridChecks.flatten(bottom, grids.bottomHeight(), grids.bottomWidth(),
                         architecture.bottomCodes(), i -> "codes.bottom[" + i + "]", "bottom ")};
     }
 }

@@ -19,6 +19,8 @@ import ai.djl.util.Pair;
 import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.EpochMetrics;
 import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.family.Latents;
+import dev.latentserve.family.Latents.GaussianPosteriors.Posterior;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelUnloadedException;
 import dev.latentserve.family.TrainingCancelledException;
@@ -69,7 +71,7 @@ class VaeFamilyTests {
             for (float v : first.images()[0]) {
                 assertThat(v).isBetween(0f, 1f);
             }
-            float[][] decoded = model.decode(new LoadedModel.DecodeInput(java.util.Arrays.asList(first.latents()), null, null));
+            float[][] decoded = model.decode(first.latents());
             assertThat(decoded).isDeepEqualTo(first.images());
             // Reconstructions of held-out blobs are at least twice as close as a blank image.
             float[][] images = new float[4][SHAPE.size()];
@@ -101,7 +103,7 @@ class VaeFamilyTests {
         List<LoadedModel.Sampled> sampled = model.sample(samples);
         for (int r = 0; r < samples.size(); r++) {
             LoadedModel.Sampled alone = model.sample(samples.get(r));
-            Rows.assertClose(sampled.get(r).latents(), alone.latents());
+            Rows.assertClose(z(sampled.get(r)), z(alone));
             Rows.assertClose(sampled.get(r).images(), alone.images());
         }
         float[][] firstTwo = {images[0], images[1]};
@@ -111,20 +113,18 @@ class VaeFamilyTests {
                 new LoadedModel.EncodeCall(lastTwo, new LoadedModel.EncodeOptions(true, 11, false)));
         List<LoadedModel.Encoded> encoded = model.encode(encodes);
         for (int r = 0; r < encodes.size(); r++) {
-            List<LoadedModel.LatentEncoding> batched = encoded.get(r).latents();
-            List<LoadedModel.LatentEncoding> alone = model.encode(encodes.get(r).images(), encodes.get(r).options()).latents();
-            Rows.assertClose(batched.stream().map(LoadedModel.LatentEncoding::z).toArray(float[][]::new),
-                    alone.stream().map(LoadedModel.LatentEncoding::z).toArray(float[][]::new));
-            Rows.assertClose(batched.stream().map(LoadedModel.LatentEncoding::logVariance).toArray(float[][]::new),
-                    alone.stream().map(LoadedModel.LatentEncoding::logVariance).toArray(float[][]::new));
+            List<Posterior> batched = posteriors(encoded.get(r));
+            List<Posterior> alone = posteriors(model.encode(encodes.get(r).images(), encodes.get(r).options()));
+            Rows.assertClose(batched.stream().map(Posterior::z).toArray(float[][]::new),
+                    alone.stream().map(Posterior::z).toArray(float[][]::new));
+            Rows.assertClose(batched.stream().map(Posterior::logVariance).toArray(float[][]::new),
+                    alone.stream().map(Posterior::logVariance).toArray(float[][]::new));
         }
-        assertThat(encoded.get(0).latents().get(0).z()).as("no draw asked: z is the mean")
-                .isEqualTo(encoded.get(0).latents().get(0).mean());
-        assertThat(encoded.get(1).latents().get(0).z()).as("a draw from q(z|x)")
-                .isNotEqualTo(encoded.get(1).latents().get(0).mean());
-        List<LoadedModel.DecodeInput> decodes = List.of(
-                new LoadedModel.DecodeInput(java.util.Arrays.asList(sampled.get(0).latents()), null, null),
-                new LoadedModel.DecodeInput(java.util.Arrays.asList(sampled.get(2).latents()), null, null));
+        assertThat(posteriors(encoded.get(0)).get(0).z()).as("no draw asked: z is the mean")
+                .isEqualTo(posteriors(encoded.get(0)).get(0).mean());
+        assertThat(posteriors(encoded.get(1)).get(0).z()).as("a draw from q(z|x)")
+                .isNotEqualTo(posteriors(encoded.get(1)).get(0).mean());
+        List<Latents> decodes = List.of(sampled.get(0).latents(), sampled.get(2).latents());
         List<float[][]> decoded = model.decode(decodes);
         for (int r = 0; r < decodes.size(); r++) {
             Rows.assertClose(decoded.get(r), model.decode(decodes.get(r)));
@@ -293,4 +293,12 @@ class VaeFamilyTests {
         }
     }
 
+
+    private static float[][] z(LoadedModel.Sampled sampled) {
+        return ((Latents.GaussianVectors) sampled.latents()).vectors().toArray(float[][]::new);
+    }
+
+    private static List<Posterior> posteriors(LoadedModel.Encoded encoded) {
+        return ((Latents.GaussianPosteriors) encoded.latents()).posteriors();
+    }
 }

@@ -9,6 +9,8 @@ import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.EpochMetrics;
 import dev.latentserve.family.InvalidArchitectureException;
 import dev.latentserve.family.InvalidInferenceInputException;
+import dev.latentserve.family.LatentSpec;
+import dev.latentserve.family.Latents;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.family.TrainingSpec;
@@ -47,7 +49,7 @@ class VqVaeFamilyTests {
         assertThat(epochs.getLast().testTerms().get("perplexity")).isGreaterThan(2.0);
         assertThat(epochs.getLast().testTerms().get("usedCodes")).isGreaterThan(2.0);
         assertThat(epochs.getLast().trainTerms()).containsKeys("commitment", "deadCodeRestarts");
-        assertThat(family.latentSpec(spec.architecture(), SHAPE)).containsEntry("grid", List.of(4, 4)).containsEntry("codes", 16);
+        assertThat(family.latentSpec(spec.architecture(), SHAPE)).isEqualTo(new LatentSpec.CodeGrid(16, 8, List.of(4, 4), "none"));
 
         try (LoadedModel model = family.load(dir, SHAPE, spec.architecture(), Device.cpu())) {
             float[][] images = new float[3][SHAPE.size()];
@@ -55,7 +57,7 @@ class VqVaeFamilyTests {
                 test.copyImage(i, images[i], 0);
             }
             LoadedModel.Encoded encoded = model.encode(images, new LoadedModel.EncodeOptions(false, 0, true));
-            int[][][] codes = encoded.codes();
+            int[][][] codes = grids(encoded.latents());
             assertThat(codes.length).isEqualTo(3);
             for (int[][] grid : codes) {
                 assertThat(grid.length).isEqualTo(4);
@@ -66,23 +68,23 @@ class VqVaeFamilyTests {
                     }
                 }
             }
-            assertThat(encoded.vectors()[0]).hasSize(8 * 4 * 4);
+            assertThat(encoded.vectors().vectors().get(0)).hasSize(8 * 4 * 4);
             List<LoadedModel.Reconstruction> reconstructions = model.reconstruct(images, 0);
-            float[][] fromCodes = model.decode(new LoadedModel.DecodeInput(null, List.of(codes), null));
-            float[][] fromVectors = model.decode(new LoadedModel.DecodeInput(null, null, List.of(encoded.vectors())));
+            float[][] fromCodes = model.decode(new Latents.CodeGrids(List.of(codes)));
+            float[][] fromVectors = model.decode(encoded.vectors());
             for (int i = 0; i < 3; i++) {
-                assertThat(reconstructions.get(i).codes()).isDeepEqualTo(codes[i]);
+                assertThat(grids(reconstructions.get(i).codes())[0]).isDeepEqualTo(codes[i]);
                 assertThat(fromCodes[i]).containsExactly(reconstructions.get(i).pixels(), within(1e-5f));
                 assertThat(fromVectors[i]).containsExactly(fromCodes[i], within(1e-5f));
                 assertThat(reconstructions.get(i).mse()).isLessThan(firstMse);
             }
             int[][] outOfRange = {{0, 0, 0, 0}, {0, 16, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}};
-            assertThatThrownBy(() -> model.decode(new LoadedModel.DecodeInput(null, List.<int[][]>of(outOfRange), null)))
+            assertThatThrownBy(() -> model.decode(new Latents.CodeGrids(List.<int[][]>of(outOfRange))))
                     .isInstanceOf(InvalidInferenceInputException.class).hasMessageContaining("[0, 16)");
             int[][] wrongSize = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
-            assertThatThrownBy(() -> model.decode(new LoadedModel.DecodeInput(null, List.<int[][]>of(wrongSize), null)))
+            assertThatThrownBy(() -> model.decode(new Latents.CodeGrids(List.<int[][]>of(wrongSize))))
                     .isInstanceOf(InvalidInferenceInputException.class).hasMessageContaining("4x4");
-            assertThatThrownBy(() -> model.decode(new LoadedModel.DecodeInput(List.of(new float[8]), null, null)))
+            assertThatThrownBy(() -> model.decode(new Latents.GaussianVectors(List.of(new float[8]))))
                     .isInstanceOf(InvalidInferenceInputException.class).hasMessageContaining("code grids");
             assertThatThrownBy(() -> model.sample(new LoadedModel.SampleOptions(2, 1, 1.0, null)))
                     .isInstanceOf(NoPriorException.class).hasMessageContaining("fit-prior");
@@ -104,7 +106,7 @@ class VqVaeFamilyTests {
         Map<String, Double> after = (Map<String, Double>) codebookFit.metrics().get("after");
         assertThat(after.get("mse")).isLessThan(firstMse);
         try (LoadedModel model = family.load(refitted, SHAPE, codebookFit.architecture(), Device.cpu())) {
-            assertThat(model.reconstruct(new float[][] {new float[SHAPE.size()]}, 0).getFirst().codes()).hasNumberOfRows(4);
+            assertThat(grids(model.reconstruct(new float[][] {new float[SHAPE.size()]}, 0).getFirst().codes())[0]).hasNumberOfRows(4);
         }
 
         // A prior over the code maps: its held-out NLL falls, and the model samples with it.
@@ -122,18 +124,18 @@ class VqVaeFamilyTests {
         assertThat(priorEpochs.getLast().testTerms().get("bitsPerCode"))
                 .isCloseTo(priorEpochs.getLast().testTerms().get("nll") / (16 * Math.log(2)), within(1e-9));
         assertThat(fit.architecture()).containsKey("prior");
-        assertThat(family.latentSpec(fit.architecture(), SHAPE)).containsEntry("prior", "gated-pixelcnn");
+        assertThat(family.latentSpec(fit.architecture(), SHAPE)).isEqualTo(new LatentSpec.CodeGrid(16, 8, List.of(4, 4), "gated-pixelcnn"));
         try (LoadedModel model = family.load(withPrior, SHAPE, fit.architecture(), Device.cpu())) {
             LoadedModel.Sampled first = model.sample(new LoadedModel.SampleOptions(4, 7, 1.0, null));
             LoadedModel.Sampled again = model.sample(new LoadedModel.SampleOptions(4, 7, 1.0, null));
-            assertThat(first.codes()).isDeepEqualTo(again.codes());
+            assertThat(grids(first.latents())).isDeepEqualTo(grids(again.latents()));
             assertThat(first.images()).isDeepEqualTo(again.images());
             assertThat(first.images()[0]).hasSize(SHAPE.size());
             // topK = 1 is greedy decoding: the seed no longer matters.
             LoadedModel.Sampled greedy = model.sample(new LoadedModel.SampleOptions(2, 1, 1.0, 1));
             LoadedModel.Sampled greedyOther = model.sample(new LoadedModel.SampleOptions(2, 99, 1.0, 1));
-            assertThat(greedy.codes()).isDeepEqualTo(greedyOther.codes());
-            float[][] decoded = model.decode(new LoadedModel.DecodeInput(null, List.of(first.codes()), null));
+            assertThat(grids(greedy.latents())).isDeepEqualTo(grids(greedyOther.latents()));
+            float[][] decoded = model.decode(first.latents());
             assertThat(decoded[0]).containsExactly(first.images()[0], within(1e-5f));
             requestsBatchedTogetherGetWhatEachGetsAlone(model, test);
         }
@@ -146,7 +148,7 @@ class VqVaeFamilyTests {
         List<LoadedModel.Sampled> sampled = model.sample(samples);
         for (int r = 0; r < samples.size(); r++) {
             LoadedModel.Sampled alone = model.sample(samples.get(r));
-            assertThat(sampled.get(r).codes()).isDeepEqualTo(alone.codes());
+            assertThat(grids(sampled.get(r).latents())).isDeepEqualTo(grids(alone.latents()));
             Rows.assertClose(sampled.get(r).images(), alone.images());
         }
         float[][] images = new float[4][SHAPE.size()];
@@ -160,13 +162,12 @@ class VqVaeFamilyTests {
                 new LoadedModel.EncodeCall(lastTwo, new LoadedModel.EncodeOptions(false, 0, false)));
         List<LoadedModel.Encoded> encoded = model.encode(encodes);
         LoadedModel.Encoded firstAlone = model.encode(firstTwo, encodes.get(0).options());
-        assertThat(encoded.get(0).codes()).isDeepEqualTo(firstAlone.codes());
-        Rows.assertClose(encoded.get(0).vectors(), firstAlone.vectors());
-        assertThat(encoded.get(1).codes()).isDeepEqualTo(model.encode(lastTwo, encodes.get(1).options()).codes());
+        assertThat(grids(encoded.get(0).latents())).isDeepEqualTo(grids(firstAlone.latents()));
+        Rows.assertClose(encoded.get(0).vectors().vectors().toArray(float[][]::new), firstAlone.vectors().vectors().toArray(float[][]::new));
+        assertThat(grids(encoded.get(1).latents())).isDeepEqualTo(grids(model.encode(lastTwo, encodes.get(1).options()).latents()));
         assertThat(encoded.get(1).vectors()).as("only asked for by the first request").isNull();
         // Code grids and unquantised vectors decode in the same batch.
-        List<LoadedModel.DecodeInput> decodes = List.of(new LoadedModel.DecodeInput(null, List.of(sampled.get(0).codes()), null),
-                new LoadedModel.DecodeInput(null, null, List.of(firstAlone.vectors())));
+        List<Latents> decodes = List.of(sampled.get(0).latents(), firstAlone.vectors());
         List<float[][]> decoded = model.decode(decodes);
         for (int r = 0; r < decodes.size(); r++) {
             Rows.assertClose(decoded.get(r), model.decode(decodes.get(r)));
@@ -175,7 +176,7 @@ class VqVaeFamilyTests {
                 List.of(new LoadedModel.ReconstructCall(firstTwo, 0), new LoadedModel.ReconstructCall(lastTwo, 0)));
         List<LoadedModel.Reconstruction> lastAlone = model.reconstruct(lastTwo, 0);
         for (int i = 0; i < 2; i++) {
-            assertThat(reconstructed.get(1).get(i).codes()).isDeepEqualTo(lastAlone.get(i).codes());
+            assertThat(grids(reconstructed.get(1).get(i).codes())).isDeepEqualTo(grids(lastAlone.get(i).codes()));
             assertThat(reconstructed.get(1).get(i).pixels()).containsExactly(lastAlone.get(i).pixels(), within(Rows.TOLERANCE));
         }
     }
@@ -222,4 +223,8 @@ class VqVaeFamilyTests {
                 .containsEntry("codes", 64).containsEntry("codeDim", 32).containsEntry("beta", 0.25).containsEntry("decay", 0.99);
     }
 
+
+    private static int[][][] grids(Latents latents) {
+        return ((Latents.CodeGrids) latents).grids().toArray(int[][][]::new);
+    }
 }

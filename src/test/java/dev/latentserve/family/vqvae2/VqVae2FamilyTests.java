@@ -9,7 +9,9 @@ import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.EpochMetrics;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.LoadedModel;
-import dev.latentserve.family.LoadedModel.LevelCodes;
+import dev.latentserve.family.LatentSpec;
+import dev.latentserve.family.Latents;
+import dev.latentserve.family.Latents.CodeHierarchy;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.family.PriorFitting;
 import dev.latentserve.family.TrainingSpec;
@@ -51,37 +53,39 @@ class VqVae2FamilyTests {
         assertThat(epochs.getLast().testTerms()).containsKeys("commitment", "topPerplexity", "bottomPerplexity", "topUsedCodes",
                 "bottomUsedCodes");
         assertThat(epochs.getLast().testTerms().get("bottomUsedCodes")).isGreaterThan(2.0);
-        Map<String, Object> latent = family.latentSpec(spec.architecture(), SHAPE);
-        assertThat(latent).containsEntry("type", "code-hierarchy").containsEntry("prior", "none")
-                .containsEntry("padding", Map.of("top", 2, "bottom", 2, "left", 2, "right", 2));
+        LatentSpec.CodeHierarchy latent = (LatentSpec.CodeHierarchy) family.latentSpec(spec.architecture(), SHAPE);
+        assertThat(latent.prior()).isEqualTo("none");
+        assertThat(latent.sampling()).isEqualTo(LatentSpec.Sampling.NEEDS_PRIOR);
+        assertThat(latent.levelNames()).containsExactly("top", "bottom");
+        assertThat(latent.padding()).isEqualTo(Map.of("top", 2, "bottom", 2, "left", 2, "right", 2));
 
         float[][] images = new float[3][SHAPE.size()];
         for (int i = 0; i < 3; i++) {
             test.copyImage(i, images[i], 0);
         }
         try (LoadedModel model = family.load(dir, SHAPE, spec.architecture(), Device.cpu())) {
-            LevelCodes codes = model.encode(images, new LoadedModel.EncodeOptions(false, 0, false)).levels();
-            assertThat(codes.top()).hasNumberOfRows(3);
-            assertThat(codes.top()[0]).hasNumberOfRows(4);
-            assertThat(codes.top()[0][0]).hasSize(4);
-            assertThat(codes.bottom()[0]).hasNumberOfRows(8);
-            assertThat(codes.bottom()[0][0]).hasSize(8);
+            CodeHierarchy codes = (CodeHierarchy) model.encode(images, new LoadedModel.EncodeOptions(false, 0, false)).latents();
+            assertThat(codes.level("top")).hasSize(3);
+            assertThat(codes.level("top").get(0)).hasNumberOfRows(4);
+            assertThat(codes.level("top").get(0)[0]).hasSize(4);
+            assertThat(codes.level("bottom").get(0)).hasNumberOfRows(8);
+            assertThat(codes.level("bottom").get(0)[0]).hasSize(8);
             List<LoadedModel.Reconstruction> reconstructions = model.reconstruct(images, 0);
-            float[][] decoded = model.decode(new LoadedModel.DecodeInput(null, null, null, codes));
+            float[][] decoded = model.decode(codes);
             for (int i = 0; i < 3; i++) {
-                assertThat(reconstructions.get(i).levels().top()).isDeepEqualTo(codes.top()[i]);
-                assertThat(reconstructions.get(i).levels().bottom()).isDeepEqualTo(codes.bottom()[i]);
+                CodeHierarchy own = (CodeHierarchy) reconstructions.get(i).codes();
+                assertThat(own.level("top").getFirst()).isDeepEqualTo(codes.level("top").get(i));
+                assertThat(own.level("bottom").getFirst()).isDeepEqualTo(codes.level("bottom").get(i));
                 assertThat(decoded[i]).hasSize(SHAPE.size()).containsExactly(reconstructions.get(i).pixels(), within(1e-5f));
             }
-            int[][][] outOfRange = codes.bottom().clone();
-            outOfRange[1] = new int[8][8];
-            outOfRange[1][3][3] = 16;
-            assertThatThrownBy(() -> model.decode(new LoadedModel.DecodeInput(null, null, null, new LevelCodes(codes.top(), outOfRange))))
+            List<int[][]> outOfRange = new ArrayList<>(codes.level("bottom"));
+            outOfRange.set(1, new int[8][8]);
+            outOfRange.get(1)[3][3] = 16;
+            assertThatThrownBy(() -> model.decode(levels(codes.level("top"), outOfRange)))
                     .isInstanceOf(InvalidInferenceInputException.class).hasMessageContaining("codes.bottom[1] holds code 16");
-            assertThatThrownBy(() -> model.decode(new LoadedModel.DecodeInput(null, null, null,
-                    new LevelCodes(new int[][][] {new int[3][4]}, new int[][][] {new int[8][8]}))))
+            assertThatThrownBy(() -> model.decode(levels(List.<int[][]>of(new int[3][4]), List.<int[][]>of(new int[8][8]))))
                     .isInstanceOf(InvalidInferenceInputException.class).hasMessageContaining("4x4");
-            assertThatThrownBy(() -> model.decode(new LoadedModel.DecodeInput(null, List.<int[][]>of(new int[8][8]), null)))
+            assertThatThrownBy(() -> model.decode(new Latents.CodeGrids(List.<int[][]>of(new int[8][8]))))
                     .isInstanceOf(InvalidInferenceInputException.class).hasMessageContaining("both levels");
             assertThatThrownBy(() -> model.sample(new LoadedModel.SampleOptions(1, 1, 1.0, null)))
                     .isInstanceOf(NoPriorException.class).hasMessageContaining("top or bottom");
@@ -91,8 +95,9 @@ class VqVae2FamilyTests {
         Path topOnly = Files.createDirectories(dir.resolve("top-only"));
         PriorFitting.PriorFit topFit = fit(dir, spec.architecture(), Map.of("levels", List.of("top"), "top", TOP), train, test,
                 topOnly, "topNll");
-        assertThat(family.latentSpec(topFit.architecture(), SHAPE)).containsEntry("prior", "none")
-                .containsEntry("priorLevels", List.of("top"));
+        LatentSpec.CodeHierarchy topOnlyLatent = (LatentSpec.CodeHierarchy) family.latentSpec(topFit.architecture(), SHAPE);
+        assertThat(topOnlyLatent.prior()).isEqualTo("none");
+        assertThat(topOnlyLatent.priorLevels()).containsExactly("top");
         try (LoadedModel model = family.load(topOnly, SHAPE, topFit.architecture(), Device.cpu())) {
             assertThatThrownBy(() -> model.sample(new LoadedModel.SampleOptions(1, 1, 1.0, null)))
                     .isInstanceOf(NoPriorException.class).hasMessageContaining("no bottom prior").hasMessageContaining("[\"bottom\"]");
@@ -101,19 +106,20 @@ class VqVae2FamilyTests {
         Path both = Files.createDirectories(dir.resolve("both"));
         PriorFitting.PriorFit bottomFit = fit(topOnly, topFit.architecture(), Map.of("levels", List.of("bottom"), "bottom", BOTTOM),
                 train, test, both, "bottomNll");
-        assertThat(family.latentSpec(bottomFit.architecture(), SHAPE)).containsEntry("prior", "vqvae2-priors");
+        assertThat(((LatentSpec.CodeHierarchy) family.latentSpec(bottomFit.architecture(), SHAPE)).prior()).isEqualTo("vqvae2-priors");
+        assertThat(family.latentSpec(bottomFit.architecture(), SHAPE).sampling()).isEqualTo(LatentSpec.Sampling.AUTOREGRESSIVE);
         try (LoadedModel model = family.load(both, SHAPE, bottomFit.architecture(), Device.cpu())) {
             LoadedModel.Sampled first = model.sample(new LoadedModel.SampleOptions(3, 7, 1.0, null));
-            assertThat(model.sample(new LoadedModel.SampleOptions(3, 7, 1.0, null)).levels()).usingRecursiveComparison()
-                    .isEqualTo(first.levels());
+            assertThat(model.sample(new LoadedModel.SampleOptions(3, 7, 1.0, null)).latents()).usingRecursiveComparison()
+                    .isEqualTo(first.latents());
             assertThat(first.images()).hasNumberOfRows(3);
             assertThat(first.images()[0]).hasSize(SHAPE.size());
-            float[][] decoded = model.decode(new LoadedModel.DecodeInput(null, null, null, first.levels()));
+            float[][] decoded = model.decode(first.latents());
             Rows.assertClose(decoded, first.images());
             // A cold bottom level only: greedy bottom codes, whatever the seed, under the same top codes.
             LoadedModel.SampleOptions greedyBottom = new LoadedModel.SampleOptions(2, 5, 1.0, null, Map.of("bottom", 1e-6));
             LoadedModel.Sampled one = model.sample(greedyBottom);
-            assertThat(one.levels().bottom()).isNotNull();
+            assertThat(((CodeHierarchy) one.latents()).level("bottom")).hasSize(2);
             requestsBatchedTogetherGetWhatEachGetsAlone(model, images);
         }
     }
@@ -139,7 +145,7 @@ class VqVae2FamilyTests {
         List<LoadedModel.Sampled> sampled = model.sample(samples);
         for (int r = 0; r < samples.size(); r++) {
             LoadedModel.Sampled alone = model.sample(samples.get(r));
-            assertThat(sampled.get(r).levels()).usingRecursiveComparison().isEqualTo(alone.levels());
+            assertThat(sampled.get(r).latents()).usingRecursiveComparison().isEqualTo(alone.latents());
             Rows.assertClose(sampled.get(r).images(), alone.images());
         }
         float[][] firstTwo = {images[0], images[1]};
@@ -147,13 +153,16 @@ class VqVae2FamilyTests {
         List<LoadedModel.Encoded> encoded = model.encode(List.of(
                 new LoadedModel.EncodeCall(firstTwo, new LoadedModel.EncodeOptions(false, 0, false)),
                 new LoadedModel.EncodeCall(last, new LoadedModel.EncodeOptions(false, 0, false))));
-        assertThat(encoded.get(1).levels()).usingRecursiveComparison()
-                .isEqualTo(model.encode(last, new LoadedModel.EncodeOptions(false, 0, false)).levels());
-        List<LoadedModel.DecodeInput> decodes = List.of(new LoadedModel.DecodeInput(null, null, null, sampled.get(0).levels()),
-                new LoadedModel.DecodeInput(null, null, null, encoded.get(1).levels()));
+        assertThat(encoded.get(1).latents()).usingRecursiveComparison()
+                .isEqualTo(model.encode(last, new LoadedModel.EncodeOptions(false, 0, false)).latents());
+        List<Latents> decodes = List.of(sampled.get(0).latents(), encoded.get(1).latents());
         List<float[][]> decoded = model.decode(decodes);
         for (int r = 0; r < decodes.size(); r++) {
             Rows.assertClose(decoded.get(r), model.decode(decodes.get(r)));
         }
+    }
+
+    private static CodeHierarchy levels(List<int[][]> top, List<int[][]> bottom) {
+        return new CodeHierarchy(new java.util.LinkedHashMap<>(Map.of("top", top, "bottom", bottom)));
     }
 }

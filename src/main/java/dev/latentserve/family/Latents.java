@@ -1,0 +1,342 @@
+package dev.latentserve.family;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+import dev.latentserve.family.InvalidInferenceInputException.Kind;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The latent representation of a batch of images, one record per kind, each with its one JSON form: what
+ * {@code /sample} and {@code /encode} answer, what {@code /decode} takes back unchanged, and what a sample job's
+ * result holds. {@link #json()} is the batch's form (Jackson writes it as such), {@link #json(int)} one image's.
+ *
+ * <ul>
+ *   <li>{@link GaussianVectors}: {@code [[z...], ...]}, one vector per image (a spatial Gaussian latent flattened
+ *       channel-major)</li>
+ *   <li>{@link GaussianPosteriors}: {@code [{"mean": [...], "logVariance": [...], "z": [...]}, ...]}</li>
+ *   <li>{@link CodeGrids}: {@code [[[code, ...], ...], ...]}, one grid of rows per image</li>
+ *   <li>{@link CodeHierarchy}: {@code {"top": [grid, ...], "bottom": [grid, ...]}}, one list of grids per level</li>
+ *   <li>{@link UnquantisedVectors}: {@code [[...D*h*w floats...], ...]}, encoder outputs before quantisation</li>
+ * </ul>
+ */
+public sealed interface Latents {
+
+    /** Images described. */
+    int count();
+
+    /** The batch's JSON form. */
+    @JsonValue
+    Object json();
+
+    /** Image {@code i}'s JSON form. */
+    Object json(int i);
+
+    /** Images {@code [from, to)} of this batch. */
+    Latents slice(int from, int to);
+
+    /** The batches one after the other, as one; all of one kind. */
+    static Latents concat(List<? extends Latents> parts) {
+        Latents first = parts.getFirst();
+        return switch (first) {
+            case GaussianVectors g -> new GaussianVectors(flatten(parts, GaussianVectors.class, GaussianVectors::vectors));
+            case GaussianPosteriors p -> new GaussianPosteriors(flatten(parts, GaussianPosteriors.class, GaussianPosteriors::posteriors));
+            case CodeGrids c -> new CodeGrids(flatten(parts, CodeGrids.class, CodeGrids::grids));
+            case UnquantisedVectors u -> new UnquantisedVectors(flatten(parts, UnquantisedVectors.class, UnquantisedVectors::vectors));
+            case CodeHierarchy h -> {
+                Map<String, List<int[][]>> levels = new LinkedHashMap<>();
+                for (String level : h.levels().keySet()) {
+                    levels.put(level, flatten(parts, CodeHierarchy.class, part -> part.level(level)));
+                }
+                yield new CodeHierarchy(levels);
+            }
+        };
+    }
+
+    private static <T extends Latents, E> List<E> flatten(List<? extends Latents> parts, Class<T> kind,
+            java.util.function.Function<T, List<E>> items) {
+        List<E> all = new ArrayList<>();
+        for (Latents part : parts) {
+            if (!kind.isInstance(part)) {
+                throw new IllegalArgumentException("cannot join " + kind.getSimpleName() + " and " + part.getClass().getSimpleName());
+            }
+            all.addAll(items.apply(kind.cast(part)));
+        }
+        return all;
+    }
+
+    /** Latent vectors z, one per image. */
+    record GaussianVectors(List<float[]> vectors) implements Latents {
+
+        public GaussianVectors {
+            vectors = Collections.unmodifiableList(new ArrayList<>(vectors));
+        }
+
+        @Override
+        public int count() {
+            return vectors.size();
+        }
+
+        @Override
+        public Object json() {
+            return vectors;
+        }
+
+        @Override
+        public Object json(int i) {
+            return vectors.get(i);
+        }
+
+        @Override
+        public GaussianVectors slice(int from, int to) {
+            return new GaussianVectors(vectors.subList(from, to));
+        }
+    }
+
+    /**
+     * The approximate posterior q(z|x) = N(mean, diag(exp(logVariance))) of each image, with the z taken from it (its
+     * mean, or a draw when asked).
+     */
+    record GaussianPosteriors(List<Posterior> posteriors) implements Latents {
+
+        public GaussianPosteriors {
+            posteriors = List.copyOf(posteriors);
+        }
+
+        @Override
+        public int count() {
+            return posteriors.size();
+        }
+
+        @Override
+        public Object json() {
+            return posteriors;
+        }
+
+        @Override
+        public Object json(int i) {
+            return posteriors.get(i);
+        }
+
+        @Override
+        public GaussianPosteriors slice(int from, int to) {
+            return new GaussianPosteriors(posteriors.subList(from, to));
+        }
+
+        /** One image's posterior: mean and log-variance of each latent dimension, and z. */
+        public record Posterior(float[] mean, float[] logVariance, float[] z) {
+        }
+    }
+
+    /** One grid of code indices per image, rows of columns. */
+    record CodeGrids(List<int[][]> grids) implements Latents {
+
+        public CodeGrids {
+            grids = Collections.unmodifiableList(new ArrayList<>(grids));
+        }
+
+        @Override
+        public int count() {
+            return grids.size();
+        }
+
+        @Override
+        public Object json() {
+            return grids;
+        }
+
+        @Override
+        public Object json(int i) {
+            return grids.get(i);
+        }
+
+        @Override
+        public CodeGrids slice(int from, int to) {
+            return new CodeGrids(grids.subList(from, to));
+        }
+    }
+
+    /** One grid of codes per level and image, levels coarsest first; every level holds the same number of images. */
+    record CodeHierarchy(Map<String, List<int[][]>> levels) implements Latents {
+
+        public CodeHierarchy {
+            Map<String, List<int[][]>> copy = new LinkedHashMap<>();
+            levels.forEach((name, grids) -> copy.put(name, Collections.unmodifiableList(new ArrayList<>(grids))));
+            levels = Collections.unmodifiableMap(copy);
+        }
+
+        /** One level's grids, one per image. */
+        public List<int[][]> level(String name) {
+            List<int[][]> grids = levels.get(name);
+            if (grids == null) {
+                throw new IllegalArgumentException("no level " + name + " in " + levels.keySet());
+            }
+            return grids;
+        }
+
+        /** Images described; where levels disagree (a caller's mistake, which models refuse), the fewest. */
+        @Override
+        public int count() {
+            return levels.values().stream().mapToInt(List::size).min().orElse(0);
+        }
+
+        @Override
+        public Object json() {
+            return levels;
+        }
+
+        @Override
+        public Object json(int i) {
+            Map<String, int[][]> image = new LinkedHashMap<>();
+            levels.forEach((name, grids) -> image.put(name, grids.get(i)));
+            return image;
+        }
+
+        @Override
+        public CodeHierarchy slice(int from, int to) {
+            Map<String, List<int[][]>> sliced = new LinkedHashMap<>();
+            levels.forEach((name, grids) -> sliced.put(name, grids.subList(from, to)));
+            return new CodeHierarchy(sliced);
+        }
+    }
+
+    /** Encoder outputs before quantisation, D x h x w channel-major per image (VQ-VAE). */
+    record UnquantisedVectors(List<float[]> vectors) implements Latents {
+
+        public UnquantisedVectors {
+            vectors = Collections.unmodifiableList(new ArrayList<>(vectors));
+        }
+
+        @Override
+        public int count() {
+            return vectors.size();
+        }
+
+        @Override
+        public Object json() {
+            return vectors;
+        }
+
+        @Override
+        public Object json(int i) {
+            return vectors.get(i);
+        }
+
+        @Override
+        public UnquantisedVectors slice(int from, int to) {
+            return new UnquantisedVectors(vectors.subList(from, to));
+        }
+    }
+
+    /**
+     * What a caller sent to decode, in the form {@code spec} takes; exactly one of the three is given. Elements may be
+     * null or of any length here: the model checks them ({@link LoadedModel#checkDecode}).
+     *
+     * @param latents Gaussian latent vectors ({@code latents} in JSON)
+     * @param codes codes as Jackson read them ({@code codes}; see {@link #parseCodes})
+     * @param vectors unquantised encoder outputs ({@code vectors})
+     * @throws InvalidInferenceInputException as {@link #parseCodes} does
+     */
+    static Latents fromRequest(@Nullable List<float[]> latents, @Nullable Object codes, @Nullable List<float[]> vectors,
+            LatentSpec spec) {
+        if (latents != null) {
+            return new GaussianVectors(latents);
+        }
+        if (vectors != null) {
+            return new UnquantisedVectors(vectors);
+        }
+        return parseCodes(java.util.Objects.requireNonNull(codes, "latents, codes or vectors"), spec);
+    }
+
+    /**
+     * Codes as a caller sent them in JSON ({@code codes} of {@code /decode}), read in the form {@code spec} takes: a
+     * list of grids for a code grid, an object of such lists keyed by level for a code hierarchy. Only the form is
+     * checked here; grid sizes and code ranges are the model's to check.
+     *
+     * @param json what Jackson read: lists, maps and numbers
+     * @throws InvalidInferenceInputException {@link Kind#MALFORMED_CODES} for a value in no code form, or a hierarchy
+     *     whose levels are not the model's; {@link Kind#INVALID_LATENT} for the other form than the model takes, or
+     *     codes sent to a model whose latents are not codes
+     */
+    static Latents parseCodes(Object json, LatentSpec spec) {
+        return switch (spec) {
+            case LatentSpec.CodeGrid grid -> {
+                if (json instanceof Map<?, ?>) {
+                    throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "this model has one level of codes: send "
+                            + "{\"codes\": [" + describe(grid.grid()) + " grid, ...]}, a list of grids");
+                }
+                yield new CodeGrids(grids(json, "codes"));
+            }
+            case LatentSpec.CodeHierarchy hierarchy -> {
+                if (!(json instanceof Map<?, ?> map)) {
+                    StringBuilder form = new StringBuilder();
+                    hierarchy.levels().forEach((name, level) -> form.append(form.isEmpty() ? "" : ", ").append('"').append(name)
+                            .append("\": [").append(describe(level.grid())).append(" grid, ...]"));
+                    throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "this model has " + hierarchy.levels().size()
+                            + " levels of codes: send {\"codes\": {" + form + "}}");
+                }
+                if (!map.keySet().equals(Set.copyOf(hierarchy.levelNames()))) {
+                    throw new InvalidInferenceInputException(Kind.MALFORMED_CODES, "codes as an object must have exactly the keys "
+                            + String.join(" and ", hierarchy.levelNames()) + ", not " + map.keySet());
+                }
+                Map<String, List<int[][]>> levels = new LinkedHashMap<>();
+                for (String name : hierarchy.levelNames()) {
+                    levels.put(name, grids(map.get(name), "codes." + name));
+                }
+                yield new CodeHierarchy(levels);
+            }
+            case LatentSpec.Gaussian g -> throw notCodes();
+            case LatentSpec.SpatialGaussian g -> throw notCodes();
+        };
+    }
+
+    private static InvalidInferenceInputException notCodes() {
+        return new InvalidInferenceInputException(Kind.INVALID_LATENT, "this model's latents are Gaussian vectors, not codes: "
+                + "send {\"latents\": [[...], ...]}");
+    }
+
+    private static String describe(List<Integer> grid) {
+        return grid.get(0) + "x" + grid.get(1);
+    }
+
+    /** A list of grids, each a list of rows of integer codes. */
+    private static List<int[][]> grids(Object value, String path) {
+        if (!(value instanceof List<?> list)) {
+            throw malformed(path + " must be a list of grids (lists of rows of integer codes)");
+        }
+        List<int[][]> grids = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            grids.add(grid(list.get(i), path + "[" + i + "]"));
+        }
+        return grids;
+    }
+
+    private static int[][] grid(Object value, String path) {
+        if (!(value instanceof List<?> rows)) {
+            throw malformed(path + " must be a grid: a list of rows of integer codes");
+        }
+        int[][] grid = new int[rows.size()][];
+        for (int r = 0; r < grid.length; r++) {
+            if (!(rows.get(r) instanceof List<?> row)) {
+                throw malformed(path + "[" + r + "] must be a row: a list of integer codes");
+            }
+            grid[r] = new int[row.size()];
+            for (int c = 0; c < row.size(); c++) {
+                if (!(row.get(c) instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+                        || Math.abs(n.doubleValue()) > Integer.MAX_VALUE) {
+                    throw malformed(path + "[" + r + "][" + c + "] must be an integer code, not " + row.get(c));
+                }
+                grid[r][c] = n.intValue();
+            }
+        }
+        return grid;
+    }
+
+    private static InvalidInferenceInputException malformed(String detail) {
+        return new InvalidInferenceInputException(Kind.MALFORMED_CODES, detail);
+    }
+}

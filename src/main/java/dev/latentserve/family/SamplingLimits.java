@@ -1,0 +1,55 @@
+package dev.latentserve.family;
+
+import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The bounds on sampling settings, checked in one place for {@code /sample} and for sample jobs (a {@code /sample}
+ * too large to answer at once becomes a sample job, so both must take the same settings).
+ *
+ * @param maxTemperature the largest softmax or prior temperature taken; temperatures lie in (0, maxTemperature]
+ */
+public record SamplingLimits(double maxTemperature) {
+
+    public SamplingLimits {
+        if (!(maxTemperature > 0) || Double.isInfinite(maxTemperature)) {
+            throw new IllegalArgumentException("the largest sampling temperature must be a positive number, not " + maxTemperature);
+        }
+    }
+
+    /**
+     * What is wrong with sampling {@code latent} with these settings, in words that name each setting as
+     * {@code prefix + name} (e.g. {@code sample.temperature}); empty when they are fine. The count is the caller's to
+     * check: its bound differs between a request answered at once and a job.
+     *
+     * @param temperatures per-level temperatures by level name, as the caller sent them (a null value is refused)
+     */
+    public Optional<String> problem(double temperature, @Nullable Integer topK, Map<String, @Nullable Double> temperatures,
+            LatentSpec latent, String prefix) {
+        Optional<String> problem = temperature(prefix + "temperature", temperature);
+        if (problem.isPresent()) {
+            return problem;
+        }
+        if (topK != null && topK < 1) {
+            return Optional.of(prefix + "topK must be at least 1, not " + topK);
+        }
+        for (Map.Entry<String, @Nullable Double> level : temperatures.entrySet()) {
+            if (!latent.levelNames().contains(level.getKey())) {
+                return Optional.of(prefix + "temperatures names level '" + level.getKey() + "'; " + (latent.levelNames().isEmpty()
+                        ? "this model has one level: use " + prefix + "temperature" : "the levels are " + latent.levelNames()));
+            }
+            Double value = level.getValue();
+            problem = temperature(prefix + "temperatures." + level.getKey(), value == null ? Double.NaN : value);
+            if (problem.isPresent()) {
+                return problem;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<String> temperature(String name, double value) {
+        return value > 0 && value <= maxTemperature ? Optional.empty()
+                : Optional.of(name + " must be in (0, " + maxTemperature + "], not " + value);
+    }
+}
