@@ -177,18 +177,19 @@ class HierarchyIntegrationTests {
                 + "\"topK\": 0}}"), 400, "bad-request");
         JsonNode codes = http.get(location + "/result", "application/json").json();
         assertThat(codes.get("version").asInt()).isEqualTo(2);
-        assertThat(codes.get("codes")).hasSize(70);
-        assertThat(codes.get("codes").get(69).get("bottom")).hasSize(8);
+        // The codes in the one form of a code hierarchy, as /sample answers and /decode takes: a list of grids per level.
+        assertThat(codes.get("codes").get("top")).hasSize(70);
+        assertThat(codes.get("codes").get("bottom").get(69)).hasSize(8);
         assertThat(codes.get("samplesPerSecond").asDouble()).isPositive();
 
         // A job of one chunk draws what /sample draws for the same seed.
         JsonNode small = run("{\"type\": \"sample\", \"model\": \"hier\", \"seed\": 5, \"sample\": {\"count\": 4}}");
         JsonNode direct = http.postJson("/v1/models/hier/sample", "{\"count\": 4, \"seed\": 5}").json();
         JsonNode fromJob = http.get("/v1/jobs/" + small.get("id").asString() + "/result").json().get("codes");
-        for (int i = 0; i < 4; i++) {
-            assertThat(fromJob.get(i).get("top")).isEqualTo(direct.get("codes").get("top").get(i));
-            assertThat(fromJob.get(i).get("bottom")).isEqualTo(direct.get("codes").get("bottom").get(i));
-        }
+        assertThat(fromJob).isEqualTo(direct.get("codes"));
+        // ... and can be sent to /decode as it is.
+        JsonNode decoded = http.postJson("/v1/models/hier/decode", "{\"codes\": " + fromJob + "}").json();
+        assertThat(decoded.get("images").get(3).get("png").asString()).isEqualTo(direct.get("images").get(3).get("png").asString());
 
         assertProblem(http.get("/v1/jobs/job-000000000000/result"), 404, "job-not-found");
         String trainJob = http.get("/v1/jobs?limit=1000").json().valueStream()
