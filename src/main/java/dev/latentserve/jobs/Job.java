@@ -31,6 +31,6 @@ public record Job(
     @JsonProperty("result")
     @Schema(description = "sample jobs, once SUCCEEDED: where to download the samples (Accept: image/png or application/json)")
     public @Nullable String result() {
-        return JobService.SAMPLE.equals(type) && state == JobState.SUCCEEDED ? "/v1/jobs/" + id + "/result" : null;
+        return SampleJobKind.NAME.equals(type) && state == JobState.SUCCEEDED ? "/v1/jobs/" + id + "/result" : null;
     }
 }

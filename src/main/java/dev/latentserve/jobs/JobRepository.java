@@ -121,7 +121,7 @@ class JobRepository {
                 JobState.valueOf(rs.getString("state")),
                 rs.getString("model_name"),
                 request,
-                progress == null ? JobProgress.initial(request.epochs() == null ? 0 : request.epochs())
+                progress == null ? ProgressTracker.initial(JobKind.training(request.epochs() == null ? 1 : request.epochs()))
                         : json.readValue(progress, JobProgress.class),
                 rs.getString("error"),
                 (Integer) rs.getObject("result_version"),
