@@ -91,7 +91,7 @@ public class JobRunner {
         if (kind.isEmpty()) {
             // Submitted through a replica that knows a kind this worker does not: retrying here cannot help.
             repository.finish(id, workerName, JobState.FAILED, "job type '" + job.type() + "' is not known to worker "
-                    + workerName, null, job.progress());
+                    + workerName, null, job.progress(), null);
             return;
         }
         Run run = new Run(id, new ProgressTracker(kind.get().plan(job.request()), job.progress(), System::nanoTime),
@@ -101,13 +101,13 @@ public class JobRunner {
         try {
             switch (kind.get().run(job, run)) {
                 case JobOutcome.Publish publish -> {
-                    publish(job, publish.manifest(), run.staging(), run);
+                    publish(job, publish, run.staging(), run);
                     run.staging = null;
                     run.checkpoints.deleteAll();
                 }
                 case JobOutcome.Stored stored -> {
                     run.progress.succeeded();
-                    finish(id, JobState.SUCCEEDED, null, run);
+                    finish(id, JobState.SUCCEEDED, null, run, stored.figures());
                 }
             }
         } catch (TrainingCancelledException e) {
@@ -124,10 +124,10 @@ public class JobRunner {
                         run.progress.stopped());
                 throw new IllegalStateException("job " + id + " interrupted by shutdown", e);
             }
-            finish(id, JobState.CANCELLED, "cancelled by request", run);
+            finish(id, JobState.CANCELLED, "cancelled by request", run, null);
         } catch (TrainingDivergedException | InvalidArchitectureException | DatasetNotFoundException
                 | ModelNotFoundException | IllegalArgumentException e) {
-            finish(id, JobState.FAILED, e.getMessage(), run);
+            finish(id, JobState.FAILED, e.getMessage(), run, null);
         } catch (Exception | OutOfMemoryError e) {
             String reason = e.getClass().getSimpleName() + ": " + e.getMessage();
             int attempts = repository.find(id).map(Job::attempts).orElse(properties.maxAttempts());
@@ -138,7 +138,7 @@ public class JobRunner {
                 throw new IllegalStateException("job " + id + " failed transiently: " + reason, e);
             }
             log.error("job {} failed after {} attempts", id, attempts, e);
-            finish(id, JobState.FAILED, "failed after " + attempts + " attempts: " + reason, run);
+            finish(id, JobState.FAILED, "failed after " + attempts + " attempts: " + reason, run, null);
         } finally {
             running.remove(id);
             metrics.finished();
@@ -153,19 +153,19 @@ public class JobRunner {
      * (a lost connection, a lock timeout, a failed commit) retries this step alone with the same files: the
      * training behind them is never run again for it.
      */
-    private void publish(Job job, ModelManifest manifest, Path staging, Run run) {
+    private void publish(Job job, JobOutcome.Publish outcome, Path staging, Run run) {
         for (int attempt = 1; ; attempt++) {
             ModelManifest[] published = new ModelManifest[1];
             try {
                 transactions.executeWithoutResult(status -> {
                     try {
-                        published[0] = registry.publish(manifest, staging);
+                        published[0] = registry.publish(outcome.manifest(), staging);
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }
                     run.progress.succeeded();
                     if (!repository.finish(job.id(), workerName, JobState.SUCCEEDED, null, published[0].version(),
-                            run.progress.snapshot())) {
+                            run.progress.snapshot(), outcome.figures())) {
                         throw new IllegalStateException("job " + job.id() + " was cancelled or taken over while its model was being published");
                     }
                 });
@@ -204,9 +204,9 @@ public class JobRunner {
         }
     }
 
-    private void finish(String id, JobState state, @Nullable String error, Run run) {
+    private void finish(String id, JobState state, @Nullable String error, Run run, @Nullable Map<String, Object> outcome) {
         repository.finish(id, workerName, state, error, null, state == JobState.SUCCEEDED ? run.progress.snapshot()
-                : run.progress.stopped());
+                : run.progress.stopped(), outcome);
         log.info("job {} {}: {}", id, state, error);
         try {
             run.checkpoints.deleteAll();
