@@ -67,15 +67,12 @@ public class JobService {
 
     /** One job, with this worker's live progress when it runs here. */
     public Job get(String id) {
-        Job job = repository.find(id).orElseThrow(() -> new JobNotFoundException(id));
-        return runner.liveProgress(id).map(progress -> withProgress(job, progress)).orElse(job);
+        return live(repository.find(id).orElseThrow(() -> new JobNotFoundException(id)));
     }
 
     /** The newest {@code limit} jobs, newest first. */
     public List<Job> list(int limit) {
-        return repository.list(limit).stream()
-                .map(job -> runner.liveProgress(job.id()).map(progress -> withProgress(job, progress)).orElse(job))
-                .toList();
+        return repository.list(limit).stream().map(this::live).toList();
     }
 
     /** Cancels a queued job at once, or asks a running one (on whichever worker) to stop at its next step. */
@@ -104,6 +101,16 @@ public class JobService {
     public byte[] result(String id, boolean png) throws IOException {
         Job job = repository.find(id).orElseThrow(() -> new JobNotFoundException(id));
         return kinds.get(job.type()).download(job, png);
+    }
+
+    /**
+     * The job with this worker's live progress while it runs here. Only while its record says RUNNING: once the record
+     * has its final state, so has its progress (between that commit and the run's end the live one would still count
+     * down).
+     */
+    private Job live(Job job) {
+        return job.state() != JobState.RUNNING ? job
+                : runner.liveProgress(job.id()).map(progress -> withProgress(job, progress)).orElse(job);
     }
 
     private static Job withProgress(Job job, JobProgress progress) {
