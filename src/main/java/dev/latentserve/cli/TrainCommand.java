@@ -36,11 +36,11 @@ public final class TrainCommand {
             context.getBean(DatasetService.class).importFashionMnist();
             JobService jobs = context.getBean(JobService.class);
             String model = options.getOrDefault("model", "fashion-vae");
-            Job job = jobs.submit(new JobRequest("train", model, "vae", "fashion-mnist-train", "fashion-mnist-test",
+            Job job = jobs.submit(JobRequest.train(model, "vae", "fashion-mnist-train", "fashion-mnist-test",
                     Integer.parseInt(options.getOrDefault("epochs", "10")),
                     Integer.parseInt(options.getOrDefault("batch-size", "128")),
                     Double.parseDouble(options.getOrDefault("learning-rate", "0.001")),
-                    Long.parseLong(options.getOrDefault("seed", "0")), Map.of(), null));
+                    Long.parseLong(options.getOrDefault("seed", "0")), Map.of()));
             Job done = waitFor(jobs, job.id());
             if (!"SUCCEEDED".equals(done.state().name())) {
                 System.err.println("training failed: " + done.error());

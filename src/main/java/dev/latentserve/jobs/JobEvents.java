@@ -16,7 +16,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * Server-Sent Events for one job: {@code state} on every state change, {@code progress} when the step
+ * Server-Sent Events for one job: {@code state} on every state change, {@code progress} when the phase or step
  * moves, {@code epoch} with each finished epoch's metrics; the stream ends when the job does. It follows
  * the job through the database (with this worker's live progress when it runs here), so any replica can
  * serve the stream of a job running on any worker.
@@ -62,6 +62,7 @@ class JobEvents implements DisposableBean {
         private @Nullable JobState state;
         private long step = -1;
         private int epoch = -1;
+        private @Nullable String phase;
         private int epochsSent;
 
         Follower(String id, SseEmitter emitter) {
@@ -85,9 +86,10 @@ class JobEvents implements DisposableBean {
                     EpochMetrics metrics = progress.history().get(epochsSent++);
                     emitter.send(SseEmitter.event().name("epoch").data(metrics));
                 }
-                if (progress.step() != step || progress.epoch() != epoch) {
+                if (progress.step() != step || progress.epoch() != epoch || !Objects.equals(progress.phase(), phase)) {
                     step = progress.step();
                     epoch = progress.epoch();
+                    phase = progress.phase();
                     emitter.send(SseEmitter.event().name("progress").data(progressEvent(job)));
                 }
                 if (!Objects.equals(job.state(), state)) {
@@ -125,6 +127,8 @@ class JobEvents implements DisposableBean {
     private static Map<String, Object> progressEvent(Job job) {
         JobProgress p = job.progress();
         Map<String, Object> event = new LinkedHashMap<>();
+        event.put("phase", p.phase());
+        event.put("unit", p.unit());
         event.put("epoch", p.epoch());
         event.put("epochs", p.epochs());
         event.put("step", p.step());
@@ -132,6 +136,7 @@ class JobEvents implements DisposableBean {
         event.put("lastLoss", p.lastLoss());
         event.put("imagesPerSecond", p.imagesPerSecond());
         event.put("etaSeconds", p.etaSeconds());
+        event.put("fraction", p.fraction());
         return event;
     }
 }

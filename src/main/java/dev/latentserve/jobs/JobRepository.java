@@ -5,15 +5,20 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The {@code jobs} table. State changes are conditional updates, so a job moves forward only once. */
 @Repository
 class JobRepository {
+
+    private static final TypeReference<Map<String, Object>> OUTCOME = new TypeReference<>() {
+    };
 
     private final JdbcClient jdbc;
     private final JsonMapper json;
@@ -81,12 +86,16 @@ class JobRepository {
                 .param("id", id).param("worker", worker).param("progress", json.writeValueAsString(progress)).update() == 1;
     }
 
-    /** Ends a job that {@code worker} runs; false when it no longer does (taken over, or finished already). */
+    /**
+     * Ends a job that {@code worker} runs; false when it no longer does (taken over, or finished already).
+     *
+     * @param outcome the figures of a succeeded job's kind
+     */
     boolean finish(String id, String worker, JobState state, @Nullable String error, @Nullable Integer resultVersion,
-            JobProgress progress) {
+            JobProgress progress, @Nullable Map<String, Object> outcome) {
         return jdbc.sql("""
                 UPDATE jobs SET state = :state, error = :error, result_version = :version, progress_json = :progress,
-                       finished_at = :now
+                       outcome_json = :outcome, finished_at = :now
                 WHERE id = :id AND worker = :worker AND state IN ('QUEUED', 'RUNNING')""")
                 .param("id", id)
                 .param("worker", worker)
@@ -94,6 +103,7 @@ class JobRepository {
                 .param("error", error)
                 .param("version", resultVersion)
                 .param("progress", json.writeValueAsString(progress))
+                .param("outcome", outcome == null ? null : json.writeValueAsString(outcome))
                 .param("now", Timestamp.from(Instant.now()))
                 .update() == 1;
     }
@@ -114,6 +124,7 @@ class JobRepository {
 
     private Job map(ResultSet rs, int row) throws SQLException {
         String progress = rs.getString("progress_json");
+        String outcome = rs.getString("outcome_json");
         JobRequest request = json.readValue(rs.getString("request_json"), JobRequest.class);
         return new Job(
                 rs.getString("id"),
@@ -121,10 +132,11 @@ class JobRepository {
                 JobState.valueOf(rs.getString("state")),
                 rs.getString("model_name"),
                 request,
-                progress == null ? JobProgress.initial(request.epochs() == null ? 0 : request.epochs())
+                progress == null ? ProgressTracker.initial(JobKind.training(request.epochs() == null ? 1 : request.epochs()))
                         : json.readValue(progress, JobProgress.class),
                 rs.getString("error"),
                 (Integer) rs.getObject("result_version"),
+                outcome == null ? null : json.readValue(outcome, OUTCOME),
                 rs.getInt("attempts"),
                 rs.getString("worker"),
                 instant(rs.getTimestamp("created_at")),

@@ -46,19 +46,20 @@ public record JobRequest(
             @Nullable Map<String, Double> temperatures) {
     }
 
-    static final int DEFAULT_EPOCHS = 10;
-    static final int DEFAULT_BATCH = 128;
-    static final double DEFAULT_LEARNING_RATE = 1e-3;
-
-    /** The request with every default filled in, as stored and shown. */
-    JobRequest complete(String resolvedModel, String resolvedFamily, Map<String, Object> fullArchitecture) {
-        return new JobRequest(type, resolvedModel, resolvedFamily, dataset, testDataset == null ? dataset : testDataset,
-                epochs == null ? DEFAULT_EPOCHS : epochs, batchSize == null ? DEFAULT_BATCH : batchSize,
-                learningRate == null ? DEFAULT_LEARNING_RATE : learningRate, seed == null ? 0L : seed, fullArchitecture, null);
+    /**
+     * A train job's request: a new model {@code model} of {@code family}, trained on {@code dataset} and judged on
+     * {@code testDataset}.
+     *
+     * @param architecture the family's hyperparameters; those left out take defaults
+     */
+    public static JobRequest train(String model, String family, String dataset, String testDataset, int epochs, int batchSize,
+            double learningRate, long seed, Map<String, Object> architecture) {
+        return new JobRequest(TrainJobKind.NAME, model, family, dataset, testDataset, epochs, batchSize, learningRate, seed,
+                architecture, null);
     }
 
-    /** A sample job's request as stored: the resolved version and every sampling setting filled in. */
-    JobRequest completeSample(String resolvedModel, String resolvedFamily, long resolvedSeed, SampleSpec resolved) {
-        return new JobRequest(type, resolvedModel, resolvedFamily, null, null, 1, null, null, resolvedSeed, Map.of(), resolved);
+    /** A sample job's request: {@code spec.count()} samples from the version {@code reference}, drawn with {@code seed}. */
+    public static JobRequest sample(String reference, long seed, SampleSpec spec) {
+        return new JobRequest(SampleJobKind.NAME, reference, null, null, null, null, null, null, seed, null, spec);
     }
 }

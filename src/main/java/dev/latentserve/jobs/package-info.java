@@ -1,4 +1,7 @@
-/** Asynchronous jobs (training): records in the database, a single training worker, progress, cancellation. */
+/**
+ * Asynchronous jobs, one {@link dev.latentserve.jobs.JobKind} bean per type (train, fit-prior, fit-codebook, sample): records
+ * in the database, a single worker, progress over each kind's phases, cancellation, retries.
+ */
 @NullMarked
 package dev.latentserve.jobs;
 

@@ -73,7 +73,7 @@ public class InferenceService {
         LoadedModel.SampleOptions options = new LoadedModel.SampleOptions(count, actualSeed, temperature, topK, temperatures);
         if (manifest.latent().sampling() == LatentSpec.Sampling.AUTOREGRESSIVE && count > properties.maxSyncSamples()) {
             model.checkSample(options);
-            Job job = jobs.submit(new JobRequest("sample", manifest.reference(), null, null, null, null, null, null, actualSeed, null,
+            Job job = jobs.submit(JobRequest.sample(manifest.reference(), actualSeed,
                     new JobRequest.SampleSpec(count, temperature, topK, temperatures)));
             return CompletableFuture.completedFuture(new SampleJob(job));
         }

@@ -1,0 +1,80 @@
+package dev.latentserve.jobs;
+
+import ai.djl.Device;
+import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.family.ModelFamilies;
+import dev.latentserve.family.PriorFitting;
+import dev.latentserve.family.TrainingMonitor.Phase;
+import dev.latentserve.registry.ModelManifest;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code fit-prior}: fits autoregressive priors to the codes of a version of a family with {@link PriorFitting} and
+ * publishes the version with its priors as the model's next version.
+ */
+@Component
+class PriorFitJobKind implements JobKind {
+
+    static final String NAME = "fit-prior";
+    /** The manifest's {@code training} and {@code metrics} entry of the prior fit. */
+    static final String MANIFEST_ENTRY = "prior";
+
+    private final ModelFamilies families;
+    private final JobInputs inputs;
+    private final Device device;
+
+    PriorFitJobKind(ModelFamilies families, JobInputs inputs, Device engineDevice) {
+        this.families = families;
+        this.inputs = inputs;
+        this.device = engineDevice;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public JobRequest validate(JobRequest request) throws IOException {
+        ModelManifest base = inputs.checkBaseVersion(request);
+        PriorFitting fitting = families.capability(base.family(), PriorFitting.class).orElseThrow(
+                () -> new JobRejectedException("model " + base.reference() + " is a " + base.family()
+                        + "; priors are fitted to models with discrete codes (vqvae)"));
+        Map<String, Object> prior = fitting.priorArchitecture(request.architecture() == null ? Map.of() : request.architecture(),
+                base.architecture(), base.inputShape());
+        return new FitRequest(NAME, base.reference(), base.family(), TrainingSettings.of(request), prior).toJobRequest();
+    }
+
+    @Override
+    public List<Phase> plan(JobRequest request) {
+        return JobKind.training(FitRequest.from(request).settings().epochs());
+    }
+
+    @Override
+    public JobOutcome run(Job job, JobContext context) throws IOException {
+        FitRequest request = FitRequest.from(job.request());
+        ModelManifest base = inputs.baseVersion(request.baseVersion());
+        PriorFitting fitting = families.capability(base.family(), PriorFitting.class).orElseThrow(
+                () -> new InvalidArchitectureException("model " + base.reference() + " has no discrete codes to fit a prior to"));
+        JobInputs.Data data = inputs.load(request.settings());
+        PriorFitting.PriorFit fit = fitting.fitPrior(inputs.directory(base), base.architecture(),
+                request.settings().spec(base.inputShape(), request.options(), device), data.train(), data.test(), context.monitor(),
+                context.checkpoints(), context.staging());
+        Map<String, Object> training = new LinkedHashMap<>(base.training());
+        Map<String, Object> priorTraining = request.settings().manifestEntry(job.id(), NAME, data.train().count());
+        priorTraining.put("baseVersion", base.reference());
+        training.put(MANIFEST_ENTRY, priorTraining);
+        LossReport losses = new LossReport(fit.result(), "nll", "nats per code map");
+        Map<String, Object> metrics = new LinkedHashMap<>(base.metrics());
+        metrics.put(MANIFEST_ENTRY, losses.manifestMetrics());
+        ModelManifest manifest = new ModelManifest(base.name(), 0, base.family(), fit.architecture(), base.inputShape(),
+                families.find(base.family()).orElseThrow().latentSpec(fit.architecture(), base.inputShape()), training, metrics,
+                Instant.now());
+        return new JobOutcome.Publish(manifest, losses.figures());
+    }
+}

@@ -1,0 +1,173 @@
+package dev.latentserve.jobs;
+
+import ai.djl.Device;
+import dev.latentserve.config.StorageProperties;
+import dev.latentserve.family.Latents;
+import dev.latentserve.family.LoadedModel;
+import dev.latentserve.family.ModelFamilies;
+import dev.latentserve.family.SamplingLimits;
+import dev.latentserve.family.TrainingCancelledException;
+import dev.latentserve.family.TrainingLoop;
+import dev.latentserve.family.TrainingMonitor;
+import dev.latentserve.family.TrainingMonitor.Phase;
+import dev.latentserve.image.ImageCodec;
+import dev.latentserve.registry.ModelManifest;
+import dev.latentserve.registry.ModelReference;
+import dev.latentserve.registry.ModelRegistry;
+import dev.latentserve.storage.Directories;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.IntStream;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code sample}: draws a large number of samples from a version's prior in chunks, reporting progress and stopping at
+ * a cancel between chunks, and stores a PNG grid of the images and a JSON file of their codes under
+ * {@code <storage>/job-results/<job id>/}. A chunk is one engine call of up to {@link #CHUNK} samples; the first draws
+ * with the job's seed, so a job of at most one chunk gives what {@code /sample} gives for the same seed, and chunk i
+ * with a seed mixed from it.
+ */
+@Component
+class SampleJobKind implements JobKind {
+
+    static final String NAME = "sample";
+    static final int CHUNK = 64;
+    static final String PNG = "samples.png";
+    static final String JSON_FILE = "samples.json";
+    private static final int DEFAULT_COUNT = 64;
+    private static final Phase SAMPLING = new Phase(NAME, "chunks", 1, 1);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final ModelRegistry registry;
+    private final ModelFamilies families;
+    private final Device device;
+    private final Path root;
+    private final JobProperties properties;
+    private final SamplingLimits samplingLimits;
+
+    SampleJobKind(ModelRegistry registry, ModelFamilies families, Device engineDevice, StorageProperties storage,
+            JobProperties properties, SamplingLimits samplingLimits) {
+        this.registry = registry;
+        this.families = families;
+        this.device = engineDevice;
+        this.root = storage.root().resolve("job-results");
+        this.properties = properties;
+        this.samplingLimits = samplingLimits;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** A version whose priors are all fitted, and sampling settings in range; the seed is drawn here when none is sent. */
+    @Override
+    public JobRequest validate(JobRequest request) {
+        ModelManifest base = registry.resolve(ModelReference.parse(request.model()));
+        switch (base.latent().sampling()) {
+            case DIRECT -> throw new JobRejectedException("model " + base.reference() + " has no autoregressive prior; sample a "
+                    + base.family() + " with /sample");
+            case NEEDS_PRIOR -> throw new JobRejectedException("model " + base.reference()
+                    + " has no fitted prior to sample from; fit one with a fit-prior job");
+            case AUTOREGRESSIVE -> {
+            }
+        }
+        JobRequest.SampleSpec spec = request.sample() == null ? new JobRequest.SampleSpec(null, null, null, null) : request.sample();
+        int count = spec.count() == null ? DEFAULT_COUNT : spec.count();
+        if (count > properties.maxSampleCount()) {
+            throw new JobRejectedException("sample.count must be at most " + properties.maxSampleCount() + ", not " + count);
+        }
+        double temperature = spec.temperature() == null ? 1.0 : spec.temperature();
+        Map<String, Double> temperatures = spec.temperatures() == null ? Map.of() : spec.temperatures();
+        samplingLimits.problem(temperature, spec.topK(), temperatures, base.latent(), "sample.").ifPresent(problem -> {
+            throw new JobRejectedException(problem + " (model " + base.reference() + ")");
+        });
+        long seed = request.seed() == null ? ThreadLocalRandom.current().nextLong(1L << 53) : request.seed();
+        return new SampleJobRequest(base.reference(), base.family(), seed,
+                new JobRequest.SampleSpec(count, temperature, spec.topK(), temperatures)).toJobRequest();
+    }
+
+    @Override
+    public List<Phase> plan(JobRequest request) {
+        return List.of(SAMPLING);
+    }
+
+    @Override
+    public JobOutcome run(Job job, JobContext context) throws IOException {
+        SampleJobRequest request = SampleJobRequest.from(job.request());
+        TrainingMonitor monitor = context.monitor();
+        monitor.onPlan(List.of(SAMPLING));
+        ModelManifest manifest = registry.resolve(ModelReference.parse(request.model()));
+        int count = request.count();
+        int chunks = (count + CHUNK - 1) / CHUNK;
+        List<float[]> images = new ArrayList<>(count);
+        List<Latents> codes = new ArrayList<>(chunks);
+        long start = System.nanoTime();
+        try (LoadedModel model = families.find(manifest.family()).orElseThrow().load(registry.directory(manifest),
+                manifest.inputShape(), manifest.architecture(), device)) {
+            for (int chunk = 0; chunk < chunks; chunk++) {
+                if (monitor.isCancelled()) {
+                    throw new TrainingCancelledException();
+                }
+                int n = Math.min(CHUNK, count - chunk * CHUNK);
+                long seed = chunk == 0 ? request.seed() : TrainingLoop.mix(request.seed(), 0, chunk);
+                LoadedModel.Sampled sampled = model.sample(new LoadedModel.SampleOptions(n, seed, request.sample().temperature(),
+                        request.sample().topK(), request.temperatures()));
+                images.addAll(List.of(sampled.images()));
+                codes.add(sampled.latents());
+                double seconds = (System.nanoTime() - start) / 1e9;
+                monitor.onStep(new TrainingMonitor.StepProgress(NAME, 1, chunk + 1, chunks, Double.NaN, images.size() / seconds));
+            }
+        }
+        double samplesPerSecond = count / ((System.nanoTime() - start) / 1e9);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("model", manifest.name());
+        result.put("version", manifest.version());
+        result.put("seed", request.seed());
+        result.put("count", count);
+        result.put("samplesPerSecond", samplesPerSecond);
+        // One entry per sample in its kind's form of one image (VQ-VAE: a grid; VQ-VAE-2: {top, bottom}), as the result
+        // has always listed them and GET /v1/jobs/{id}/result documents them.
+        Latents all = Latents.concat(codes);
+        result.put("codes", IntStream.range(0, count).mapToObj(all::json).toList());
+        write(job.id(), ImageCodec.grid(manifest.inputShape(), images, ImageCodec.gridColumns(count)), JSON.writeValueAsBytes(result));
+        return new JobOutcome.Stored(Map.of("count", count, "samplesPerSecond", samplesPerSecond));
+    }
+
+    /** The PNG grid, or the JSON of the model version, seed, samples per second and codes. */
+    @Override
+    public byte[] download(Job job, boolean png) throws IOException {
+        if (job.state() != JobState.SUCCEEDED) {
+            throw new JobConflictException("job " + job.id() + " is " + job.state() + "; its result is ready once it has SUCCEEDED");
+        }
+        return Files.readAllBytes(root.resolve(job.id()).resolve(png ? PNG : JSON_FILE));
+    }
+
+    /** Writes both files into a fresh folder and moves it into place, so a result is either whole or absent. */
+    private void write(String jobId, byte[] png, byte[] json) throws IOException {
+        Files.createDirectories(root);
+        Path staging = Files.createTempDirectory(root, ".staging-");
+        try {
+            Files.write(staging.resolve(PNG), png);
+            Files.write(staging.resolve(JSON_FILE), json);
+            Path target = root.resolve(jobId);
+            if (Files.exists(target)) {
+                // An earlier attempt finished writing before its worker died: this attempt's result replaces it.
+                Directories.deleteRecursively(target);
+            }
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            if (Files.exists(staging)) {
+                Directories.deleteRecursively(staging);
+            }
+        }
+    }
+}
