@@ -24,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.IntStream;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -134,10 +133,8 @@ class SampleJobKind implements JobKind {
         result.put("seed", request.seed());
         result.put("count", count);
         result.put("samplesPerSecond", samplesPerSecond);
-        // One entry per sample in its kind's form of one image (VQ-VAE: a grid; VQ-VAE-2: {top, bottom}), as the result
-        // has always listed them and GET /v1/jobs/{id}/result documents them.
-        Latents all = Latents.concat(codes);
-        result.put("codes", IntStream.range(0, count).mapToObj(all::json).toList());
+        // The codes in the one form of their kind, as /sample answers them and /decode takes them back.
+        result.put("codes", Latents.concat(codes).json());
         write(job.id(), ImageCodec.grid(manifest.inputShape(), images, ImageCodec.gridColumns(count)), JSON.writeValueAsBytes(result));
         return new JobOutcome.Stored(Map.of("count", count, "samplesPerSecond", samplesPerSecond));
     }
