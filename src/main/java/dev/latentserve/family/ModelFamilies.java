@@ -28,4 +28,9 @@ public class ModelFamilies {
     public java.util.Set<String> names() {
         return byName.keySet();
     }
+
+    /** The names of the families that offer {@code capability}, for messages that say which models take a job. */
+    public java.util.List<String> namesOffering(Class<?> capability) {
+        return byName.values().stream().filter(capability::isInstance).map(ModelFamily::name).toList();
+    }
 }

@@ -43,7 +43,7 @@ class CodebookFitJobKind implements JobKind {
         ModelManifest base = inputs.checkBaseVersion(request);
         CodebookFitting fitting = families.capability(base.family(), CodebookFitting.class).orElseThrow(
                 () -> new JobRejectedException("model " + base.reference() + " is a " + base.family()
-                        + "; codebooks are fitted to models with discrete codes (vqvae)"));
+                        + "; codebooks are fitted to models with a codebook (families " + families.namesOffering(CodebookFitting.class) + ")"));
         Map<String, Object> options = fitting.codebookFitOptions(request.architecture() == null ? Map.of() : request.architecture(),
                 base.architecture(), base.inputShape());
         return new FitRequest(NAME, base.reference(), base.family(), TrainingSettings.of(request), options).toJobRequest();

@@ -89,7 +89,8 @@ class JobController {
 
     @Operation(summary = "Download a sample job's result",
             description = "Accept: image/png for the samples as one PNG grid; application/json (default) for the model version, "
-                    + "seed, samples per second and each sample's codes (VQ-VAE: a grid; VQ-VAE-2: {top, bottom}).")
+                    + "seed, samples per second and the codes of every sample in the form /sample answers and /decode takes "
+                    + "(VQ-VAE: a list of grids; VQ-VAE-2: {\"top\": [grids], \"bottom\": [grids]}).")
     @ApiResponse(responseCode = "200", description = "The samples", content = {
             @Content(mediaType = "application/json"), @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
     @ApiResponse(responseCode = "404", description = "No such job",

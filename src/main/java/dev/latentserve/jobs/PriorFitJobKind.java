@@ -44,7 +44,7 @@ class PriorFitJobKind implements JobKind {
         ModelManifest base = inputs.checkBaseVersion(request);
         PriorFitting fitting = families.capability(base.family(), PriorFitting.class).orElseThrow(
                 () -> new JobRejectedException("model " + base.reference() + " is a " + base.family()
-                        + "; priors are fitted to models with discrete codes (vqvae)"));
+                        + "; priors are fitted to models with discrete codes (families " + families.namesOffering(PriorFitting.class) + ")"));
         Map<String, Object> prior = fitting.priorArchitecture(request.architecture() == null ? Map.of() : request.architecture(),
                 base.architecture(), base.inputShape());
         return new FitRequest(NAME, base.reference(), base.family(), TrainingSettings.of(request), prior).toJobRequest();
