@@ -73,16 +73,16 @@ public final class HierarchyBenchmark {
             Map<String, Object> architecture, Map<String, Object> prior, int epochs, double learningRate, long seed,
             int priorEpochs) throws Exception {
         String model = "cmp-" + family;
-        Job trained = TrainCommand.waitFor(jobs, jobs.submit(new JobRequest("train", model, family, "fashion-mnist-train",
-                "fashion-mnist-test", epochs, 128, learningRate, seed, architecture, null)).id());
+        Job trained = TrainCommand.waitFor(jobs, jobs.submit(JobRequest.train(model, family, "fashion-mnist-train",
+                "fashion-mnist-test", epochs, 128, learningRate, seed, architecture)).id());
         System.out.println(family + " " + trained.state() + " " + trained.error());
         trained.progress().history().forEach(epoch -> System.out.printf("%s epoch %d: %.0f img/s, test %s%n", family, epoch.epoch(),
                 epoch.imagesPerSecond(), epoch.testTerms()));
         if (priorEpochs == 0) {
             return;
         }
-        Job fitted = TrainCommand.waitFor(jobs, jobs.submit(new JobRequest("fit-prior", model + "@1", null, "fashion-mnist-train",
-                "fashion-mnist-test", priorEpochs, 128, 3e-4, 0L, prior, null)).id());
+        Job fitted = TrainCommand.waitFor(jobs, jobs.submit(JobRequest.fitPrior(model + "@1", "fashion-mnist-train",
+                "fashion-mnist-test", priorEpochs, 128, 3e-4, 0L, prior)).id());
         System.out.println(family + " prior " + fitted.state() + " " + fitted.error());
         fitted.progress().history().forEach(epoch -> System.out.printf("%s prior epoch %d: %.0f maps/s, test %s%n", family,
                 epoch.epoch(), epoch.imagesPerSecond(), epoch.testTerms()));
@@ -119,8 +119,8 @@ public final class HierarchyBenchmark {
                 Files.write(out.resolve(family + "-samples.png"), ImageCodec.grid(shape, List.of(sampled.samples().images()), 8));
             }
         }
-        Job sampleJob = TrainCommand.waitFor(jobs, jobs.submit(new JobRequest("sample", model, null, null, null, null, null, null,
-                1L, null, new JobRequest.SampleSpec(256, 1.0, null, null))).id());
+        Job sampleJob = TrainCommand.waitFor(jobs, jobs.submit(JobRequest.sample(model, 1L,
+                new JobRequest.SampleSpec(256, 1.0, null, null))).id());
         JsonNode result = JSON.readTree(jobs.result(sampleJob.id(), false));
         System.out.printf("%s sample job of 256: %s, %.1f samples/s%n", family, sampleJob.state(),
                 result.get("samplesPerSecond").asDouble());

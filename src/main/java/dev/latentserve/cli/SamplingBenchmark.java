@@ -28,11 +28,11 @@ public final class SamplingBenchmark {
         try (ConfigurableApplicationContext context = Headless.start(data)) {
             context.getBean(DatasetService.class).importFashionMnist();
             JobService jobs = context.getBean(JobService.class);
-            Job vqvae = TrainCommand.waitFor(jobs, jobs.submit(new JobRequest("train", "bench-vqvae", "vqvae", "fashion-mnist-train",
-                    "fashion-mnist-test", vqvaeEpochs, 128, 2e-4, 0L, Map.of(), null)).id());
+            Job vqvae = TrainCommand.waitFor(jobs, jobs.submit(JobRequest.train("bench-vqvae", "vqvae", "fashion-mnist-train",
+                    "fashion-mnist-test", vqvaeEpochs, 128, 2e-4, 0L, Map.of())).id());
             System.out.println("vqvae " + vqvae.state() + " " + vqvae.progress().history().getLast());
-            Job prior = TrainCommand.waitFor(jobs, jobs.submit(new JobRequest("fit-prior", "bench-vqvae@1", null,
-                    "fashion-mnist-train", "fashion-mnist-test", priorEpochs, 128, 1e-3, 0L, Map.of(), null)).id());
+            Job prior = TrainCommand.waitFor(jobs, jobs.submit(JobRequest.fitPrior("bench-vqvae@1",
+                    "fashion-mnist-train", "fashion-mnist-test", priorEpochs, 128, 1e-3, 0L, Map.of())).id());
             System.out.println("prior " + prior.state() + " " + prior.progress().history().getLast());
             InferenceService inference = context.getBean(InferenceService.class);
             inference.sample("bench-vqvae", 4, 0L, 1.0, null, Map.of()).join();

@@ -58,6 +58,13 @@ public record JobRequest(
                 architecture, null);
     }
 
+    /** A fit-prior job's request: priors of {@code architecture} fitted to the codes of version {@code reference}. */
+    public static JobRequest fitPrior(String reference, String dataset, String testDataset, int epochs, int batchSize,
+            double learningRate, long seed, Map<String, Object> architecture) {
+        return new JobRequest(PriorFitJobKind.NAME, reference, null, dataset, testDataset, epochs, batchSize, learningRate, seed,
+                architecture, null);
+    }
+
     /** A sample job's request: {@code spec.count()} samples from the version {@code reference}, drawn with {@code seed}. */
     public static JobRequest sample(String reference, long seed, SampleSpec spec) {
         return new JobRequest(SampleJobKind.NAME, reference, null, null, null, null, null, null, seed, null, spec);
