@@ -5,6 +5,7 @@ import static dev.latentserve.family.Hyperparameters.real;
 
 import dev.latentserve.family.Hyperparameters;
 import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.family.vq.CodebookObjective;
 import dev.latentserve.image.ImageShape;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -60,6 +61,11 @@ record VqVaeArchitecture(int hiddenChannels, int residualChannels, int residualB
 
     int gridWidth(ImageShape shape) {
         return shape.width() >> downsamplings;
+    }
+
+    /** The commitment weight, EMA and dead-code settings of the training objective. */
+    CodebookObjective.Settings codebookSettings() {
+        return new CodebookObjective.Settings(beta, decay, epsilon, deadCodeThreshold);
     }
 
     Map<String, Object> toMap() {

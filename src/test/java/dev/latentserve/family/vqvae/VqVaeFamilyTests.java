@@ -11,6 +11,7 @@ import dev.latentserve.family.InvalidArchitectureException;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.NoPriorException;
+import dev.latentserve.family.TrainingMonitor.Phase;
 import dev.latentserve.family.TrainingSpec;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
@@ -38,9 +39,12 @@ class VqVaeFamilyTests {
         ImageData test = SyntheticImages.blobs(SHAPE, 128, 2);
         TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(SMALL, SHAPE), 4, 32, 2e-3, 3, Device.cpu());
         List<EpochMetrics> epochs = new ArrayList<>();
-        family.train(spec, train, test, new RecordingMonitor(epochs), Checkpoints.none(), dir);
+        RecordingMonitor training = new RecordingMonitor(epochs);
+        family.train(spec, train, test, training, Checkpoints.none(), dir);
 
-        assertThat(epochs).hasSize(4);
+        assertThat(training.plans()).containsExactly(List.of(new Phase("train", "epochs", 4, 1)));
+        assertThat(training.stepPhases()).containsExactly("train");
+        assertThat(epochs).hasSize(4).allSatisfy(epoch -> assertThat(epoch.phase()).isEqualTo("train"));
         double firstMse = epochs.getFirst().testTerms().get("mse");
         double lastMse = epochs.getLast().testTerms().get("mse");
         assertThat(lastMse).isLessThan(firstMse * 0.8);
@@ -93,9 +97,9 @@ class VqVaeFamilyTests {
         java.nio.file.Files.createDirectories(refitted);
         Map<String, Object> options = family.codebookFitOptions(Map.of("iterations", 10, "vectors", 4000, "fineTuneSteps", 20),
                 spec.architecture(), SHAPE);
-        List<EpochMetrics> ignored = new ArrayList<>();
-        var codebookFit = family.fitCodebook(dir, spec.architecture(), new TrainingSpec(SHAPE, options, 1, 32, 1e-3, 5, Device.cpu()),
-                train, test, new RecordingMonitor(ignored), refitted);
+        TrainingSpec fitSpec = new TrainingSpec(SHAPE, options, 1, 32, 1e-3, 5, Device.cpu());
+        RecordingMonitor fitting = new RecordingMonitor(new ArrayList<>());
+        var codebookFit = family.fitCodebook(dir, spec.architecture(), fitSpec, train, test, fitting, refitted);
         @SuppressWarnings("unchecked")
         Map<String, Object> kmeans = (Map<String, Object>) codebookFit.metrics().get("kmeans");
         assertThat((Double) kmeans.get("finalObjective")).isLessThan((Double) kmeans.get("initialObjective"));
@@ -113,9 +117,15 @@ class VqVaeFamilyTests {
         Map<String, Object> priorArchitecture = family.priorArchitecture(Map.of("channels", 16, "layers", 3, "hidden", 32),
                 spec.architecture(), SHAPE);
         List<EpochMetrics> priorEpochs = new ArrayList<>();
+        RecordingMonitor priorFitting = new RecordingMonitor(priorEpochs);
         var fit = family.fitPrior(dir, spec.architecture(), new TrainingSpec(SHAPE, priorArchitecture, 3, 32, 3e-3, 5, Device.cpu()),
-                train, test, new RecordingMonitor(priorEpochs), Checkpoints.none(), withPrior);
-        assertThat(priorEpochs).hasSize(3);
+                train, test, priorFitting, Checkpoints.none(), withPrior);
+        assertThat(priorFitting.plans()).containsExactly(List.of(new Phase("prior", "epochs", 3, 1)));
+        assertThat(priorFitting.stepPhases()).containsExactly("prior");
+        assertThat(priorEpochs).hasSize(3).allSatisfy(epoch -> assertThat(epoch.phase()).isEqualTo("prior"));
+        assertThat(fit.result().history()).isEqualTo(priorEpochs);
+        assertThat(priorEpochs.getLast().trainTerms()).containsOnlyKeys("nll", "skippedSteps");
+        assertThat(priorEpochs.getLast().testTerms()).containsOnlyKeys("nll", "bitsPerCode");
         double uniform = 16 * Math.log(16);
         assertThat(priorEpochs.getFirst().testTerms().get("nll")).isLessThan(uniform);
         assertThat(priorEpochs.getLast().testTerms().get("nll")).isLessThan(priorEpochs.getFirst().testTerms().get("nll"));
