@@ -53,6 +53,8 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
     static final String NAME = "vqvae";
     static final String PARAMETERS_PREFIX = "vqvae";
     static final String PRIOR_PREFIX = "prior";
+    static final String KMEANS = "kmeans";
+    static final String FINE_TUNE = "fine-tune";
     private static final int EVALUATION_BATCH = 500;
     private static final int INIT_KMEANS_ITERATIONS = 20;
     private static final int INIT_KMEANS_VECTORS = 50_000;
@@ -99,7 +101,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
                     if (architecture.kmeansInit() && checkpoints.latest().isEmpty()) {
                         // k-means over the initial encoder's outputs: every code starts where data is.
                         KMeans.Result init = kmeans(session.model(), net, train, INIT_KMEANS_VECTORS, INIT_KMEANS_ITERATIONS,
-                                spec.seed());
+                                spec.seed(), (iteration, value) -> stopIfCancelled(monitor));
                         net.quantizer().setCodebook(init.centroids());
                     }
                 })
@@ -160,6 +162,10 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
         return CodebookFitOptions.from(requested).toMap();
     }
 
+    /**
+     * Announces the plan (the k-means in Lloyd iterations, then the decoder fine-tuning in steps when asked for), fits the
+     * codebook, optionally fine-tunes the decoder, and saves the result.
+     */
     @Override
     public CodebookFit fitCodebook(Path baseDir, Map<String, Object> modelArchitecture, TrainingSpec spec, ImageData train,
             ImageData test, TrainingMonitor monitor, Path outputDir) throws IOException {
@@ -170,8 +176,15 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
         VqVae net = new VqVae(spec.shape(), architecture);
         CodebookObjective objective = CodebookObjective.of(net, architecture.codebookSettings());
         try (Model model = DjlModels.load(NAME, net, baseDir, PARAMETERS_PREFIX, device, "the VQ-VAE whose codebook to fit")) {
+            long vectors = (long) kmeansImages(net, train, options.vectors()) * net.levels().getFirst().cells();
+            monitor.onPlan(options.plan(architecture, spec.shape(), vectors, Math.min(spec.batchSize(), train.count())));
             Map<String, Double> before = objective.evaluate(model.getNDManager(), net, test);
-            KMeans.Result fit = kmeans(model, net, train, options.vectors(), options.iterations(), spec.seed());
+            long start = System.nanoTime();
+            KMeans.Result fit = kmeans(model, net, train, options.vectors(), options.iterations(), spec.seed(), (iteration, value) -> {
+                monitor.onStep(new TrainingMonitor.StepProgress(KMEANS, 1, iteration, options.iterations(), value,
+                        iteration * vectors / Math.max(1e-9, (System.nanoTime() - start) / 1e9)));
+                stopIfCancelled(monitor);
+            });
             net.quantizer().setCodebook(fit.centroids());
             Map<String, Double> afterKmeans = objective.evaluate(model.getNDManager(), net, test);
             Map<String, Double> after = afterKmeans;
@@ -208,9 +221,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
             int[] order = TrainingLoop.identity(train.count());
             long start = System.nanoTime();
             for (int step = 0; step < steps; step++) {
-                if (monitor.isCancelled()) {
-                    throw new TrainingCancelledException();
-                }
+                stopIfCancelled(monitor);
                 int[] batch = new int[Math.min(spec.batchSize(), train.count())];
                 for (int i = 0; i < batch.length; i++) {
                     batch[i] = order[random.nextInt(order.length)];
@@ -226,10 +237,16 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
                     double loss = mse.getFloat();
                     new TrainingLoop.StepContext(1, step).checkFinite(loss, spec.learningRate());
                     trainer.step();
-                    monitor.onStep(new TrainingMonitor.StepProgress(1, step + 1, steps, loss,
+                    monitor.onStep(new TrainingMonitor.StepProgress(FINE_TUNE, 1, step + 1, steps, loss,
                             (step + 1.0) * batch.length / ((System.nanoTime() - start) / 1e9)));
                 }
             }
+        }
+    }
+
+    private static void stopIfCancelled(TrainingMonitor monitor) {
+        if (monitor.isCancelled()) {
+            throw new TrainingCancelledException();
         }
     }
 
@@ -240,7 +257,8 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
     }
 
     /** k-means over the encoder outputs of {@link #kmeansImages} randomly chosen training images. */
-    private static KMeans.Result kmeans(Model model, VqVae net, ImageData data, int maxVectors, int iterations, long seed) {
+    private static KMeans.Result kmeans(Model model, VqVae net, ImageData data, int maxVectors, int iterations, long seed,
+            KMeans.IterationListener listener) {
         VqVaeArchitecture architecture = net.architecture();
         int cells = net.levels().getFirst().cells();
         int imageCount = kmeansImages(net, data, maxVectors);
@@ -261,7 +279,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
         });
         try (NDManager scope = model.getNDManager().newSubManager()) {
             NDArray points = scope.create(vectors, new Shape((long) imageCount * cells, dimension));
-            return KMeans.fit(points, architecture.codes(), iterations, random);
+            return KMeans.fit(points, architecture.codes(), iterations, random, listener);
         }
     }
 

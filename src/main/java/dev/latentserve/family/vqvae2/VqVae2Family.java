@@ -169,12 +169,16 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
             codes = CodeMaps.encode(base.getNDManager(), net, train, test);
         }
         DjlModels.copySaved(PARAMETERS_PREFIX, baseDir, outputDir);
+        // Each level weighs in the plan by its forward multiply-adds per code map, from its grid positions and layer
+        // settings (PriorArchitectures): with the defaults at 28x28 the bottom's 64 positions come to 4.2 times the top's
+        // 16 (the top's attention adds less than the bottom's conditioning). Measured (BENCHMARKS.md, run 3): 1,000 top
+        // maps/s against 230-310 bottom maps/s, 3.2 to 4.3 times as long per epoch.
         List<CodePriors.Level> levels = new ArrayList<>(2);
         if (asked.top() != null) {
             TopPrior settings = asked.top();
             PriorPair top = new PriorPair(topPrior(architecture, settings, shape), null);
             levels.add(new CodePriors.Level(PriorArchitectures.TOP, top, checkpoints.phase(PriorArchitectures.TOP),
-                    1,
+                    settings.multiplyAddsPerMap(architecture.topCodes(), grids.topHeight(), grids.topWidth()),
                     session -> DjlModels.saveCopy(TOP_PRIOR_PREFIX, top.top(), topPrior(architecture, settings, shape), device,
                             outputDir, TOP_PRIOR_PREFIX, grids.top(1))));
         } else if (kept.top() != null) {
@@ -184,7 +188,8 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
             BottomPrior settings = asked.bottom();
             PriorPair bottom = new PriorPair(null, bottomPrior(architecture, settings, shape));
             levels.add(new CodePriors.Level(PriorArchitectures.BOTTOM, bottom, checkpoints.phase(PriorArchitectures.BOTTOM),
-                    1,
+                    settings.multiplyAddsPerMap(architecture.topCodes(), architecture.bottomCodes(), grids.bottomHeight(),
+                            grids.bottomWidth()),
                     session -> DjlModels.saveCopy(BOTTOM_PRIOR_PREFIX, bottom.bottom(), bottomPrior(architecture, settings, shape),
                             device, outputDir, BOTTOM_PRIOR_PREFIX, grids.bottom(1), grids.top(1))));
         } else if (kept.bottom() != null) {

@@ -2,6 +2,7 @@ package dev.latentserve.family.vqvae;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
@@ -11,6 +12,8 @@ import dev.latentserve.family.InvalidArchitectureException;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.NoPriorException;
+import dev.latentserve.family.TrainingCancelledException;
+import dev.latentserve.family.TrainingMonitor;
 import dev.latentserve.family.TrainingMonitor.Phase;
 import dev.latentserve.family.TrainingSpec;
 import dev.latentserve.image.ImageData;
@@ -22,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,6 +107,25 @@ class VqVaeFamilyTests {
         @SuppressWarnings("unchecked")
         Map<String, Object> kmeans = (Map<String, Object>) codebookFit.metrics().get("kmeans");
         assertThat((Double) kmeans.get("finalObjective")).isLessThan((Double) kmeans.get("initialObjective"));
+        // The plan: k-means in Lloyd iterations, then the fine-tuning in steps; each step tagged with its phase.
+        assertThat(fitting.plans()).hasSize(1);
+        assertThat(fitting.plans().getFirst()).extracting(Phase::name, Phase::unit, Phase::epochs)
+                .containsExactly(tuple("kmeans", "Lloyd iterations", 1), tuple("fine-tune", "fine-tune steps", 1));
+        assertThat(fitting.stepPhases()).containsExactly("kmeans", "fine-tune");
+        int lloydIterations = (Integer) kmeans.get("iterations");
+        assertThat(fitting.steps("kmeans")).extracting(TrainingMonitor.StepProgress::step)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, lloydIterations).boxed().toList());
+        assertThat(fitting.steps("kmeans")).allSatisfy(step -> assertThat(step.stepsPerEpoch()).isEqualTo(10));
+        assertThat(fitting.steps("fine-tune")).extracting(TrainingMonitor.StepProgress::step)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, 20).boxed().toList());
+        assertThat(fitting.steps("fine-tune")).allSatisfy(step -> assertThat(step.stepsPerEpoch()).isEqualTo(20));
+        // Cancelled during the k-means, the fit stops between two Lloyd iterations.
+        RecordingMonitor[] cancellingHolder = new RecordingMonitor[1];
+        RecordingMonitor cancelling = new RecordingMonitor(new ArrayList<>(), () -> cancellingHolder[0].steps().size() >= 2);
+        cancellingHolder[0] = cancelling;
+        assertThatThrownBy(() -> family.fitCodebook(dir, spec.architecture(), fitSpec, train, test, cancelling,
+                java.nio.file.Files.createDirectories(dir.resolve("cancelled")))).isInstanceOf(TrainingCancelledException.class);
+        assertThat(cancelling.steps()).hasSize(2).allSatisfy(step -> assertThat(step.phase()).isEqualTo("kmeans"));
         assertThat(codebookFit.metrics()).containsKeys("before", "afterKmeans", "after", "mseChange", "perplexityChange");
         @SuppressWarnings("unchecked")
         Map<String, Double> after = (Map<String, Double>) codebookFit.metrics().get("after");

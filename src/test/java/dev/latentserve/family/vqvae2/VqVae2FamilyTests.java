@@ -119,8 +119,8 @@ class VqVae2FamilyTests {
             requestsBatchedTogetherGetWhatEachGetsAlone(model, images);
         }
 
-        // Both levels in one job: the plan announces the top prior, then the bottom one, and the history keeps each
-        // level's epochs apart under its own phase.
+        // Both levels in one job: the plan announces the top prior, then the bottom one, weighted by their expected cost,
+        // and the history keeps each level's epochs apart under its own phase.
         Path together = Files.createDirectories(dir.resolve("together"));
         Map<String, Object> request = family.priorArchitecture(Map.of("top", TOP, "bottom", BOTTOM), spec.architecture(), SHAPE);
         RecordingMonitor fitting = new RecordingMonitor(new ArrayList<>());
@@ -130,6 +130,7 @@ class VqVae2FamilyTests {
         List<Phase> plan = fitting.plans().getFirst();
         assertThat(plan).extracting(Phase::name, Phase::unit, Phase::epochs)
                 .containsExactly(tuple("top", "epochs", 2), tuple("bottom", "epochs", 2));
+        assertThat(plan.get(1).weight()).isGreaterThan(plan.get(0).weight());
         assertThat(fitting.stepPhases()).containsExactly("top", "bottom");
         assertThat(fitting.epochs()).extracting(EpochMetrics::phase, EpochMetrics::epoch)
                 .containsExactly(tuple("top", 1), tuple("top", 2), tuple("bottom", 1), tuple("bottom", 2));

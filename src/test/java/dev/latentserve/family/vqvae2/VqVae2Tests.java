@@ -110,6 +110,18 @@ class VqVae2Tests {
     }
 
     @Test
+    void theBottomPriorIsEstimatedAtAboutFourTimesTheTopOnTwentyEightPixelsByTheDefaults() {
+        PriorArchitectures defaults = PriorArchitectures.fromRequest(Map.of());
+        // Per position: 8 gated layers of 86,016 multiply-adds (+ 8,192 for the bottom's conditioning), embedding and
+        // head 20,480; the top's two attention layers 18,816 each on 16 positions; the bottom's conditioning stack
+        // 21,504 on each of its 16 top positions.
+        assertThat(defaults.top().multiplyAddsPerMap(64, 4, 4)).isEqualTo(16L * (8 * 86_016 + 20_480 + 2 * 18_816));
+        assertThat(defaults.bottom().multiplyAddsPerMap(64, 64, 8, 8)).isEqualTo(64L * (8 * 94_208 + 20_480) + 16L * 21_504);
+        double ratio = (double) defaults.bottom().multiplyAddsPerMap(64, 64, 8, 8) / defaults.top().multiplyAddsPerMap(64, 4, 4);
+        assertThat(ratio).isBetween(3.0, 4.5);
+    }
+
+    @Test
     void badArchitecturesAreRefusedWithTheReason() {
         ImageShape shape = new ImageShape(1, 28, 28);
         assertThatThrownBy(() -> VqVae2Architecture.from(Map.of("codes", 8), shape)).isInstanceOf(InvalidArchitectureException.class)
