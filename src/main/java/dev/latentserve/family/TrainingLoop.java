@@ -105,16 +105,29 @@ public final class TrainingLoop {
         }
     }
 
+    /** {@link #run(String, TrainingSpec, ImageData, ImageData, TrainingMonitor, Checkpoints, Steps)} as a run's only phase. */
     public static List<EpochMetrics> run(TrainingSpec spec, ImageData train, ImageData test, TrainingMonitor monitor,
+            Checkpoints checkpoints, Steps steps) throws IOException {
+        return run(TrainingMonitor.Phase.TRAIN, spec, train, test, monitor, checkpoints, steps);
+    }
+
+    /**
+     * Trains for {@code spec.epochs()} epochs from the newest checkpoint, or from the start when there is none.
+     *
+     * @param phase the name of the phase of the caller's plan that this loop is, given to every step's progress and every
+     *     epoch's metrics; the caller announces the plan
+     * @return the metrics of every epoch of this loop, those restored from a checkpoint included
+     */
+    public static List<EpochMetrics> run(String phase, TrainingSpec spec, ImageData train, ImageData test, TrainingMonitor monitor,
             Checkpoints checkpoints, Steps steps) throws IOException {
         Position position = resume(checkpoints, steps, monitor);
         while (position.epoch() <= spec.epochs()) {
-            position = epoch(spec, train, test, monitor, checkpoints, steps, position);
+            position = epoch(phase, spec, train, test, monitor, checkpoints, steps, position);
         }
         return position.history();
     }
 
-    private static Position epoch(TrainingSpec spec, ImageData train, ImageData test, TrainingMonitor monitor,
+    private static Position epoch(String phase, TrainingSpec spec, ImageData train, ImageData test, TrainingMonitor monitor,
             Checkpoints checkpoints, Steps steps, Position at) throws IOException {
         int batchSize = spec.batchSize();
         long stepsPerEpoch = (train.count() + batchSize - 1) / batchSize;
@@ -140,7 +153,7 @@ public final class TrainingLoop {
             position = position.afterStep(terms, secondsBefore + elapsed);
             Map<String, Double> perImage = new LinkedHashMap<>();
             terms.forEach((name, value) -> perImage.put(name, value / n));
-            monitor.onStep(new StepProgress(position.epoch(), step + 1, stepsPerEpoch, steps.total(perImage),
+            monitor.onStep(new StepProgress(phase, position.epoch(), step + 1, stepsPerEpoch, steps.total(perImage),
                     (to - at.stepInEpoch() * batchSize) / Math.max(1e-9, elapsed)));
             if (isPeriodicCheckpoint(checkpoints, position) && step + 1 < stepsPerEpoch) {
                 save(checkpoints, steps, position);
@@ -150,7 +163,7 @@ public final class TrainingLoop {
         position.termSums().forEach((name, value) -> trainTerms.put(name, value / train.count()));
         trainTerms.putAll(steps.epochStatistics());
         Map<String, Double> testTerms = steps.evaluate(test, spec.seed() + 2);
-        EpochMetrics metrics = new EpochMetrics(position.epoch(), steps.total(trainTerms), steps.total(testTerms), trainTerms,
+        EpochMetrics metrics = new EpochMetrics(phase, position.epoch(), steps.total(trainTerms), steps.total(testTerms), trainTerms,
                 testTerms, train.count() / Math.max(1e-9, position.trainSeconds()));
         Position next = position.nextEpoch(metrics);
         save(checkpoints, steps, next);

@@ -34,8 +34,22 @@ public final class KMeans {
         }
     }
 
-    /** Clusters the rows of {@code points} (M x D); all work happens in a scope closed before returning. */
-    public static Result fit(NDArray points, int k, int maxIterations, SplittableRandom random) {
+    /** Told after each Lloyd iteration; it may stop the fit by throwing, which closes the fit's arrays. */
+    @FunctionalInterface
+    public interface IterationListener {
+
+        /**
+         * @param iteration Lloyd iterations done, from 1
+         * @param objective the mean squared distance of the points to their nearest centre after it
+         */
+        void afterIteration(int iteration, double objective);
+    }
+
+    /**
+     * Clusters the rows of {@code points} (M x D), telling {@code listener} after each Lloyd iteration; all work happens in
+     * a scope closed before returning.
+     */
+    public static Result fit(NDArray points, int k, int maxIterations, SplittableRandom random, IterationListener listener) {
         long m = points.getShape().get(0);
         if (m < k) {
             throw new IllegalArgumentException("k-means needs at least k = " + k + " points, got " + m);
@@ -61,6 +75,7 @@ public final class KMeans {
                 // Empty clusters: keep the old centre (sum 0 / count 1 plus the old centre).
                 centroids = sums.div(counts.add(empty)).add(centroids.mul(empty));
                 objectives.add(objective(x, centroids));
+                listener.afterIteration(iterations + 1, objectives.getLast());
             }
             return new Result(centroids.toFloatArray(), objectives, iterations);
         }

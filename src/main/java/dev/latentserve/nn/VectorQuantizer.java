@@ -26,11 +26,40 @@ import java.util.SplittableRandom;
  *
  * <p>Forward takes z_e as (N, D, H, W) and returns {@code (zq, codes, commitmentLoss, codebookLoss, flatZe,
  * oneHot)}: z_q with the straight-through gradient, codes (N, H, W) as int64, the two mean-squared losses, and
- * the flattened (N*H*W, D) encoder outputs and (N*H*W, K) assignments that {@link #emaUpdate} takes.
+ * the flattened (N*H*W, D) encoder outputs and (N*H*W, K) assignments that {@link #emaUpdate} takes; callers name
+ * them once with {@link Output#of}.
  */
 public final class VectorQuantizer extends AbstractBlock {
 
     private static final byte VERSION = 1;
+
+    /**
+     * The six outputs of {@link VectorQuantizer#forward} by name.
+     *
+     * @param quantized z_q (N, D, H, W) with the straight-through gradient
+     * @param codes the chosen codes (N, H, W), int64
+     * @param commitment the commitment loss, a scalar: mean over all elements of (z_e - sg(z_q))^2
+     * @param codebookLoss the codebook loss, a scalar: mean of (sg(z_e) - z_q)^2
+     * @param encoderOutput z_e flattened to (N*H*W, D), detached: what {@link #update} moves codes towards
+     * @param oneHot the assignments (N*H*W, K) as floats
+     */
+    public record Output(NDArray quantized, NDArray codes, NDArray commitment, NDArray codebookLoss, NDArray encoderOutput,
+            NDArray oneHot) {
+
+        /** How many arrays a quantiser's forward pass returns. */
+        public static final int SIZE = 6;
+
+        /** Names the outputs of a quantiser's forward pass. */
+        public static Output of(NDList output) {
+            return of(output, 0);
+        }
+
+        /** Names the {@link #SIZE} outputs of a quantiser that a block's forward pass returns from index {@code from} on. */
+        public static Output of(NDList outputs, int from) {
+            return new Output(outputs.get(from), outputs.get(from + 1), outputs.get(from + 2), outputs.get(from + 3),
+                    outputs.get(from + 4), outputs.get(from + 5));
+        }
+    }
 
     private final int codes;
     private final int dimension;

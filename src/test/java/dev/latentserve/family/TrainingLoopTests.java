@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
 
 class TrainingLoopTests {
 
@@ -70,6 +71,53 @@ class TrainingLoopTests {
                 RecordingMonitor.into(new ArrayList<>()), Checkpoints.none(), steps);
         assertThat(history).hasSize(2);
         return epochs;
+    }
+
+    @Test
+    void stepsAndEpochsCarryTheNameOfThePhaseTheLoopRuns() throws Exception {
+        List<String> stepPhases = new ArrayList<>();
+        List<EpochMetrics> epochs = new ArrayList<>();
+        TrainingMonitor monitor = new TrainingMonitor() {
+            @Override
+            public void onStep(StepProgress progress) {
+                stepPhases.add(progress.phase());
+            }
+
+            @Override
+            public void onEpoch(EpochMetrics metrics) {
+                epochs.add(metrics);
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return false;
+            }
+        };
+        Steps steps = new Steps() {
+            @Override
+            public Map<String, Double> step(float[] pixels, int n, SplittableRandom noise, TrainingLoop.StepContext context) {
+                return Map.of("loss", 1.0 * n);
+            }
+        };
+        TrainingLoop.run("bottom", spec(5), DATA, DATA, monitor, Checkpoints.none(), steps);
+        TrainingLoop.run(spec(5), DATA, DATA, monitor, Checkpoints.none(), steps);
+        assertThat(stepPhases).containsExactly("bottom", "bottom", "train", "train");
+        assertThat(epochs).extracting(EpochMetrics::phase).containsExactly("bottom", "train");
+        assertThat(epochs).extracting(EpochMetrics::epoch).containsExactly(1, 1);
+    }
+
+    @Test
+    void historiesWrittenBeforeRunsHadPhasesStillRead() {
+        JsonMapper json = JsonMapper.builder().build();
+        EpochMetrics old = json.readValue("""
+                {"epoch": 2, "trainLoss": 1.5, "testLoss": 1.25, "trainTerms": {"nll": 1.5}, "testTerms": {"nll": 1.25},
+                 "imagesPerSecond": 100.0}""", EpochMetrics.class);
+        assertThat(old).isEqualTo(new EpochMetrics(2, 1.5, 1.25, Map.of("nll", 1.5), Map.of("nll", 1.25), 100.0));
+        assertThat(old.phase()).isNull();
+        assertThat(json.writeValueAsString(old)).doesNotContain("phase");
+        EpochMetrics top = new EpochMetrics("top", 1, 3.0, 2.5, Map.of("topNll", 3.0), Map.of("topNll", 2.5), 50.0);
+        assertThat(json.writeValueAsString(top)).startsWith("{\"phase\":\"top\",\"epoch\":1,");
+        assertThat(json.readValue(json.writeValueAsString(top), EpochMetrics.class)).isEqualTo(top);
     }
 
     @Test

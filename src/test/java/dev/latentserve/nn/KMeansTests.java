@@ -1,6 +1,7 @@
 package dev.latentserve.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
@@ -26,8 +27,13 @@ class KMeansTests {
         }
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray x = manager.create(points, new Shape(600, 2));
-            KMeans.Result result = KMeans.fit(x, 3, 50, new SplittableRandom(1));
+            List<Double> told = new ArrayList<>();
+            KMeans.Result result = KMeans.fit(x, 3, 50, new SplittableRandom(1), (iteration, objective) -> {
+                assertThat(iteration).isEqualTo(told.size() + 1);
+                told.add(objective);
+            });
             List<Double> objectives = result.objectives();
+            assertThat(told).hasSize(result.iterations()).isEqualTo(objectives.subList(1, objectives.size()));
             for (int i = 1; i < objectives.size(); i++) {
                 assertThat(objectives.get(i)).isLessThanOrEqualTo(objectives.get(i - 1) + 1e-6);
             }
@@ -54,9 +60,31 @@ class KMeansTests {
             points[i] = (float) random.nextGaussian();
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            KMeans.Result result = KMeans.fit(manager.create(points, new Shape(500, 4)), 8, 30, new SplittableRandom(3));
+            KMeans.Result result = KMeans.fit(manager.create(points, new Shape(500, 4)), 8, 30, new SplittableRandom(3),
+                    (iteration, objective) -> {
+                    });
             assertThat(result.finalObjective()).isLessThan(result.initialObjective());
             assertThat(result.iterations()).isPositive();
+        }
+    }
+
+    @Test
+    void aListenerThatThrowsStopsTheFitAfterItsIteration() {
+        SplittableRandom random = new SplittableRandom(4);
+        float[] points = new float[800];
+        for (int i = 0; i < points.length; i++) {
+            points[i] = (float) random.nextGaussian();
+        }
+        List<Integer> iterations = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray x = manager.create(points, new Shape(200, 4));
+            assertThatThrownBy(() -> KMeans.fit(x, 8, 30, new SplittableRandom(5), (iteration, objective) -> {
+                iterations.add(iteration);
+                if (iteration == 2) {
+                    throw new IllegalStateException("stop");
+                }
+            })).hasMessage("stop");
+            assertThat(iterations).containsExactly(1, 2);
         }
     }
 }

@@ -74,6 +74,21 @@ final class ConvVae extends AbstractBlock {
         this.decoder = addChildBlock("decoder", dec);
     }
 
+    /**
+     * The forward pass's outputs by name.
+     *
+     * @param decoderOutput p(x|z) parameters before the sigmoid, (N, C, H, W)
+     * @param mean the posterior mean, (N, latentDim)
+     * @param logVariance the posterior log-variance, (N, latentDim)
+     */
+    record Output(NDArray decoderOutput, NDArray mean, NDArray logVariance) {
+
+        /** Names the {@code (decoderOutput, mean, logVariance)} that {@link ConvVae#forward} returns. */
+        static Output of(NDList output) {
+            return new Output(output.get(0), output.get(1), output.get(2));
+        }
+    }
+
     ImageShape imageShape() {
         return shape;
     }

@@ -14,24 +14,21 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.DjlModels;
-import dev.latentserve.family.EpochMetrics;
 import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamily;
 import dev.latentserve.family.TrainingLoop;
 import dev.latentserve.family.TrainingMonitor;
 import dev.latentserve.family.TrainingResult;
+import dev.latentserve.family.TrainingRun;
 import dev.latentserve.family.TrainingSpec;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Adam;
 import dev.latentserve.nn.Elbo;
-import dev.latentserve.nn.GradMode;
 import dev.latentserve.nn.Scoped;
-import dev.latentserve.nn.TorchDefaultInit;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.springframework.stereotype.Component;
@@ -78,27 +75,15 @@ public final class VaeFamily implements ModelFamily {
     public TrainingResult train(TrainingSpec spec, ImageData train, ImageData test, TrainingMonitor monitor,
             Checkpoints checkpoints, Path outputDir) throws IOException {
         VaeArchitecture architecture = VaeArchitecture.from(spec.architecture(), spec.shape());
-        ImageShape shape = spec.shape();
-        Device device = spec.device();
-        GradMode.disableForTraining();
-        try (Model model = Model.newInstance(NAME, device)) {
-            ConvVae vae = new ConvVae(shape, architecture);
-            model.setBlock(vae);
-            Adam adam = new Adam((float) spec.learningRate());
-            try (Trainer trainer = DjlModels.newTrainer(model, adam, device)) {
-                trainer.initialize(imageBatch(spec.batchSize(), shape), new Shape(spec.batchSize(), architecture.latentDim()));
-                TorchDefaultInit.apply(vae, spec.seed());
-                List<EpochMetrics> history = TrainingLoop.run(spec, train, test, monitor, checkpoints,
-                        new VaeSteps(spec, vae, trainer, adam, model));
-                model.save(outputDir, PARAMETERS_PREFIX);
-                return TrainingResult.of(history, vae);
-            }
-        }
+        ConvVae vae = new ConvVae(spec.shape(), architecture);
+        return TrainingRun.of(NAME, vae, spec, imageBatch(spec.batchSize(), spec.shape()),
+                        new Shape(spec.batchSize(), architecture.latentDim()))
+                .train(train, test, monitor, checkpoints, session -> new VaeSteps(spec, vae, session),
+                        TrainingRun.saveTo(outputDir, PARAMETERS_PREFIX));
     }
 
     /** The VAE's optimiser step and evaluation on the negative ELBO. */
-    private record VaeSteps(TrainingSpec spec, ConvVae vae, Trainer trainer, Adam optimizer, Model model)
-            implements TrainingLoop.Steps {
+    private record VaeSteps(TrainingSpec spec, ConvVae vae, TrainingRun.Session session) implements TrainingLoop.Steps {
 
         @Override
         public Block block() {
@@ -106,17 +91,23 @@ public final class VaeFamily implements ModelFamily {
         }
 
         @Override
+        public Adam optimizer() {
+            return session.optimizer();
+        }
+
+        @Override
         public Map<String, Double> step(float[] pixels, int n, SplittableRandom noise, TrainingLoop.StepContext context) {
             int latent = vae.architecture().latentDim();
+            Trainer trainer = session.trainer();
             try (NDManager scope = trainer.getManager().newSubManager()) {
                 NDArray images = scope.create(pixels, imageBatch(n, vae.imageShape()));
                 NDArray epsilon = scope.create(gaussian(noise, n * latent), new Shape(n, latent));
                 NDArray reconstruction;
                 NDArray kl;
                 try (GradientCollector collector = trainer.newGradientCollector()) {
-                    NDList output = trainer.forward(new NDList(images, epsilon));
-                    reconstruction = vae.reconstructionNll(output.get(0), images).sum();
-                    kl = Elbo.klToStandardNormal(output.get(1), output.get(2)).sum();
+                    ConvVae.Output output = ConvVae.Output.of(trainer.forward(new NDList(images, epsilon)));
+                    reconstruction = vae.reconstructionNll(output.decoderOutput(), images).sum();
+                    kl = Elbo.klToStandardNormal(output.mean(), output.logVariance()).sum();
                     collector.backward(reconstruction.add(kl).div(Scoped.scalar(kl, n)));
                 }
                 double reconstructionSum = reconstruction.getFloat();
@@ -129,7 +120,7 @@ public final class VaeFamily implements ModelFamily {
 
         @Override
         public Map<String, Double> evaluate(ImageData data, long seed) {
-            return VaeFamily.evaluate(model, vae, data, new SplittableRandom(seed));
+            return VaeFamily.evaluate(session.model(), vae, data, new SplittableRandom(seed));
         }
 
         @Override
@@ -146,9 +137,10 @@ public final class VaeFamily implements ModelFamily {
                 (scope, images, from, to) -> {
                     int n = to - from;
                     NDArray epsilon = scope.create(gaussian(random, n * latent), new Shape(n, latent));
-                    NDList output = vae.forward(new ParameterStore(scope, false), new NDList(images, epsilon), false);
-                    sums[0] += vae.reconstructionNll(output.get(0), images).sum().getFloat();
-                    sums[1] += Elbo.klToStandardNormal(output.get(1), output.get(2)).sum().getFloat();
+                    ConvVae.Output output = ConvVae.Output.of(
+                            vae.forward(new ParameterStore(scope, false), new NDList(images, epsilon), false));
+                    sums[0] += vae.reconstructionNll(output.decoderOutput(), images).sum().getFloat();
+                    sums[1] += Elbo.klToStandardNormal(output.mean(), output.logVariance()).sum().getFloat();
                 });
         return Map.of(RECONSTRUCTION, sums[0] / data.count(), KL, sums[1] / data.count());
     }

@@ -13,19 +13,23 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.latentserve.family.vq.CodebookLevel;
+import dev.latentserve.family.vq.QuantizedAutoencoder;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.ConvTranspose2d;
 import dev.latentserve.nn.ResidualStack;
 import dev.latentserve.nn.VectorQuantizer;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
  * VQ-VAE: a convolutional encoder to a grid of D-vectors, {@link VectorQuantizer}, and a decoder with
  * transposed convolutions back to the image; a {@link ResidualStack} on both sides, as in the paper. Forward
- * takes images and returns {@code (reconstruction, zq, codes, commitmentLoss, codebookLoss, flatZe, oneHot)}.
+ * takes images and returns {@code (reconstruction, zq, codes, commitmentLoss, codebookLoss, flatZe, oneHot)}, which
+ * {@link Output#of} names.
  */
-final class VqVae extends AbstractBlock {
+final class VqVae extends AbstractBlock implements QuantizedAutoencoder {
 
     private static final byte VERSION = 1;
 
@@ -62,8 +66,45 @@ final class VqVae extends AbstractBlock {
         this.decoder = addChildBlock("decoder", dec);
     }
 
-    ImageShape imageShape() {
+    /**
+     * The forward pass's outputs by name.
+     *
+     * @param reconstruction (N, C, H, W), unclamped
+     * @param quantized the quantiser's outputs for the (N, D, h, w) encoder outputs
+     */
+    record Output(NDArray reconstruction, VectorQuantizer.Output quantized) implements QuantizedAutoencoder.Output {
+
+        /** Names the arrays that {@link VqVae#forward} returns. */
+        static Output of(NDList output) {
+            return new Output(output.get(0), VectorQuantizer.Output.of(output, 1));
+        }
+
+        @Override
+        public List<VectorQuantizer.Output> levels() {
+            return List.of(quantized);
+        }
+    }
+
+    @Override
+    public ImageShape imageShape() {
         return shape;
+    }
+
+    /** The one level of codes, unnamed, on the (h, w) grid. */
+    @Override
+    public List<CodebookLevel> levels() {
+        return List.of(new CodebookLevel("", quantizer, architecture.gridHeight(shape), architecture.gridWidth(shape)));
+    }
+
+    @Override
+    public Output output(NDList forward) {
+        return Output.of(forward);
+    }
+
+    /** The code map (N, h, w) as int64, in a list of one. */
+    @Override
+    public NDList encodeCodes(ParameterStore store, NDArray images) {
+        return new NDList(quantizer.encode(encode(store, images, false)));
     }
 
     VqVaeArchitecture architecture() {

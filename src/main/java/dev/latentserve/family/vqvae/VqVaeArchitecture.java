@@ -5,6 +5,7 @@ import static dev.latentserve.family.Hyperparameters.real;
 
 import dev.latentserve.family.Hyperparameters;
 import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.family.vq.CodebookObjective;
 import dev.latentserve.image.ImageShape;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -60,6 +61,45 @@ record VqVaeArchitecture(int hiddenChannels, int residualChannels, int residualB
 
     int gridWidth(ImageShape shape) {
         return shape.width() >> downsamplings;
+    }
+
+    /**
+     * Multiply-adds of the encoder's forward pass over one image: the 4x4 stride-2 convolutions at each halved
+     * resolution, then at the grid's g positions a 3x3 convolution (9 H^2 g, H the hidden channels), the residual blocks
+     * (a 3x3 convolution to R channels and a 1x1 one back: 10 H R g each) and the 1x1 projection to D.
+     */
+    long encoderMultiplyAdds(ImageShape shape) {
+        long total = 0;
+        long inputs = shape.channels();
+        for (int i = 1; i <= downsamplings; i++) {
+            total += 16 * inputs * hiddenChannels * (shape.height() >> i) * (shape.width() >> i);
+            inputs = hiddenChannels;
+        }
+        long grid = (long) gridHeight(shape) * gridWidth(shape);
+        return total + grid * (9L * hiddenChannels * hiddenChannels + residualMultiplyAdds() + (long) hiddenChannels * codeDim);
+    }
+
+    /**
+     * Multiply-adds of the decoder's forward pass over one image: at the grid's positions a 3x3 convolution from D to H
+     * channels and the residual blocks, then each 4x4 stride-2 transposed convolution, 16 taps per input position.
+     */
+    long decoderMultiplyAdds(ImageShape shape) {
+        long grid = (long) gridHeight(shape) * gridWidth(shape);
+        long total = grid * (9L * codeDim * hiddenChannels + residualMultiplyAdds());
+        for (int i = 0; i < downsamplings; i++) {
+            long outputs = i == downsamplings - 1 ? shape.channels() : hiddenChannels;
+            total += 16L * hiddenChannels * outputs * grid << (2 * i);
+        }
+        return total;
+    }
+
+    private long residualMultiplyAdds() {
+        return residualBlocks * 10L * hiddenChannels * residualChannels;
+    }
+
+    /** The commitment weight, EMA and dead-code settings of the training objective. */
+    CodebookObjective.Settings codebookSettings() {
+        return new CodebookObjective.Settings(beta, decay, epsilon, deadCodeThreshold);
     }
 
     Map<String, Object> toMap() {

@@ -7,17 +7,14 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.CodebookFitting;
 import dev.latentserve.family.DjlModels;
-import dev.latentserve.family.EpochMetrics;
 import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamily;
@@ -26,17 +23,18 @@ import dev.latentserve.family.TrainingCancelledException;
 import dev.latentserve.family.TrainingLoop;
 import dev.latentserve.family.TrainingMonitor;
 import dev.latentserve.family.TrainingResult;
+import dev.latentserve.family.TrainingRun;
 import dev.latentserve.family.TrainingSpec;
+import dev.latentserve.family.vq.CodeMaps;
+import dev.latentserve.family.vq.CodePriors;
+import dev.latentserve.family.vq.CodebookObjective;
+import dev.latentserve.family.vq.QuantizedSteps;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Adam;
-import dev.latentserve.nn.CodeHistogram;
 import dev.latentserve.nn.GatedPixelCnn;
 import dev.latentserve.nn.GradMode;
 import dev.latentserve.nn.KMeans;
-import dev.latentserve.nn.Scoped;
-import dev.latentserve.nn.TorchDefaultInit;
-import dev.latentserve.nn.VectorQuantizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -55,13 +53,9 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
 
     static final String NAME = "vqvae";
     static final String PARAMETERS_PREFIX = "vqvae";
-    static final String MSE = "mse";
-    static final String COMMITMENT = "commitment";
-    static final String PERPLEXITY = "perplexity";
-    static final String USED_CODES = "usedCodes";
     static final String PRIOR_PREFIX = "prior";
-    static final String NLL = "nll";
-    static final String BITS_PER_CODE = "bitsPerCode";
+    static final String KMEANS = "kmeans";
+    static final String FINE_TUNE = "fine-tune";
     private static final int EVALUATION_BATCH = 500;
     private static final int INIT_KMEANS_ITERATIONS = 20;
     private static final int INIT_KMEANS_VECTORS = 50_000;
@@ -98,114 +92,22 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
     public TrainingResult train(TrainingSpec spec, ImageData train, ImageData test, TrainingMonitor monitor,
             Checkpoints checkpoints, Path outputDir) throws IOException {
         VqVaeArchitecture architecture = VqVaeArchitecture.from(spec.architecture(), spec.shape());
-        Device device = spec.device();
-        GradMode.disableForTraining();
-        try (Model model = Model.newInstance(NAME, device)) {
-            VqVae net = new VqVae(spec.shape(), architecture);
-            model.setBlock(net);
-            Adam adam = new Adam((float) spec.learningRate());
-            try (Trainer trainer = DjlModels.newTrainer(model, adam, device)) {
-                trainer.initialize(imageBatch(spec.batchSize(), spec.shape()));
-                TorchDefaultInit.apply(net, spec.seed());
-                // Codebook as in the paper's reference code: standard normal entries.
-                net.quantizer().setCodebook(TrainingLoop.gaussian(new SplittableRandom(spec.seed() + 3),
-                        architecture.codes() * architecture.codeDim()));
-                if (architecture.kmeansInit() && checkpoints.latest().isEmpty()) {
-                    // k-means over the initial encoder's outputs: every code starts where data is.
-                    KMeans.Result init = kmeans(model, net, train, INIT_KMEANS_VECTORS, INIT_KMEANS_ITERATIONS, spec.seed());
-                    net.quantizer().setCodebook(init.centroids());
-                }
-                List<EpochMetrics> history = TrainingLoop.run(spec, train, test, monitor, checkpoints,
-                        new VqSteps(spec, net, trainer, adam, model, new int[1]));
-                model.save(outputDir, PARAMETERS_PREFIX);
-                return TrainingResult.of(history, net);
-            }
-        }
-    }
-
-    /** One VQ-VAE step: gradients for encoder and decoder, then the EMA codebook update and dead-code restarts. */
-    private record VqSteps(TrainingSpec spec, VqVae net, Trainer trainer, Adam optimizer, Model model, int[] restarts)
-            implements TrainingLoop.Steps {
-
-        @Override
-        public Block block() {
-            return net;
-        }
-
-        @Override
-        public Map<String, Double> step(float[] pixels, int n, SplittableRandom noise, TrainingLoop.StepContext context) {
-            VqVaeArchitecture architecture = net.architecture();
-            VectorQuantizer quantizer = net.quantizer();
-            try (NDManager scope = trainer.getManager().newSubManager()) {
-                NDArray images = scope.create(pixels, imageBatch(n, net.imageShape()));
-                NDArray mse;
-                NDArray commitment;
-                NDList output;
-                try (GradientCollector collector = trainer.newGradientCollector()) {
-                    output = trainer.forward(new NDList(images));
-                    mse = output.get(0).sub(images).square().mean();
-                    commitment = output.get(3);
-                    NDArray loss = mse.add(commitment.mul(Scoped.scalar(commitment, architecture.beta())));
-                    if (!quantizer.isEma()) {
-                        loss = loss.add(output.get(4));
+        VqVae net = new VqVae(spec.shape(), architecture);
+        CodebookObjective objective = CodebookObjective.of(net, architecture.codebookSettings());
+        return TrainingRun.of(NAME, net, spec, imageBatch(spec.batchSize(), spec.shape()))
+                .initialisedWith(session -> {
+                    // Codebook as in the paper's reference code: standard normal entries.
+                    net.quantizer().setCodebook(TrainingLoop.gaussian(new SplittableRandom(spec.seed() + 3),
+                            architecture.codes() * architecture.codeDim()));
+                    if (architecture.kmeansInit() && checkpoints.latest().isEmpty()) {
+                        // k-means over the initial encoder's outputs: every code starts where data is.
+                        KMeans.Result init = kmeans(session.model(), net, train, INIT_KMEANS_VECTORS, INIT_KMEANS_ITERATIONS,
+                                spec.seed(), (iteration, value) -> stopIfCancelled(monitor));
+                        net.quantizer().setCodebook(init.centroids());
                     }
-                    collector.backward(loss);
-                }
-                double mseValue = mse.getFloat();
-                double commitmentValue = commitment.getFloat();
-                context.checkFinite(mseValue + architecture.beta() * commitmentValue, spec.learningRate());
-                trainer.step();
-                NDArray oneHot = output.get(6);
-                restarts[0] += quantizer.update(output.get(5), oneHot, (float) architecture.decay(), (float) architecture.epsilon(),
-                        (float) architecture.deadCodeThreshold(), noise);
-                Map<String, Double> terms = new LinkedHashMap<>();
-                terms.put(MSE, mseValue * n);
-                terms.put(COMMITMENT, commitmentValue * n);
-                terms.put(PERPLEXITY, VectorQuantizer.perplexity(oneHot) * n);
-                terms.put(USED_CODES, (double) VectorQuantizer.usedCodes(oneHot) * n);
-                return terms;
-            }
-        }
-
-        @Override
-        public Map<String, Double> evaluate(ImageData data, long seed) {
-            return VqVaeFamily.evaluate(model, net, data);
-        }
-
-        @Override
-        public double total(Map<String, Double> perImage) {
-            return perImage.getOrDefault(MSE, 0.0) + net.architecture().beta() * perImage.getOrDefault(COMMITMENT, 0.0);
-        }
-
-        @Override
-        public Map<String, Double> epochStatistics() {
-            double restarted = restarts[0];
-            restarts[0] = 0;
-            return Map.of("deadCodeRestarts", restarted);
-        }
-    }
-
-    /**
-     * Held-out reconstruction MSE and commitment per image, and the perplexity and number of used codes of
-     * the code histogram over the whole set.
-     */
-    static Map<String, Double> evaluate(Model model, VqVae net, ImageData data) {
-        double[] sums = new double[2];
-        CodeHistogram histogram = new CodeHistogram(net.architecture().codes());
-        TrainingLoop.forEachBatch(model.getNDManager(), data, TrainingLoop.identity(data.count()), data.count(), EVALUATION_BATCH,
-                (scope, images, from, to) -> {
-                    int n = to - from;
-                    NDList output = net.forward(new ParameterStore(scope, false), new NDList(images), false);
-                    sums[0] += output.get(0).sub(images).square().mean().getFloat() * n;
-                    sums[1] += output.get(3).getFloat() * n;
-                    histogram.add(output.get(6));
-                });
-        Map<String, Double> terms = new LinkedHashMap<>();
-        terms.put(MSE, sums[0] / data.count());
-        terms.put(COMMITMENT, sums[1] / data.count());
-        terms.put(PERPLEXITY, histogram.perplexity());
-        terms.put(USED_CODES, (double) histogram.used());
-        return terms;
+                })
+                .train(train, test, monitor, checkpoints, session -> new QuantizedSteps(spec, net, objective, session),
+                        TrainingRun.saveTo(outputDir, PARAMETERS_PREFIX));
     }
 
     @Override
@@ -239,34 +141,19 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
             ImageData test, TrainingMonitor monitor, Checkpoints checkpoints, Path outputDir) throws IOException {
         VqVaeArchitecture architecture = VqVaeArchitecture.from(modelArchitecture, spec.shape());
         PriorArchitecture priorArchitecture = PriorArchitecture.from(spec.architecture());
-        Device device = spec.device();
         GradMode.disableForTraining();
-        ImageData trainCodes;
-        ImageData testCodes;
         VqVae net = new VqVae(spec.shape(), architecture);
-        try (Model base = DjlModels.load(NAME, net, baseDir, PARAMETERS_PREFIX, device, "the VQ-VAE to fit a prior to")) {
-            trainCodes = codeMaps(base, net, train);
-            testCodes = codeMaps(base, net, test);
+        CodeMaps codes;
+        try (Model base = DjlModels.load(NAME, net, baseDir, PARAMETERS_PREFIX, spec.device(), "the VQ-VAE to fit a prior to")) {
+            codes = CodeMaps.encode(base.getNDManager(), net, train, test);
         }
-        ImageShape grid = trainCodes.shape();
-        TrainingSpec priorSpec = new TrainingSpec(grid, spec.architecture(), spec.epochs(), spec.batchSize(), spec.learningRate(),
-                spec.seed(), device);
-        try (Model model = Model.newInstance(PRIOR_PREFIX, device)) {
-            GatedPixelCnn prior = priorBlock(architecture, priorArchitecture);
-            model.setBlock(prior);
-            Adam adam = new Adam((float) spec.learningRate());
-            try (Trainer trainer = DjlModels.newTrainer(model, adam, device)) {
-                trainer.initialize(new Shape(spec.batchSize(), grid.height(), grid.width()));
-                TorchDefaultInit.apply(prior, spec.seed());
-                List<EpochMetrics> history = TrainingLoop.run(priorSpec, trainCodes, testCodes, monitor, checkpoints,
-                        new PriorSteps(priorSpec, prior, trainer, adam, model));
-                DjlModels.copySaved(PARAMETERS_PREFIX, baseDir, outputDir);
-                model.save(outputDir, PRIOR_PREFIX);
-                Map<String, Object> withPrior = new LinkedHashMap<>(architecture.toMap());
-                withPrior.put("prior", priorArchitecture.toMap());
-                return new PriorFit(TrainingResult.of(history, prior), withPrior);
-            }
-        }
+        DjlModels.copySaved(PARAMETERS_PREFIX, baseDir, outputDir);
+        // One level, so the weight only needs to be positive.
+        TrainingResult result = CodePriors.fit(spec, codes, List.of(new CodePriors.Level("", priorBlock(architecture, priorArchitecture),
+                checkpoints, 1, TrainingRun.saveTo(outputDir, PRIOR_PREFIX))), monitor);
+        Map<String, Object> withPrior = new LinkedHashMap<>(architecture.toMap());
+        withPrior.put("prior", priorArchitecture.toMap());
+        return new PriorFit(result, withPrior);
     }
 
     @Override
@@ -276,6 +163,10 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
         return CodebookFitOptions.from(requested).toMap();
     }
 
+    /**
+     * Announces the plan (the k-means in Lloyd iterations, then the decoder fine-tuning in steps when asked for), fits the
+     * codebook, optionally fine-tunes the decoder, and saves the result.
+     */
     @Override
     public CodebookFit fitCodebook(Path baseDir, Map<String, Object> modelArchitecture, TrainingSpec spec, ImageData train,
             ImageData test, TrainingMonitor monitor, Path outputDir) throws IOException {
@@ -284,15 +175,23 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
         Device device = spec.device();
         GradMode.disableForTraining();
         VqVae net = new VqVae(spec.shape(), architecture);
+        CodebookObjective objective = CodebookObjective.of(net, architecture.codebookSettings());
         try (Model model = DjlModels.load(NAME, net, baseDir, PARAMETERS_PREFIX, device, "the VQ-VAE whose codebook to fit")) {
-            Map<String, Double> before = evaluate(model, net, test);
-            KMeans.Result fit = kmeans(model, net, train, options.vectors(), options.iterations(), spec.seed());
+            long vectors = (long) kmeansImages(net, train, options.vectors()) * net.levels().getFirst().cells();
+            monitor.onPlan(options.plan(architecture, spec.shape(), vectors, Math.min(spec.batchSize(), train.count())));
+            Map<String, Double> before = objective.evaluate(model.getNDManager(), net, test);
+            long start = System.nanoTime();
+            KMeans.Result fit = kmeans(model, net, train, options.vectors(), options.iterations(), spec.seed(), (iteration, value) -> {
+                monitor.onStep(new TrainingMonitor.StepProgress(KMEANS, 1, iteration, options.iterations(), value,
+                        iteration * vectors / Math.max(1e-9, (System.nanoTime() - start) / 1e9)));
+                stopIfCancelled(monitor);
+            });
             net.quantizer().setCodebook(fit.centroids());
-            Map<String, Double> afterKmeans = evaluate(model, net, test);
+            Map<String, Double> afterKmeans = objective.evaluate(model.getNDManager(), net, test);
             Map<String, Double> after = afterKmeans;
             if (options.fineTuneSteps() > 0) {
                 fineTuneDecoder(model, net, spec, options.fineTuneSteps(), train, monitor);
-                after = evaluate(model, net, test);
+                after = objective.evaluate(model.getNDManager(), net, test);
             }
             DjlModels.saveCopy(NAME, net, new VqVae(net.imageShape(), architecture), device, outputDir, PARAMETERS_PREFIX,
                     imageBatch(1, net.imageShape()));
@@ -302,8 +201,8 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
             metrics.put("before", before);
             metrics.put("afterKmeans", afterKmeans);
             metrics.put("after", after);
-            metrics.put("mseChange", after.get(MSE) - before.get(MSE));
-            metrics.put("perplexityChange", after.get(PERPLEXITY) - before.get(PERPLEXITY));
+            metrics.put("mseChange", after.get(CodebookObjective.MSE) - before.get(CodebookObjective.MSE));
+            metrics.put("perplexityChange", after.get(CodebookObjective.PERPLEXITY) - before.get(CodebookObjective.PERPLEXITY));
             Map<String, Object> newArchitecture = new LinkedHashMap<>(architecture.toMap());
             return new CodebookFit(newArchitecture, metrics);
         }
@@ -323,9 +222,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
             int[] order = TrainingLoop.identity(train.count());
             long start = System.nanoTime();
             for (int step = 0; step < steps; step++) {
-                if (monitor.isCancelled()) {
-                    throw new TrainingCancelledException();
-                }
+                stopIfCancelled(monitor);
                 int[] batch = new int[Math.min(spec.batchSize(), train.count())];
                 for (int i = 0; i < batch.length; i++) {
                     batch[i] = order[random.nextInt(order.length)];
@@ -334,25 +231,38 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
                     NDArray images = scope.create(train.gather(batch, 0, batch.length), imageBatch(batch.length, net.imageShape()));
                     NDArray mse;
                     try (GradientCollector collector = trainer.newGradientCollector()) {
-                        NDList output = trainer.forward(new NDList(images));
-                        mse = output.get(0).sub(images).square().mean();
+                        VqVae.Output output = VqVae.Output.of(trainer.forward(new NDList(images)));
+                        mse = output.reconstruction().sub(images).square().mean();
                         collector.backward(mse);
                     }
                     double loss = mse.getFloat();
                     new TrainingLoop.StepContext(1, step).checkFinite(loss, spec.learningRate());
                     trainer.step();
-                    monitor.onStep(new TrainingMonitor.StepProgress(1, step + 1, steps, loss,
+                    monitor.onStep(new TrainingMonitor.StepProgress(FINE_TUNE, 1, step + 1, steps, loss,
                             (step + 1.0) * batch.length / ((System.nanoTime() - start) / 1e9)));
                 }
             }
         }
     }
 
-    /** k-means over up to {@code maxVectors} encoder outputs of randomly chosen training images. */
-    private static KMeans.Result kmeans(Model model, VqVae net, ImageData data, int maxVectors, int iterations, long seed) {
+    private static void stopIfCancelled(TrainingMonitor monitor) {
+        if (monitor.isCancelled()) {
+            throw new TrainingCancelledException();
+        }
+    }
+
+    /** How many training images k-means encodes to have up to {@code maxVectors} encoder outputs. */
+    private static int kmeansImages(VqVae net, ImageData data, int maxVectors) {
+        int cells = net.levels().getFirst().cells();
+        return Math.min(data.count(), Math.max(1, (maxVectors + cells - 1) / cells));
+    }
+
+    /** k-means over the encoder outputs of {@link #kmeansImages} randomly chosen training images. */
+    private static KMeans.Result kmeans(Model model, VqVae net, ImageData data, int maxVectors, int iterations, long seed,
+            KMeans.IterationListener listener) {
         VqVaeArchitecture architecture = net.architecture();
-        int cells = architecture.gridHeight(net.imageShape()) * architecture.gridWidth(net.imageShape());
-        int imageCount = Math.min(data.count(), Math.max(1, (maxVectors + cells - 1) / cells));
+        int cells = net.levels().getFirst().cells();
+        int imageCount = kmeansImages(net, data, maxVectors);
         SplittableRandom random = new SplittableRandom(seed + 11);
         int[] chosen = TrainingLoop.identity(data.count());
         for (int i = 0; i < imageCount; i++) {
@@ -370,78 +280,12 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
         });
         try (NDManager scope = model.getNDManager().newSubManager()) {
             NDArray points = scope.create(vectors, new Shape((long) imageCount * cells, dimension));
-            return KMeans.fit(points, architecture.codes(), iterations, random);
+            return KMeans.fit(points, architecture.codes(), iterations, random, listener);
         }
     }
 
     static GatedPixelCnn priorBlock(VqVaeArchitecture model, PriorArchitecture prior) {
         return new GatedPixelCnn(model.codes(), prior.channels(), prior.layers(), prior.kernel(), prior.hidden());
-    }
-
-    /**
-     * The dataset encoded once into code maps, held as one-channel "images" whose values are code indices, so
-     * that the common training loop can batch and shuffle them.
-     */
-    private static ImageData codeMaps(Model model, VqVae net, ImageData data) {
-        ImageShape grid = new ImageShape(1, net.architecture().gridHeight(net.imageShape()),
-                net.architecture().gridWidth(net.imageShape()));
-        float[] codes = new float[data.count() * grid.size()];
-        TrainingLoop.forEachBatch(model.getNDManager(), data, TrainingLoop.identity(data.count()), data.count(), EVALUATION_BATCH,
-                (scope, images, from, to) -> {
-                    NDArray ze = net.encode(new ParameterStore(scope, false), images, false);
-                    float[] batch = net.quantizer().encode(ze).toType(DataType.FLOAT32, false).toFloatArray();
-                    System.arraycopy(batch, 0, codes, from * grid.size(), batch.length);
-                });
-        return ImageData.ofFloats(grid, codes);
-    }
-
-    /** Maximum likelihood of the code maps under the prior: mean NLL per code in each step. */
-    private record PriorSteps(TrainingSpec spec, GatedPixelCnn prior, Trainer trainer, Adam optimizer, Model model)
-            implements TrainingLoop.Steps {
-
-        @Override
-        public Block block() {
-            return prior;
-        }
-
-        @Override
-        public Map<String, Double> step(float[] codes, int n, SplittableRandom noise, TrainingLoop.StepContext context) {
-            ImageShape grid = spec.shape();
-            try (NDManager scope = trainer.getManager().newSubManager()) {
-                NDArray maps = scope.create(codes, new Shape(n, grid.height(), grid.width())).toType(
-                        ai.djl.ndarray.types.DataType.INT64, false);
-                NDArray nll;
-                try (GradientCollector collector = trainer.newGradientCollector()) {
-                    NDArray logits = trainer.forward(new NDList(maps)).singletonOrThrow();
-                    nll = GatedPixelCnn.negativeLogLikelihood(logits, maps).sum();
-                    collector.backward(nll.div(Scoped.scalar(nll, (double) n * grid.size())));
-                }
-                double sum = nll.getFloat();
-                context.checkFinite(sum / n, spec.learningRate());
-                trainer.step();
-                return Map.of(NLL, sum);
-            }
-        }
-
-        @Override
-        public Map<String, Double> evaluate(ImageData data, long seed) {
-            ImageShape grid = spec.shape();
-            double[] total = new double[1];
-            TrainingLoop.forEachBatch(model.getNDManager(), data, TrainingLoop.identity(data.count()), data.count(), EVALUATION_BATCH,
-                    (scope, images, from, to) -> {
-                        NDArray maps = images.reshape(to - from, grid.height(), grid.width()).toType(DataType.INT64, false);
-                        NDArray logits = prior.forward(new ParameterStore(scope, false), new NDList(maps), false).singletonOrThrow();
-                        total[0] += GatedPixelCnn.negativeLogLikelihood(logits, maps).sum().getFloat();
-                    });
-            double sum = total[0];
-            double perMap = sum / data.count();
-            return Map.of(NLL, perMap, BITS_PER_CODE, perMap / (grid.size() * Math.log(2)));
-        }
-
-        @Override
-        public double total(Map<String, Double> perImage) {
-            return perImage.getOrDefault(NLL, 0.0);
-        }
     }
 
     @SuppressWarnings("unchecked")

@@ -56,6 +56,19 @@ record PriorArchitectures(@Nullable TopPrior top, @Nullable BottomPrior bottom) 
             map.put("dropout", dropout);
             return map;
         }
+
+        /**
+         * Multiply-adds of a forward pass over one code map of {@code height x width} positions and {@code codes} codes:
+         * the gated layers and head at every position ({@link #gatedPerPosition}), and at every position of each attention
+         * layer its 1x1 query/key/value projection (C + 2 -> 3C, the 2 being the coordinates), its output projection
+         * (C -> C) and the products with all L positions' keys and values (2 L C).
+         */
+        long multiplyAddsPerMap(int codes, int height, int width) {
+            long positions = (long) height * width;
+            int attentionLayers = attentionEvery == 0 ? 0 : layers / attentionEvery;
+            long attention = 3L * channels * (channels + 2) + (long) channels * channels + 2 * positions * channels;
+            return positions * (gatedPerPosition(codes, channels, layers, kernel, hidden, 0) + attentionLayers * attention);
+        }
     }
 
     /**
@@ -87,6 +100,35 @@ record PriorArchitectures(@Nullable TopPrior top, @Nullable BottomPrior bottom) 
             map.put("dropout", dropout);
             return map;
         }
+
+        /**
+         * Multiply-adds of a forward pass over one bottom code map of {@code height x width} positions: the conditioned
+         * gated layers and head at every position ({@link #gatedPerPosition}), and the conditioning stack at each of the
+         * top map's quarter as many positions: the top codes' embedding (K_top x C'), a 3x3 convolution (9 C'^2) and
+         * residual blocks of a 3x3 convolution to C'/2 channels and a 1x1 one back (5 C'^2 each), as
+         * {@link ConditionalPixelCnn} builds them.
+         */
+        long multiplyAddsPerMap(int topCodes, int bottomCodes, int height, int width) {
+            long positions = (long) height * width;
+            long c = conditionChannels;
+            long residual = Math.max(1, c / 2);
+            long conditioning = topCodes * c + 9 * c * c + conditionBlocks * (9 * c * residual + residual * c);
+            return positions * gatedPerPosition(bottomCodes, channels, layers, kernel, hidden, conditionChannels)
+                    + positions / 4 * conditioning;
+        }
+    }
+
+    /**
+     * Multiply-adds of a gated PixelCNN's forward pass per code position ({@link dev.latentserve.nn.GatedMaskedConv2d}):
+     * the code embedding (a one-hot K x C product); per layer the (k/2+1) x k vertical and 1 x (k/2+1) horizontal
+     * convolutions to 2C channels, the 1x1 vertical-to-horizontal (2C -> 2C) and output (C -> C) convolutions and, with
+     * conditioning features of C' channels, their 1x1 projection to 4C; and the 1x1 head C -> hidden -> K.
+     */
+    static long gatedPerPosition(int codes, int channels, int layers, int kernel, int hidden, int conditionChannels) {
+        long c = channels;
+        long rows = kernel / 2 + 1;
+        long layer = 2 * c * c * rows * kernel + 2 * c * c * rows + 4 * c * c + c * c + 4 * c * conditionChannels;
+        return codes * c + layers * layer + c * hidden + (long) hidden * codes;
     }
 
     /** The priors a fit-prior request asks for, defaults filled in. */

@@ -11,9 +11,10 @@ import dev.latentserve.nn.GatedPixelCnn;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The priors being fitted in one job, trained together with one optimiser: their parameters are disjoint, so a
- * step on the sum of their losses is a step of each. Forward takes {@code (topCodes, bottomCodes)} and returns the
- * logits of the levels present, top first. Each level is saved to its own file afterwards.
+ * The block a level's prior is fitted as: the prior under its level's name, so that checkpoint parameters are named
+ * {@code top.*} or {@code bottom.*} (as checkpoints of fits under way already are). Forward takes both levels' maps
+ * {@code (topCodes, bottomCodes)}, which is what the bottom prior is conditioned on, and returns the logits of the levels
+ * present, top first. Each level is saved to its own file afterwards.
  */
 final class PriorPair extends AbstractBlock {
 

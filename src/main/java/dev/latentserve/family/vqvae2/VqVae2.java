@@ -15,11 +15,14 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.latentserve.family.vq.CodebookLevel;
+import dev.latentserve.family.vq.QuantizedAutoencoder;
 import dev.latentserve.family.vqvae2.VqVae2Architecture.Padding;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.ConvTranspose2d;
 import dev.latentserve.nn.ResidualStack;
 import dev.latentserve.nn.VectorQuantizer;
+import java.util.List;
 
 /**
  * The VQ-VAE-2 of Razavi et al. (2019), section 3.1, after the authors' reference design:
@@ -36,13 +39,15 @@ import dev.latentserve.nn.VectorQuantizer;
  *       cropped back to the input size.</li>
  * </ol>
  * Forward takes images and returns {@code (reconstruction, top..., bottom...)} where each level contributes the six
- * outputs of {@link VectorQuantizer#forward}: {@code (zq, codes, commitment, codebookLoss, flatZe, oneHot)}.
+ * outputs of {@link VectorQuantizer#forward}: {@code (zq, codes, commitment, codebookLoss, flatZe, oneHot)};
+ * {@link Output#of} names them.
  */
-final class VqVae2 extends AbstractBlock {
+final class VqVae2 extends AbstractBlock implements QuantizedAutoencoder {
 
     private static final byte VERSION = 1;
-    static final int TOP = 1;
-    static final int BOTTOM = 7;
+    /** Where each level's quantiser outputs start in the forward pass's list. */
+    private static final int TOP = 1;
+    private static final int BOTTOM = TOP + VectorQuantizer.Output.SIZE;
 
     private final ImageShape shape;
     private final VqVae2Architecture architecture;
@@ -89,8 +94,44 @@ final class VqVae2 extends AbstractBlock {
                 .add(new ConvTranspose2d(hidden, shape.channels(), 4, 2, 1, 0)));
     }
 
-    ImageShape imageShape() {
+    /**
+     * The forward pass's outputs by name.
+     *
+     * @param reconstruction (N, C, H, W), cropped to the input size, unclamped
+     * @param top the top quantiser's outputs, on the (h/8, w/8) grid of the padded image
+     * @param bottom the bottom quantiser's outputs, on the (h/4, w/4) grid
+     */
+    record Output(NDArray reconstruction, VectorQuantizer.Output top, VectorQuantizer.Output bottom)
+            implements QuantizedAutoencoder.Output {
+
+        /** Names the arrays that {@link VqVae2#forward} returns. */
+        static Output of(NDList output) {
+            return new Output(output.get(0), VectorQuantizer.Output.of(output, TOP), VectorQuantizer.Output.of(output, BOTTOM));
+        }
+
+        @Override
+        public List<VectorQuantizer.Output> levels() {
+            return List.of(top, bottom);
+        }
+    }
+
+    @Override
+    public ImageShape imageShape() {
         return shape;
+    }
+
+    /** The top level, then the bottom one, named as in {@link PriorArchitectures}. */
+    @Override
+    public List<CodebookLevel> levels() {
+        List<Integer> top = architecture.topGrid(shape);
+        List<Integer> bottom = architecture.bottomGrid(shape);
+        return List.of(new CodebookLevel(PriorArchitectures.TOP, topQuantizer, top.get(0), top.get(1)),
+                new CodebookLevel(PriorArchitectures.BOTTOM, bottomQuantizer, bottom.get(0), bottom.get(1)));
+    }
+
+    @Override
+    public Output output(NDList forward) {
+        return Output.of(forward);
     }
 
     VqVae2Architecture architecture() {
@@ -120,7 +161,8 @@ final class VqVae2 extends AbstractBlock {
     }
 
     /** Both levels' code maps, {@code (top (N, h/8, w/8), bottom (N, h/4, w/4))} as int64, without gradients. */
-    NDList encodeCodes(ParameterStore store, NDArray images) {
+    @Override
+    public NDList encodeCodes(ParameterStore store, NDArray images) {
         NDArray features = bottomEncoder.forward(store, new NDList(pad(images)), false).singletonOrThrow();
         NDArray topZe = topPreQuantization.forward(store, topEncoder.forward(store, new NDList(features), false), false)
                 .singletonOrThrow();

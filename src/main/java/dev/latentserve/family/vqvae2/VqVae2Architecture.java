@@ -5,6 +5,7 @@ import static dev.latentserve.family.Hyperparameters.real;
 
 import dev.latentserve.family.Hyperparameters;
 import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.family.vq.CodebookObjective;
 import dev.latentserve.image.ImageShape;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,6 +97,11 @@ record VqVae2Architecture(int hiddenChannels, int residualChannels, int residual
     List<Integer> topGrid(ImageShape shape) {
         ImageShape padded = padding(shape).padded(shape);
         return List.of(padded.height() / FACTOR, padded.width() / FACTOR);
+    }
+
+    /** The commitment weight, EMA and dead-code settings of the training objective, the same for both levels. */
+    CodebookObjective.Settings codebookSettings() {
+        return new CodebookObjective.Settings(beta, decay, epsilon, deadCodeThreshold);
     }
 
     Map<String, Object> toMap() {

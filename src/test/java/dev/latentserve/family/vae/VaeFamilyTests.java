@@ -181,7 +181,14 @@ class VaeFamilyTests {
 
         List<EpochMetrics> resumed = new ArrayList<>();
         long[] resumedAt = {-1, -1};
+        List<List<TrainingMonitor.Phase>> plans = new ArrayList<>();
         TrainingResult result = family.train(spec, train, train, new TrainingMonitor() {
+            @Override
+            public void onPlan(List<Phase> phases) {
+                assertThat(resumedAt[0]).as("the plan comes before the resume").isEqualTo(-1);
+                plans.add(phases);
+            }
+
             @Override
             public void onResume(int epoch, long stepInEpoch, List<EpochMetrics> history) {
                 resumedAt[0] = epoch;
@@ -204,7 +211,8 @@ class VaeFamilyTests {
             }
         }, checkpoints, dir.resolve("b"));
         assertThat(resumedAt).containsExactly(2, 2);
-        assertThat(result.history()).hasSize(3);
+        assertThat(plans).containsExactly(List.of(new TrainingMonitor.Phase("train", "epochs", 3, 1)));
+        assertThat(result.history()).hasSize(3).allSatisfy(epoch -> assertThat(epoch.phase()).isEqualTo("train"));
         // Same data order, noise, parameters and Adam moments: the same losses up to float rounding.
         for (int e = 0; e < 3; e++) {
             assertThat(result.history().get(e).testLoss()).isCloseTo(straight.get(e).testLoss(),

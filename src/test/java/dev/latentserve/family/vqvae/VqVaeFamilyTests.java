@@ -2,6 +2,7 @@ package dev.latentserve.family.vqvae;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
@@ -13,6 +14,9 @@ import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.NoPriorException;
+import dev.latentserve.family.TrainingCancelledException;
+import dev.latentserve.family.TrainingMonitor;
+import dev.latentserve.family.TrainingMonitor.Phase;
 import dev.latentserve.family.TrainingSpec;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
@@ -23,6 +27,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,9 +45,12 @@ class VqVaeFamilyTests {
         ImageData test = SyntheticImages.blobs(SHAPE, 128, 2);
         TrainingSpec spec = new TrainingSpec(SHAPE, family.architecture(SMALL, SHAPE), 4, 32, 2e-3, 3, Device.cpu());
         List<EpochMetrics> epochs = new ArrayList<>();
-        family.train(spec, train, test, new RecordingMonitor(epochs), Checkpoints.none(), dir);
+        RecordingMonitor training = new RecordingMonitor(epochs);
+        family.train(spec, train, test, training, Checkpoints.none(), dir);
 
-        assertThat(epochs).hasSize(4);
+        assertThat(training.plans()).containsExactly(List.of(new Phase("train", "epochs", 4, 1)));
+        assertThat(training.stepPhases()).containsExactly("train");
+        assertThat(epochs).hasSize(4).allSatisfy(epoch -> assertThat(epoch.phase()).isEqualTo("train"));
         double firstMse = epochs.getFirst().testTerms().get("mse");
         double lastMse = epochs.getLast().testTerms().get("mse");
         assertThat(lastMse).isLessThan(firstMse * 0.8);
@@ -95,12 +103,31 @@ class VqVaeFamilyTests {
         java.nio.file.Files.createDirectories(refitted);
         Map<String, Object> options = family.codebookFitOptions(Map.of("iterations", 10, "vectors", 4000, "fineTuneSteps", 20),
                 spec.architecture(), SHAPE);
-        List<EpochMetrics> ignored = new ArrayList<>();
-        var codebookFit = family.fitCodebook(dir, spec.architecture(), new TrainingSpec(SHAPE, options, 1, 32, 1e-3, 5, Device.cpu()),
-                train, test, new RecordingMonitor(ignored), refitted);
+        TrainingSpec fitSpec = new TrainingSpec(SHAPE, options, 1, 32, 1e-3, 5, Device.cpu());
+        RecordingMonitor fitting = new RecordingMonitor(new ArrayList<>());
+        var codebookFit = family.fitCodebook(dir, spec.architecture(), fitSpec, train, test, fitting, refitted);
         @SuppressWarnings("unchecked")
         Map<String, Object> kmeans = (Map<String, Object>) codebookFit.metrics().get("kmeans");
         assertThat((Double) kmeans.get("finalObjective")).isLessThan((Double) kmeans.get("initialObjective"));
+        // The plan: k-means in Lloyd iterations, then the fine-tuning in steps; each step tagged with its phase.
+        assertThat(fitting.plans()).hasSize(1);
+        assertThat(fitting.plans().getFirst()).extracting(Phase::name, Phase::unit, Phase::epochs)
+                .containsExactly(tuple("kmeans", "Lloyd iterations", 1), tuple("fine-tune", "fine-tune steps", 1));
+        assertThat(fitting.stepPhases()).containsExactly("kmeans", "fine-tune");
+        int lloydIterations = (Integer) kmeans.get("iterations");
+        assertThat(fitting.steps("kmeans")).extracting(TrainingMonitor.StepProgress::step)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, lloydIterations).boxed().toList());
+        assertThat(fitting.steps("kmeans")).allSatisfy(step -> assertThat(step.stepsPerEpoch()).isEqualTo(10));
+        assertThat(fitting.steps("fine-tune")).extracting(TrainingMonitor.StepProgress::step)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, 20).boxed().toList());
+        assertThat(fitting.steps("fine-tune")).allSatisfy(step -> assertThat(step.stepsPerEpoch()).isEqualTo(20));
+        // Cancelled during the k-means, the fit stops between two Lloyd iterations.
+        RecordingMonitor[] cancellingHolder = new RecordingMonitor[1];
+        RecordingMonitor cancelling = new RecordingMonitor(new ArrayList<>(), () -> cancellingHolder[0].steps().size() >= 2);
+        cancellingHolder[0] = cancelling;
+        assertThatThrownBy(() -> family.fitCodebook(dir, spec.architecture(), fitSpec, train, test, cancelling,
+                java.nio.file.Files.createDirectories(dir.resolve("cancelled")))).isInstanceOf(TrainingCancelledException.class);
+        assertThat(cancelling.steps()).hasSize(2).allSatisfy(step -> assertThat(step.phase()).isEqualTo("kmeans"));
         assertThat(codebookFit.metrics()).containsKeys("before", "afterKmeans", "after", "mseChange", "perplexityChange");
         @SuppressWarnings("unchecked")
         Map<String, Double> after = (Map<String, Double>) codebookFit.metrics().get("after");
@@ -115,9 +142,15 @@ class VqVaeFamilyTests {
         Map<String, Object> priorArchitecture = family.priorArchitecture(Map.of("channels", 16, "layers", 3, "hidden", 32),
                 spec.architecture(), SHAPE);
         List<EpochMetrics> priorEpochs = new ArrayList<>();
+        RecordingMonitor priorFitting = new RecordingMonitor(priorEpochs);
         var fit = family.fitPrior(dir, spec.architecture(), new TrainingSpec(SHAPE, priorArchitecture, 3, 32, 3e-3, 5, Device.cpu()),
-                train, test, new RecordingMonitor(priorEpochs), Checkpoints.none(), withPrior);
-        assertThat(priorEpochs).hasSize(3);
+                train, test, priorFitting, Checkpoints.none(), withPrior);
+        assertThat(priorFitting.plans()).containsExactly(List.of(new Phase("prior", "epochs", 3, 1)));
+        assertThat(priorFitting.stepPhases()).containsExactly("prior");
+        assertThat(priorEpochs).hasSize(3).allSatisfy(epoch -> assertThat(epoch.phase()).isEqualTo("prior"));
+        assertThat(fit.result().history()).isEqualTo(priorEpochs);
+        assertThat(priorEpochs.getLast().trainTerms()).containsOnlyKeys("nll", "skippedSteps");
+        assertThat(priorEpochs.getLast().testTerms()).containsOnlyKeys("nll", "bitsPerCode");
         double uniform = 16 * Math.log(16);
         assertThat(priorEpochs.getFirst().testTerms().get("nll")).isLessThan(uniform);
         assertThat(priorEpochs.getLast().testTerms().get("nll")).isLessThan(priorEpochs.getFirst().testTerms().get("nll"));

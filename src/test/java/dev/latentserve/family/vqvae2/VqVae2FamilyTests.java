@@ -2,6 +2,7 @@ package dev.latentserve.family.vqvae2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
@@ -14,6 +15,7 @@ import dev.latentserve.family.Latents;
 import dev.latentserve.family.Latents.CodeHierarchy;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.family.PriorFitting;
+import dev.latentserve.family.TrainingMonitor.Phase;
 import dev.latentserve.family.TrainingSpec;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
@@ -122,6 +124,29 @@ class VqVae2FamilyTests {
             assertThat(((CodeHierarchy) one.latents()).level("bottom")).hasSize(2);
             requestsBatchedTogetherGetWhatEachGetsAlone(model, images);
         }
+
+        // Both levels in one job: the plan announces the top prior, then the bottom one, weighted by their expected cost,
+        // and the history keeps each level's epochs apart under its own phase.
+        Path together = Files.createDirectories(dir.resolve("together"));
+        Map<String, Object> request = family.priorArchitecture(Map.of("top", TOP, "bottom", BOTTOM), spec.architecture(), SHAPE);
+        RecordingMonitor fitting = new RecordingMonitor(new ArrayList<>());
+        PriorFitting.PriorFit atOnce = family.fitPrior(dir, spec.architecture(), new TrainingSpec(SHAPE, request, 2, 32, 3e-3, 5,
+                Device.cpu()), train, test, fitting, Checkpoints.none(), together);
+        assertThat(fitting.plans()).hasSize(1);
+        List<Phase> plan = fitting.plans().getFirst();
+        assertThat(plan).extracting(Phase::name, Phase::unit, Phase::epochs)
+                .containsExactly(tuple("top", "epochs", 2), tuple("bottom", "epochs", 2));
+        assertThat(plan.get(1).weight()).isGreaterThan(plan.get(0).weight());
+        assertThat(fitting.stepPhases()).containsExactly("top", "bottom");
+        assertThat(fitting.epochs()).extracting(EpochMetrics::phase, EpochMetrics::epoch)
+                .containsExactly(tuple("top", 1), tuple("top", 2), tuple("bottom", 1), tuple("bottom", 2));
+        assertThat(atOnce.result().history()).isEqualTo(fitting.epochs());
+        EpochMetrics last = atOnce.result().last();
+        assertThat(last.phase()).isNull();
+        assertThat(last.testTerms()).containsKeys("nll", "topNll", "topBitsPerCode", "bottomNll", "bottomBitsPerCode");
+        assertThat(last.testTerms().get("nll")).isCloseTo(last.testTerms().get("topNll") + last.testTerms().get("bottomNll"),
+                within(1e-9));
+        assertThat(last.testLoss()).isCloseTo(fitting.epochs().get(1).testLoss() + fitting.epochs().get(3).testLoss(), within(1e-9));
     }
 
     private PriorFitting.PriorFit fit(Path base, Map<String, Object> architecture, Map<String, Object> request, ImageData train,

@@ -11,9 +11,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.family.vq.CodebookLevel;
 import dev.latentserve.family.vqvae2.PriorArchitectures.BottomPrior;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.TorchDefaultInit;
+import dev.latentserve.nn.VectorQuantizer;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -35,18 +37,52 @@ class VqVae2Tests {
         try (NDManager manager = NDManager.newBaseManager()) {
             VqVae2 net = net(manager, shape, architecture, 3);
             NDArray images = manager.randomUniform(0, 1, new Shape(3, 1, 28, 28), DataType.FLOAT32);
-            NDList output = net.forward(new ParameterStore(manager, false), new NDList(images), false);
-            assertThat(output.get(0).getShape()).isEqualTo(new Shape(3, 1, 28, 28));
-            assertThat(output.get(VqVae2.TOP + 1).getShape()).isEqualTo(new Shape(3, 4, 4));
-            assertThat(output.get(VqVae2.BOTTOM + 1).getShape()).isEqualTo(new Shape(3, 8, 8));
-            assertThat(output.get(VqVae2.TOP).getShape()).isEqualTo(new Shape(3, 4, 4, 4));
-            assertThat(output.get(VqVae2.BOTTOM).getShape()).isEqualTo(new Shape(3, 5, 8, 8));
+            VqVae2.Output output = VqVae2.Output.of(net.forward(new ParameterStore(manager, false), new NDList(images), false));
+            assertThat(output.reconstruction().getShape()).isEqualTo(new Shape(3, 1, 28, 28));
+            assertThat(output.top().codes().getShape()).isEqualTo(new Shape(3, 4, 4));
+            assertThat(output.bottom().codes().getShape()).isEqualTo(new Shape(3, 8, 8));
+            assertThat(output.top().quantized().getShape()).isEqualTo(new Shape(3, 4, 4, 4));
+            assertThat(output.bottom().quantized().getShape()).isEqualTo(new Shape(3, 5, 8, 8));
             NDList codes = net.encodeCodes(new ParameterStore(manager, false), images);
-            assertThat(codes.get(0).toLongArray()).containsExactly(output.get(VqVae2.TOP + 1).toLongArray());
-            assertThat(codes.get(1).toLongArray()).containsExactly(output.get(VqVae2.BOTTOM + 1).toLongArray());
+            assertThat(codes.get(0).toLongArray()).containsExactly(output.top().codes().toLongArray());
+            assertThat(codes.get(1).toLongArray()).containsExactly(output.bottom().codes().toLongArray());
             NDArray decoded = net.decodeCodes(new ParameterStore(manager, false), codes.get(0), codes.get(1));
-            assertThat(decoded.toFloatArray()).containsExactly(output.get(0).toFloatArray(), within(1e-5f));
+            assertThat(decoded.toFloatArray()).containsExactly(output.reconstruction().toFloatArray(), within(1e-5f));
         }
+    }
+
+    @Test
+    void theNamedOutputsAreTheForwardPassesArraysLevelByLevel() {
+        ImageShape shape = new ImageShape(1, 16, 16);
+        VqVae2Architecture architecture = VqVae2Architecture.from(SMALL, shape);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            VqVae2 net = net(manager, shape, architecture, 2);
+            NDArray images = manager.randomUniform(0, 1, new Shape(2, 1, 16, 16), DataType.FLOAT32);
+            NDList forward = net.forward(new ParameterStore(manager, false), new NDList(images), false);
+            assertThat(forward).hasSize(1 + 2 * VectorQuantizer.Output.SIZE);
+            VqVae2.Output output = VqVae2.Output.of(forward);
+            assertThat(output.reconstruction()).isSameAs(forward.get(0));
+            assertThat(output.levels()).containsExactly(output.top(), output.bottom());
+            assertLevel(output.top(), forward, 1, 2 * 2 * 2, 4, 6);
+            assertLevel(output.bottom(), forward, 7, 2 * 4 * 4, 5, 10);
+            assertThat(net.levels()).extracting(CodebookLevel::name).containsExactly("top", "bottom");
+            assertThat(net.levels()).extracting(CodebookLevel::quantizer).containsExactly(net.topQuantizer(), net.bottomQuantizer());
+            assertThat(net.levels()).extracting(CodebookLevel::cells).containsExactly(4, 16);
+        }
+    }
+
+    /** One level's named outputs: the six arrays from {@code from} on, of the shapes the quantiser gives them. */
+    private static void assertLevel(VectorQuantizer.Output level, NDList forward, int from, long vectors, int dimension, int codes) {
+        assertThat(level.quantized()).isSameAs(forward.get(from));
+        assertThat(level.codes()).isSameAs(forward.get(from + 1));
+        assertThat(level.commitment()).isSameAs(forward.get(from + 2));
+        assertThat(level.codebookLoss()).isSameAs(forward.get(from + 3));
+        assertThat(level.encoderOutput()).isSameAs(forward.get(from + 4));
+        assertThat(level.oneHot()).isSameAs(forward.get(from + 5));
+        assertThat(level.commitment().getShape().dimension()).isZero();
+        assertThat(level.encoderOutput().getShape()).isEqualTo(new Shape(vectors, dimension));
+        assertThat(level.oneHot().getShape()).isEqualTo(new Shape(vectors, codes));
+        assertThat(level.codes().getDataType()).isEqualTo(DataType.INT64);
     }
 
     @Test
@@ -66,11 +102,23 @@ class VqVae2Tests {
             assertThat(padded.get("0, 0, :, 23").sum().getFloat()).isZero();
             assertThat(padded.sum().getFloat()).isCloseTo(images.sum().getFloat(), within(1e-3f));
             assertThat(net.crop(padded).toFloatArray()).containsExactly(images.toFloatArray());
-            NDList output = net.forward(new ParameterStore(manager, false), new NDList(images), false);
-            assertThat(output.get(0).getShape()).isEqualTo(new Shape(1, 3, 13, 20));
+            VqVae2.Output output = VqVae2.Output.of(net.forward(new ParameterStore(manager, false), new NDList(images), false));
+            assertThat(output.reconstruction().getShape()).isEqualTo(new Shape(1, 3, 13, 20));
         }
         ImageShape divisible = new ImageShape(1, 16, 8);
         assertThat(VqVae2Architecture.from(SMALL, divisible).padding(divisible).isNone()).isTrue();
+    }
+
+    @Test
+    void theBottomPriorIsEstimatedAtAboutFourTimesTheTopOnTwentyEightPixelsByTheDefaults() {
+        PriorArchitectures defaults = PriorArchitectures.fromRequest(Map.of());
+        // Per position: 8 gated layers of 86,016 multiply-adds (+ 8,192 for the bottom's conditioning), embedding and
+        // head 20,480; the top's two attention layers 18,816 each on 16 positions; the bottom's conditioning stack
+        // 21,504 on each of its 16 top positions.
+        assertThat(defaults.top().multiplyAddsPerMap(64, 4, 4)).isEqualTo(16L * (8 * 86_016 + 20_480 + 2 * 18_816));
+        assertThat(defaults.bottom().multiplyAddsPerMap(64, 64, 8, 8)).isEqualTo(64L * (8 * 94_208 + 20_480) + 16L * 21_504);
+        double ratio = (double) defaults.bottom().multiplyAddsPerMap(64, 64, 8, 8) / defaults.top().multiplyAddsPerMap(64, 4, 4);
+        assertThat(ratio).isBetween(3.0, 4.5);
     }
 
     @Test
