@@ -56,9 +56,15 @@ final class ProgressTracker {
         }
     }
 
-    /** The run continues from a checkpoint at {@code epoch}, {@code stepInEpoch}, with the metrics of its finished epochs. */
+    /**
+     * A phase continues from its checkpoint at {@code epoch}, {@code stepInEpoch}, with the metrics of its finished
+     * epochs. They replace that phase's entries only: a run of several phases (a VQ-VAE-2 prior fit, level after
+     * level) resumes each phase in turn, and the earlier phases' epochs stay in the history.
+     */
     void resumed(int epoch, long stepInEpoch, List<EpochMetrics> finished) {
-        history.clear();
+        java.util.Set<@Nullable String> phases = new java.util.HashSet<>();
+        finished.forEach(metrics -> phases.add(metrics.phase()));
+        history.removeIf(metrics -> phases.contains(metrics.phase()));
         history.addAll(finished);
         resumedFromEpoch = epoch;
         resumedFromStep = stepInEpoch;

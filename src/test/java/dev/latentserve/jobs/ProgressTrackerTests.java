@@ -49,6 +49,26 @@ class ProgressTrackerTests {
     }
 
     @Test
+    void aResumedPhaseReplacesOnlyItsOwnEpochsInTheHistory() {
+        ProgressTracker tracker = new ProgressTracker(JobKind.training(2), null, now::get);
+        tracker.plan(List.of(new Phase("top", "epochs", 2, 1), new Phase("bottom", "epochs", 2, 3)));
+        EpochMetrics top1 = epoch(1, "top");
+        EpochMetrics top2 = epoch(2, "top");
+        EpochMetrics bottom1 = epoch(1, "bottom");
+        // A second attempt: the top level's checkpoint is complete, the bottom's holds one epoch.
+        tracker.resumed(3, 0, List.of(top1, top2));
+        tracker.resumed(2, 0, List.of(bottom1));
+        assertThat(tracker.snapshot().history()).containsExactly(top1, top2, bottom1);
+        // A phase resumed again replaces its own entries, not the others'.
+        tracker.resumed(2, 0, List.of(bottom1));
+        assertThat(tracker.snapshot().history()).containsExactly(top1, top2, bottom1);
+    }
+
+    private static EpochMetrics epoch(int epoch, String phase) {
+        return new EpochMetrics(phase, epoch, 2.0, 2.5, Map.of(), Map.of(), 100);
+    }
+
+    @Test
     void phasesOfSeveralEpochsCountEveryPassAndWeighTheirShare() {
         // A VQ-VAE-2 prior fit: the bottom prior runs about three times as long as the top.
         List<Phase> plan = List.of(new Phase("top", "epochs", 2, 1), new Phase("bottom", "epochs", 2, 3));
