@@ -1,22 +1,11 @@
 package dev.latentserve.api;
 
-/** A request that cannot be parsed, e.g. a part that is not base64 (HTTP 400). */
-public class BadRequestException extends RuntimeException {
+import org.springframework.http.HttpStatus;
 
-    private final String type;
-    private final String title;
+/** A request that cannot be parsed, e.g. a part that is not base64 (HTTP 400), with the problem type the caller names. */
+public class BadRequestException extends ProblemException {
 
     public BadRequestException(String type, String title, String detail) {
-        super(detail);
-        this.type = type;
-        this.title = title;
-    }
-
-    public String type() {
-        return type;
-    }
-
-    public String title() {
-        return title;
+        super(HttpStatus.BAD_REQUEST, type, title, detail);
     }
 }

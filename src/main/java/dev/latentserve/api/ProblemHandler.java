@@ -1,21 +1,5 @@
 package dev.latentserve.api;
 
-import dev.latentserve.datasets.DatasetConflictException;
-import dev.latentserve.datasets.DatasetFormatException;
-import dev.latentserve.datasets.DatasetNotFoundException;
-import dev.latentserve.datasets.FashionMnistUnavailableException;
-import dev.latentserve.family.InvalidArchitectureException;
-import dev.latentserve.family.InvalidInferenceInputException;
-import dev.latentserve.family.ModelUnloadedException;
-import dev.latentserve.family.NoPriorException;
-import dev.latentserve.jobs.JobCapacityException;
-import dev.latentserve.jobs.JobConflictException;
-import dev.latentserve.jobs.JobNotFoundException;
-import dev.latentserve.jobs.JobRejectedException;
-import dev.latentserve.registry.ModelNotFoundException;
-import dev.latentserve.security.RequestSizeFilter;
-import dev.latentserve.serving.ServiceOverloadedException;
-import dev.latentserve.storage.InvalidNameException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.ConstraintViolationException;
 import java.net.URI;
@@ -61,84 +45,12 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     private static final DisconnectedClientHelper DISCONNECTED = new DisconnectedClientHelper(
             ProblemHandler.class.getName() + ".disconnected");
 
-    @ExceptionHandler(InvalidNameException.class)
-    ResponseEntity<ProblemDetail> invalidName(InvalidNameException e, HttpServletRequest request) {
-        return problem(HttpStatus.BAD_REQUEST, "invalid-name", "Invalid name", e.getMessage(), request);
-    }
-
-    @ExceptionHandler({ModelNotFoundException.class, ModelUnloadedException.class, DatasetNotFoundException.class,
-            JobNotFoundException.class})
-    ResponseEntity<ProblemDetail> notFound(RuntimeException e, HttpServletRequest request) {
-        String kind = e instanceof ModelNotFoundException || e instanceof ModelUnloadedException ? "model"
-                : e instanceof DatasetNotFoundException ? "dataset" : "job";
-        return problem(HttpStatus.NOT_FOUND, kind + "-not-found", capitalize(kind) + " not found", e.getMessage(), request);
-    }
-
-    @ExceptionHandler({DatasetConflictException.class, JobConflictException.class})
-    ResponseEntity<ProblemDetail> conflict(RuntimeException e, HttpServletRequest request) {
-        return problem(HttpStatus.CONFLICT, "conflict", "Conflicts with the current state", e.getMessage(), request);
-    }
-
-    @ExceptionHandler(FashionMnistUnavailableException.class)
-    ResponseEntity<ProblemDetail> fashionMnist(FashionMnistUnavailableException e, HttpServletRequest request) {
-        return problem(HttpStatus.CONFLICT, "fashion-mnist-unavailable", "Fashion-MNIST is not installed", e.getMessage(), request);
-    }
-
-    @ExceptionHandler(DatasetFormatException.class)
-    ResponseEntity<ProblemDetail> datasetFormat(DatasetFormatException e, HttpServletRequest request) {
-        return switch (e.kind()) {
-            case UNSUPPORTED_FORMAT -> problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-dataset-format",
-                    "Unsupported dataset format", e.getMessage(), request);
-            case MALFORMED -> problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-dataset", "Invalid dataset", e.getMessage(), request);
-            case TOO_LARGE -> problem(HttpStatus.CONTENT_TOO_LARGE, "dataset-too-large", "Dataset too large", e.getMessage(), request);
-        };
-    }
-
-    @ExceptionHandler(InvalidInferenceInputException.class)
-    ResponseEntity<ProblemDetail> inferenceInput(InvalidInferenceInputException e, HttpServletRequest request) {
-        return switch (e.kind()) {
-            case OUT_OF_RANGE -> problem(HttpStatus.BAD_REQUEST, "out-of-range", "Value out of range", e.getMessage(), request);
-            case INVALID_IMAGE -> problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-image", "Invalid image", e.getMessage(), request);
-            case IMAGE_SHAPE_MISMATCH -> problem(HttpStatus.UNPROCESSABLE_CONTENT, "image-shape-mismatch",
-                    "Image does not fit the model", e.getMessage(), request);
-            case INVALID_LATENT -> problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-latent", "Invalid latent vector",
-                    e.getMessage(), request);
-            case MALFORMED_CODES -> problem(HttpStatus.BAD_REQUEST, "invalid-codes", "Malformed codes", e.getMessage(), request);
-            case NON_FINITE_OUTPUT -> problem(HttpStatus.UNPROCESSABLE_CONTENT, "non-finite-output",
-                    "The model's output for this input is not finite", e.getMessage(), request);
-        };
-    }
-
-    @ExceptionHandler(NoPriorException.class)
-    ResponseEntity<ProblemDetail> noPrior(NoPriorException e, HttpServletRequest request) {
-        return problem(HttpStatus.CONFLICT, "no-prior", "The model has no prior", e.getMessage(), request);
-    }
-
-    @ExceptionHandler(InvalidArchitectureException.class)
-    ResponseEntity<ProblemDetail> architecture(InvalidArchitectureException e, HttpServletRequest request) {
-        return problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-architecture", "Architecture does not fit", e.getMessage(), request);
-    }
-
-    @ExceptionHandler(JobRejectedException.class)
-    ResponseEntity<ProblemDetail> jobRejected(JobRejectedException e, HttpServletRequest request) {
-        return problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-job", "Job cannot run", e.getMessage(), request);
-    }
-
-    @ExceptionHandler(JobCapacityException.class)
-    ResponseEntity<ProblemDetail> capacity(JobCapacityException e, HttpServletRequest request) {
-        return withRetryAfter(problem(HttpStatus.TOO_MANY_REQUESTS, "too-many-jobs", "Too many jobs", e.getMessage(), request),
-                e.retryAfterSeconds());
-    }
-
-    @ExceptionHandler(ServiceOverloadedException.class)
-    ResponseEntity<ProblemDetail> overloaded(ServiceOverloadedException e, HttpServletRequest request) {
-        return withRetryAfter(problem(HttpStatus.SERVICE_UNAVAILABLE, e.reason().type(), e.reason().title(), e.getMessage(),
-                request), e.retryAfterSeconds());
-    }
-
-    @ExceptionHandler(BadRequestException.class)
-    ResponseEntity<ProblemDetail> badRequest(BadRequestException e, HttpServletRequest request) {
-        return problem(HttpStatus.BAD_REQUEST, e.type(), e.title(), e.getMessage(), request);
+    /** Every feature's own problems: the exception carries its status, type and title; its message is the detail. */
+    @ExceptionHandler(ProblemException.class)
+    ResponseEntity<ProblemDetail> described(ProblemException e, HttpServletRequest request) {
+        ResponseEntity<ProblemDetail> response = problem(e.status(), e.type(), e.title(), e.getMessage(), request);
+        Integer retryAfter = e.retryAfterSeconds();
+        return retryAfter == null ? response : withRetryAfter(response, retryAfter);
     }
 
     /** A constraint on a query parameter ({@code limit} of {@code GET /v1/jobs}): name it, its bound and the value sent. */
@@ -148,11 +60,6 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 .map(v -> lastNode(v.getPropertyPath().toString()) + " " + v.getMessage() + ", not " + v.getInvalidValue())
                 .sorted().collect(Collectors.joining("; "));
         return problem(HttpStatus.BAD_REQUEST, "bad-request", "Invalid parameter", detail, request);
-    }
-
-    @ExceptionHandler(ResponseFormats.NotAcceptableException.class)
-    ResponseEntity<ProblemDetail> notAcceptable(ResponseFormats.NotAcceptableException e, HttpServletRequest request) {
-        return problem(HttpStatus.NOT_ACCEPTABLE, "not-acceptable", "No acceptable response type", e.getMessage(), request);
     }
 
     /** A multipart body the container could not parse (no boundary, no parts, truncated): the client's fault. */
@@ -180,7 +87,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 "the server failed to handle this request; the log has the details", request);
     }
 
-    /** A body without a declared length that grew past the limit while being read (see RequestSizeFilter). */
+    /** A body that could not be read: cut short, over the size limit while being read, or not valid JSON. */
     @Override
     protected @Nullable ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex, HttpHeaders headers,
             HttpStatusCode status, WebRequest request) {
@@ -193,9 +100,11 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                         .body(bodyRead.getBody());
             }
         }
+        // A problem the body's stream raised while it was read: a body over the size limit (see RequestSizeFilter).
         for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-            if (cause instanceof RequestSizeFilter.ContentTooLargeException tooLarge && request instanceof ServletWebRequest) {
-                return problem(request, HttpStatus.CONTENT_TOO_LARGE, "content-too-large", "Request body too large", tooLarge.getMessage());
+            if (cause instanceof ProblemException problem && request instanceof ServletWebRequest servlet) {
+                ResponseEntity<ProblemDetail> response = described(problem, servlet.getRequest());
+                return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders()).body(response.getBody());
             }
         }
         String detail = JsonProblems.describe(ex);
@@ -344,9 +253,5 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
 
     private static String lastNode(String path) {
         return path.substring(path.lastIndexOf('.') + 1);
-    }
-
-    private static String capitalize(String word) {
-        return Character.toUpperCase(word.charAt(0)) + word.substring(1);
     }
 }

@@ -2,6 +2,7 @@ package dev.latentserve.api;
 
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 
 /**
@@ -98,10 +99,11 @@ public final class ResponseFormats {
     }
 
     /** No type this endpoint answers with is acceptable to the client (HTTP 406). */
-    public static final class NotAcceptableException extends RuntimeException {
+    public static final class NotAcceptableException extends ProblemException {
 
         public NotAcceptableException(@Nullable String accept, List<MediaType> offered) {
-            super("Accept: " + accept + " allows none of the types this endpoint answers with: "
+            super(HttpStatus.NOT_ACCEPTABLE, "not-acceptable", "No acceptable response type", "Accept: " + accept
+                    + " allows none of the types this endpoint answers with: "
                     + String.join(", ", offered.stream().map(MediaType::toString).toList()));
         }
     }

@@ -13,6 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
 /**
@@ -33,7 +36,6 @@ public class LoadedModels implements DisposableBean {
         this.registry = registry;
         this.families = families;
         this.device = engineDevice;
-        registry.onDeletion(this::evict);
     }
 
     /** The version in memory, loading it on first use. */
@@ -62,7 +64,14 @@ public class LoadedModels implements DisposableBean {
         }
     }
 
-    private void evict(ModelManifest manifest) {
+    /**
+     * Closes a deleted version. Last of the deletion's listeners: whatever runs requests on a loaded model (the serving
+     * queues) listens with a higher precedence and has drained before the model closes under it.
+     */
+    @EventListener
+    @Order(Ordered.LOWEST_PRECEDENCE)
+    void evict(ModelVersionDeleted deleted) {
+        ModelManifest manifest = deleted.manifest();
         CompletableFuture<LoadedModel> future = loaded.remove(manifest.reference());
         if (future != null && future.isDone() && !future.isCompletedExceptionally()) {
             future.join().close();

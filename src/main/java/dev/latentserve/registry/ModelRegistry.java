@@ -15,16 +15,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -45,15 +42,15 @@ public class ModelRegistry {
     private final JsonMapper json;
     private final JdbcClient jdbc;
     private final VersionNumbers numbers;
-    private final List<Consumer<ModelManifest>> deletionListeners = new CopyOnWriteArrayList<>();
-    private final List<Consumer<ModelManifest>> publicationListeners = new CopyOnWriteArrayList<>();
+    private final ApplicationEventPublisher events;
 
-    ModelRegistry(StorageProperties storage, JsonMapper json, JdbcClient jdbc, PlatformTransactionManager transactions)
-            throws IOException {
+    ModelRegistry(StorageProperties storage, JsonMapper json, JdbcClient jdbc, PlatformTransactionManager transactions,
+            ApplicationEventPublisher events) throws IOException {
         this.root = storage.root().resolve("models");
         this.json = json;
         this.jdbc = jdbc;
         this.numbers = new VersionNumbers(jdbc, transactions);
+        this.events = events;
         Files.createDirectories(root);
         Directories.cleanStaging(root);
         removeOrphans();
@@ -69,7 +66,8 @@ public class ModelRegistry {
      * transaction to publish together with other changes. The number comes from {@link VersionNumbers} (a row
      * lock in a transaction of its own), so publishers in several processes never pick the same one; a folder
      * left under a number by a crashed publisher is skipped. If recording the row fails, the files go back to
-     * {@code staging}, so the caller can try again without redoing the work that made them.
+     * {@code staging}, so the caller can try again without redoing the work that made them. The version is
+     * announced as {@link ModelVersionPublished}, whose listeners act once the caller's transaction commits.
      *
      * @return the manifest with its version number
      * @throws IOException when the files cannot be moved (no atomic rename, staging missing)
@@ -96,7 +94,7 @@ public class ModelRegistry {
                 throw e;
             }
             log.info("published model {}", numbered.reference());
-            afterCommit(() -> publicationListeners.forEach(listener -> listener.accept(numbered)));
+            events.publishEvent(new ModelVersionPublished(numbered));
             return numbered;
         }
         throw new IOException("could not allocate a version for model " + manifest.name());
@@ -173,6 +171,7 @@ public class ModelRegistry {
         return root.resolve(manifest.name()).resolve(Integer.toString(manifest.version()));
     }
 
+    /** Deletes a version: its row, then (after announcing {@link ModelVersionDeleted}) its files. */
     public void delete(String name, int version) throws IOException {
         ModelManifest manifest = version(name, version);
         int removed = jdbc.sql("DELETE FROM model_versions WHERE name = :name AND version = :version")
@@ -180,36 +179,10 @@ public class ModelRegistry {
         if (removed == 0) {
             throw new ModelNotFoundException("model " + name + " has no version " + version);
         }
-        // Newest first, as dependents stop before what they depend on: a queue drains before its model is unloaded.
-        deletionListeners.reversed().forEach(listener -> listener.accept(manifest));
+        // Listeners let go of the version (caches, queues, the loaded model) before its files go.
+        events.publishEvent(new ModelVersionDeleted(manifest));
         Directories.deleteAtomically(directory(manifest));
         log.info("deleted model {}", manifest.reference());
-    }
-
-    /**
-     * Called when a version is deleted, before its files go, so caches can drop it; listeners registered later run
-     * first (a component that uses another registers after it, so it lets go first).
-     */
-    public void onDeletion(Consumer<ModelManifest> listener) {
-        deletionListeners.add(listener);
-    }
-
-    /** Called once a version published in this process is committed, so caches of "the newest version" can drop theirs. */
-    public void onPublication(Consumer<ModelManifest> listener) {
-        publicationListeners.add(listener);
-    }
-
-    private static void afterCommit(Runnable action) {
-        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
-            action.run();
-            return;
-        }
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                action.run();
-            }
-        });
     }
 
     public boolean exists(String name, int version) {

@@ -1,5 +1,6 @@
 package dev.latentserve.security;
 
+import dev.latentserve.api.ProblemException;
 import dev.latentserve.api.ProblemWriter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -49,10 +50,14 @@ public final class RequestSizeFilter extends OncePerRequestFilter {
         chain.doFilter(declared < 0 ? new Limited(request, maxBytes) : request, response);
     }
 
-    /** Thrown while reading a body without a declared length once it passes the limit; answered 413. */
-    public static final class ContentTooLargeException extends IOException {
+    /**
+     * A body without a declared length that passed the limit while being read; answered 413. A stream fails with an
+     * IOException, so this reaches the reader as the cause of one, and the problem handler finds it among the causes.
+     */
+    public static final class ContentTooLargeException extends ProblemException {
         ContentTooLargeException(long maxBytes) {
-            super("the request body is larger than " + maxBytes + " bytes (latentserve.security.max-request-bytes)");
+            super(HttpStatus.CONTENT_TOO_LARGE, "content-too-large", "Request body too large",
+                    "the request body is larger than " + maxBytes + " bytes (latentserve.security.max-request-bytes)");
         }
     }
 
@@ -90,10 +95,11 @@ public final class RequestSizeFilter extends OncePerRequestFilter {
                         return n;
                     }
 
-                    private void count(long n) throws ContentTooLargeException {
+                    private void count(long n) throws IOException {
                         count += n;
                         if (count > maxBytes) {
-                            throw new ContentTooLargeException(maxBytes);
+                            ContentTooLargeException tooLarge = new ContentTooLargeException(maxBytes);
+                            throw new IOException(tooLarge.getMessage(), tooLarge);
                         }
                     }
 

@@ -3,11 +3,17 @@ package dev.latentserve.serving;
 import dev.latentserve.registry.ModelManifest;
 import dev.latentserve.registry.ModelReference;
 import dev.latentserve.registry.ModelRegistry;
+import dev.latentserve.registry.ModelVersionDeleted;
+import dev.latentserve.registry.ModelVersionPublished;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.event.TransactionalEventListener;
 
 /**
  * Model references as requests name them ({@code name} or {@code name@version}), resolved to manifests for at most
@@ -25,8 +31,22 @@ class ManifestCache {
 
     ManifestCache(ModelRegistry registry) {
         this.registry = registry;
-        registry.onDeletion(manifest -> entries.clear());
-        registry.onPublication(manifest -> entries.clear());
+    }
+
+    /** A new version may be the newest of its model: once it commits, {@code name} must resolve to it. */
+    @TransactionalEventListener(fallbackExecution = true)
+    void published(ModelVersionPublished published) {
+        entries.clear();
+    }
+
+    /**
+     * First of the deletion's listeners: once the cache is clear no new request resolves the deleted version (its row
+     * is gone), so none opens a new queue or loads the model again while the queue drains and the model closes.
+     */
+    @EventListener
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    void deleted(ModelVersionDeleted deleted) {
+        entries.clear();
     }
 
     ModelManifest resolve(String reference) throws IOException {

@@ -1,7 +1,7 @@
 package dev.latentserve.serving;
 
 import dev.latentserve.registry.ModelManifest;
-import dev.latentserve.registry.ModelRegistry;
+import dev.latentserve.registry.ModelVersionDeleted;
 import dev.latentserve.serving.ModelBatcher.Operation;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
@@ -13,6 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.annotation.DependsOn;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
 /**
@@ -21,8 +23,8 @@ import org.springframework.stereotype.Component;
  * flight) every batcher drains within {@code drain-timeout}.
  */
 @Component
-// Created, and so registered for deletions, after the loaded models: the registry notifies the newest listener first,
-// so a deleted version's queue drains before the version is unloaded.
+// Destroyed before the loaded models: at shutdown the queues drain while their models still run. (Nothing here uses
+// LoadedModels, so without this the models, created later, would close first.)
 @DependsOn("loadedModels")
 class ModelBatchers implements DisposableBean {
 
@@ -33,7 +35,7 @@ class ModelBatchers implements DisposableBean {
     private final Map<String, ModelBatcher> batchers = new ConcurrentHashMap<>();
     private final ScheduledThreadPoolExecutor timeouts;
 
-    ModelBatchers(ServingProperties properties, MeterRegistry meters, ModelRegistry registry) {
+    ModelBatchers(ServingProperties properties, MeterRegistry meters) {
         this.properties = properties;
         this.meters = meters;
         this.timeouts = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("latentserve-inference-timeouts")
@@ -41,12 +43,19 @@ class ModelBatchers implements DisposableBean {
         // A finished request cancels its timer; without this the cancelled timers (and the results they reach) would
         // stay queued until their time came.
         timeouts.setRemoveOnCancelPolicy(true);
-        registry.onDeletion(manifest -> {
-            ModelBatcher batcher = batchers.remove(manifest.reference());
-            if (batcher != null) {
-                close(manifest.reference(), batcher);
-            }
-        });
+    }
+
+    /**
+     * Drains and stops a deleted version's queue, after the manifest cache has let go of the version and before
+     * LoadedModels closes the model (it listens last): the requests still queued run on a working model.
+     */
+    @EventListener
+    @Order(0)
+    void deleted(ModelVersionDeleted deleted) {
+        ModelBatcher batcher = batchers.remove(deleted.manifest().reference());
+        if (batcher != null) {
+            close(deleted.manifest().reference(), batcher);
+        }
     }
 
     /** Queues a request on the version's batcher; see {@link ModelBatcher#submit}. */

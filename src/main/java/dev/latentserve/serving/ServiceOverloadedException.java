@@ -1,7 +1,10 @@
 package dev.latentserve.serving;
 
+import dev.latentserve.api.ProblemException;
+import org.springframework.http.HttpStatus;
+
 /** A model's queue is full, a request ran out of time, or the server is stopping (HTTP 503 with Retry-After). */
-public class ServiceOverloadedException extends RuntimeException {
+public class ServiceOverloadedException extends ProblemException {
 
     /** Why the request was turned away, for the problem type and the rejection metric. */
     public enum Reason {
@@ -33,7 +36,7 @@ public class ServiceOverloadedException extends RuntimeException {
 
     public ServiceOverloadedException(Reason reason, String message, int retryAfterSeconds) {
         // No stack trace: under overload hundreds are thrown a second by design, and the reason says it all.
-        super(message, null, false, false);
+        super(HttpStatus.SERVICE_UNAVAILABLE, reason.type(), reason.title(), message, null, false, false);
         this.reason = reason;
         this.retryAfterSeconds = retryAfterSeconds;
     }
@@ -42,7 +45,8 @@ public class ServiceOverloadedException extends RuntimeException {
         return reason;
     }
 
-    public int retryAfterSeconds() {
+    @Override
+    public Integer retryAfterSeconds() {
         return retryAfterSeconds;
     }
 }

@@ -11,12 +11,19 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.http.converter.HttpMessageNotWritableException;
+import org.springframework.mock.http.MockHttpInputMessage;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.web.context.request.ServletWebRequest;
 
-/** Clients that go away or send less than they declared are routine; anything else is still warned. */
+/**
+ * Features' problems answered from the exception alone; clients that go away or send less than they declared are
+ * routine, anything else is still warned.
+ */
 @ExtendWith(OutputCaptureExtension.class)
 class ProblemHandlerTests {
 
@@ -48,6 +55,45 @@ class ProblemHandlerTests {
         assertThat(response.getBody().getType()).hasToString(ProblemHandler.TYPE_BASE + "incomplete-body");
         assertThat(response.getBody().getDetail()).contains("Content-Length", "1000");
         assertThat(output).doesNotContain("unexpected error").doesNotContain("ERROR");
+    }
+
+    @Test
+    void aProblemCarriesItsOwnStatusTypeTitleAndRetryAfter() {
+        var response = handler.described(new Busy("the queue is full; retry shortly"),
+                new MockHttpServletRequest("POST", "/v1/models/m/sample"));
+        assertThat(response.getStatusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        assertThat(response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("7");
+        assertThat(response.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+        assertThat(response.getBody().getType()).hasToString(ProblemHandler.TYPE_BASE + "busy");
+        assertThat(response.getBody().getTitle()).isEqualTo("Busy");
+        assertThat(response.getBody().getDetail()).isEqualTo("the queue is full; retry shortly");
+        assertThat(response.getBody().getInstance()).hasToString("/v1/models/m/sample");
+    }
+
+    @Test
+    void aProblemRaisedByTheBodysStreamIsFoundAmongTheCausesOfAnUnreadableBody() {
+        // As RequestSizeFilter's stream fails: an IOException whose cause is the problem.
+        var unreadable = new HttpMessageNotReadableException("I/O error while reading input message",
+                new IOException("too large", new Busy("too large")), new MockHttpInputMessage(new byte[0]));
+        var response = handler.handleHttpMessageNotReadable(unreadable, new HttpHeaders(), HttpStatus.BAD_REQUEST,
+                new ServletWebRequest(new MockHttpServletRequest("POST", "/v1/models/m/decode")));
+        assertThat(response).isNotNull();
+        assertThat(response.getStatusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        assertThat(response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("7");
+        assertThat(response.getBody()).isInstanceOfSatisfying(ProblemDetail.class,
+                problem -> assertThat(problem.getType()).hasToString(ProblemHandler.TYPE_BASE + "busy"));
+    }
+
+    /** A problem of some feature's, with a Retry-After. */
+    private static final class Busy extends ProblemException {
+        Busy(String detail) {
+            super(HttpStatus.SERVICE_UNAVAILABLE, "busy", "Busy", detail);
+        }
+
+        @Override
+        public Integer retryAfterSeconds() {
+            return 7;
+        }
     }
 
     private static ServletWebRequest committedRequest() {

@@ -60,7 +60,7 @@ public final class PublishingProcess {
 
     static ModelRegistry registry(DataSourceTransactionManager manager, Path root) throws Exception {
         return new ModelRegistry(new StorageProperties(root), JsonMapper.builder().build(),
-                JdbcClient.create(java.util.Objects.requireNonNull(manager.getDataSource())), manager);
+                JdbcClient.create(java.util.Objects.requireNonNull(manager.getDataSource())), manager, event -> { });
     }
 
     /** A transaction manager over a pool-less data source: every transaction opens its own connection. */

@@ -7,6 +7,9 @@ import java.util.Locale;
 import java.util.UUID;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
+import org.springframework.boot.test.util.TestPropertyValues;
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
@@ -40,6 +43,18 @@ public final class PostgresSupport {
         registry.add("spring.datasource.username", database::username);
         registry.add("spring.datasource.password", database::password);
         registry.add("spring.flyway.schemas", database::schema);
+    }
+
+    /** The same for a context initializer (see {@link PostgresDatabase}). */
+    public static final class FreshSchema implements ApplicationContextInitializer<ConfigurableApplicationContext> {
+
+        @Override
+        public void initialize(ConfigurableApplicationContext context) {
+            Database database = freshSchema();
+            TestPropertyValues.of("spring.datasource.url=" + database.schemaUrl(),
+                    "spring.datasource.username=" + database.username(), "spring.datasource.password=" + database.password(),
+                    "spring.flyway.schemas=" + database.schema()).applyTo(context);
+        }
     }
 
     public static synchronized Database freshSchema() {

@@ -1,0 +1,180 @@
+package dev.latentserve.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.latentserve.image.ImageData;
+import dev.latentserve.image.ImageShape;
+import dev.latentserve.testing.Http.Part;
+import dev.latentserve.testing.Http.Response;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Import;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The whole application on a random port with an H2 file database in a temporary data directory, and what the API
+ * tests of every feature share in it: a generated dataset uploaded through the API and a small VAE, {@value #MODEL},
+ * trained on it through the job API. Every subclass has the same configuration, so all of them run in one Spring
+ * context (and the {@link PostgresDatabase} ones in one more), and the model is trained once per context, by whichever
+ * class comes first. Between classes Spring's test context cache pauses the context (stops its lifecycle beans) and
+ * starts it again for the next class that uses it; see {@link JobWorkerKeepsRunning} for the one bean that cannot.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Import({ApiIntegrationSupport.Blobs.class, ApiIntegrationSupport.JobWorkerKeepsRunning.class})
+public abstract class ApiIntegrationSupport {
+
+    protected static final ImageShape SHAPE = new ImageShape(1, 16, 16);
+    protected static final String MODEL = "blobs";
+
+    @LocalServerPort
+    protected int port;
+
+    /** The context's data directory (datasets, models, the H2 database). */
+    @Value("${latentserve.storage.root}")
+    protected Path dataDir;
+
+    @Autowired
+    private Blobs blobs;
+
+    protected Http http;
+    /** The training dataset's id. */
+    protected String trainId;
+    /** Images like the training set's, which the model never saw. */
+    protected ImageData testImages;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) throws IOException {
+        // Called once per context, so each context gets a directory of its own.
+        Path dataDir = Files.createTempDirectory("latentserve-it");
+        registry.add("latentserve.storage.root", () -> dataDir.toString());
+        registry.add("spring.servlet.multipart.max-file-size", () -> "3MB");
+        registry.add("spring.servlet.multipart.max-request-size", () -> "3MB");
+        registry.add("latentserve.datasets.fashion-mnist-dir", () -> dataDir.resolve("absent").toString());
+    }
+
+    @BeforeAll
+    void useTheTrainedModel() throws InterruptedException {
+        http = new Http(port);
+        Blobs.Trained trained = blobs.trainOnce(http);
+        trainId = trained.trainId();
+        testImages = trained.testImages();
+    }
+
+    protected JsonNode waitForTerminal(String location, Duration timeout) throws InterruptedException {
+        return http.waitForTerminal(location, timeout);
+    }
+
+    protected static void assertProblem(Response response, int status, String type) {
+        Http.assertProblem(response, status, type);
+    }
+
+    /**
+     * Leaves the job worker running while the test context cache pauses the context: its db-scheduler cannot start
+     * again once stopped, so the next class would fail to restart the context. Remove once JobScheduling's worker says
+     * so itself ({@link SmartLifecycle#isPauseable()} false, or a new scheduler on each start).
+     */
+    static final class JobWorkerKeepsRunning implements BeanPostProcessor {
+
+        @Override
+        public Object postProcessAfterInitialization(Object bean, String name) {
+            if (!"jobWorker".equals(name) || !(bean instanceof SmartLifecycle worker) || !worker.isPauseable()) {
+                return bean;
+            }
+            return new SmartLifecycle() {
+                @Override
+                public void start() {
+                    worker.start();
+                }
+
+                @Override
+                public void stop() {
+                    worker.stop();
+                }
+
+                @Override
+                public void stop(Runnable callback) {
+                    worker.stop(callback);
+                }
+
+                @Override
+                public boolean isRunning() {
+                    return worker.isRunning();
+                }
+
+                @Override
+                public boolean isAutoStartup() {
+                    return worker.isAutoStartup();
+                }
+
+                @Override
+                public boolean isPauseable() {
+                    return false;
+                }
+
+                @Override
+                public int getPhase() {
+                    return worker.getPhase();
+                }
+            };
+        }
+    }
+
+    /** The datasets and the model, made through the API on first use and kept as long as the application context. */
+    static final class Blobs {
+
+        record Trained(String trainId, ImageData testImages) {
+        }
+
+        private @Nullable Trained trained;
+
+        synchronized Trained trainOnce(Http http) throws InterruptedException {
+            if (trained == null) {
+                trained = train(http);
+            }
+            return trained;
+        }
+
+        private static Trained train(Http http) throws InterruptedException {
+            ImageData train = SyntheticImages.blobs(SHAPE, 512, 1);
+            ImageData testImages = SyntheticImages.blobs(SHAPE, 64, 2);
+            Response uploaded = http.postMultipart("/v1/datasets?name=blobs-train",
+                    List.of(new Part("file", "train.idx.gz", "application/gzip", TestFiles.gzip(TestFiles.idx(train)))),
+                    "application/json");
+            assertThat(uploaded.status()).isEqualTo(201);
+            assertThat(uploaded.headers().firstValue("Location")).isPresent();
+            String trainId = uploaded.json().get("id").asString();
+            assertThat(uploaded.json().get("count").asInt()).isEqualTo(512);
+            Response test = http.postBytes("/v1/datasets?name=blobs-test", "application/octet-stream", TestFiles.idx(testImages));
+            assertThat(test.status()).isEqualTo(201);
+
+            Response submitted = http.postJson("/v1/jobs", """
+                    {"type": "train", "model": "%s", "family": "vae", "dataset": "%s", "testDataset": "%s",
+                     "epochs": 3, "batchSize": 32, "learningRate": 0.003, "seed": 5,
+                     "architecture": {"channels": [8, 16], "hiddenDim": 64, "latentDim": 4}}"""
+                    .formatted(MODEL, trainId, test.json().get("id").asString()));
+            assertThat(submitted.status()).as(submitted.text()).isEqualTo(202);
+            String location = submitted.headers().firstValue("Location").orElseThrow();
+            JsonNode job = http.waitForTerminal(location, Duration.ofSeconds(180));
+            assertThat(job.get("state").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
+            assertThat(job.get("resultVersion").asInt()).isEqualTo(1);
+            assertThat(job.get("progress").get("history")).hasSize(3);
+            assertThat(job.get("progress").get("stepsPerEpoch").asInt()).isEqualTo(16);
+            return new Trained(trainId, testImages);
+        }
+    }
+}
