@@ -30,11 +30,11 @@ public final class EngineBenchmark {
     private EngineBenchmark() {
     }
 
-    public static void run(String[] args) throws Exception {
+    public static void run(Class<?> application, String[] args) throws Exception {
         String name = args.length > 1 ? args[1] : "fashion-vae";
         double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 3;
         Path data = Files.createTempDirectory("latentserve-engine");
-        try (ConfigurableApplicationContext context = Headless.start(data, true)) {
+        try (ConfigurableApplicationContext context = Headless.start(application, data, true)) {
             ModelRegistry registry = context.getBean(ModelRegistry.class);
             ModelManifest manifest = registry.resolve(ModelReference.parse(name));
             LoadedModel model = context.getBean(LoadedModels.class).get(manifest);

@@ -1,6 +1,5 @@
 package dev.latentserve.cli;
 
-import dev.latentserve.LatentServeApplication;
 import java.nio.file.Path;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -12,13 +11,14 @@ final class Headless {
     private Headless() {
     }
 
-    static ConfigurableApplicationContext start(Path data) {
-        return start(data, false);
+    /** @param application the {@code @SpringBootApplication} class, which hands itself to the command that starts */
+    static ConfigurableApplicationContext start(Class<?> application, Path data) {
+        return start(application, data, false);
     }
 
     /** @param shippedModels install the models shipped in the jar (as the server does) */
-    static ConfigurableApplicationContext start(Path data, boolean shippedModels) {
-        return new SpringApplicationBuilder(LatentServeApplication.class)
+    static ConfigurableApplicationContext start(Class<?> application, Path data, boolean shippedModels) {
+        return new SpringApplicationBuilder(application)
                 .web(WebApplicationType.NONE)
                 .run("--latentserve.storage.root=" + data.toAbsolutePath(),
                         "--latentserve.registry.install-shipped=" + shippedModels,

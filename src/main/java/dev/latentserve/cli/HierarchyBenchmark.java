@@ -40,12 +40,12 @@ public final class HierarchyBenchmark {
     private HierarchyBenchmark() {
     }
 
-    public static void run(String[] args) throws Exception {
+    public static void run(Class<?> application, String[] args) throws Exception {
         int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         int priorEpochs = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         Path out = Files.createDirectories(Path.of(args.length > 3 ? args[3] : "benchmark-hierarchy"));
         Path data = Files.createTempDirectory("latentserve-hierarchy");
-        try (ConfigurableApplicationContext context = Headless.start(data)) {
+        try (ConfigurableApplicationContext context = Headless.start(application, data)) {
             DatasetService datasets = context.getBean(DatasetService.class);
             datasets.importFashionMnist();
             JobService jobs = context.getBean(JobService.class);

@@ -21,11 +21,11 @@ public final class SamplingBenchmark {
     private SamplingBenchmark() {
     }
 
-    public static void run(String[] args) throws Exception {
+    public static void run(Class<?> application, String[] args) throws Exception {
         int vqvaeEpochs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         int priorEpochs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         Path data = Files.createTempDirectory("latentserve-bench");
-        try (ConfigurableApplicationContext context = Headless.start(data)) {
+        try (ConfigurableApplicationContext context = Headless.start(application, data)) {
             context.getBean(DatasetService.class).importFashionMnist();
             JobService jobs = context.getBean(JobService.class);
             Job vqvae = TrainCommand.waitFor(jobs, jobs.submit(JobRequest.train("bench-vqvae", "vqvae", "fashion-mnist-train",

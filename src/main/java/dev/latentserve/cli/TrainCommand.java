@@ -29,10 +29,10 @@ public final class TrainCommand {
     private TrainCommand() {
     }
 
-    public static void run(String[] args) throws Exception {
+    public static void run(Class<?> application, String[] args) throws Exception {
         Map<String, String> options = options(args);
         Path data = Files.createTempDirectory("latentserve-train");
-        try (ConfigurableApplicationContext context = Headless.start(data)) {
+        try (ConfigurableApplicationContext context = Headless.start(application, data)) {
             context.getBean(DatasetService.class).importFashionMnist();
             JobService jobs = context.getBean(JobService.class);
             String model = options.getOrDefault("model", "fashion-vae");

@@ -16,7 +16,7 @@ class HeadlessStartTests {
 
     @Test
     void theApplicationStartsWithoutAWebServerForTheCommandLineTools(@TempDir Path data) {
-        try (ConfigurableApplicationContext context = Headless.start(data)) {
+        try (ConfigurableApplicationContext context = Headless.start(dev.latentserve.LatentServeApplication.class, data)) {
             assertThat(context.getBean(JobService.class)).isNotNull();
         }
     }

@@ -75,7 +75,7 @@ class InferenceControllerTests {
         when(inference.encode(eq("m"), any(), anyBoolean(), anyBoolean(), any()))
                 .thenThrow(new InvalidInferenceInputException(Kind.IMAGE_SHAPE_MISMATCH, "images[0] is 1x28x28; the model takes 1x16x16"))
                 .thenThrow(new InvalidInferenceInputException(Kind.INVALID_IMAGE, "images[0] is not a PNG or JPEG image"));
-        when(inference.decode(eq("m"), any()))
+        when(inference.decode(eq("m"), any(), any(), any()))
                 .thenThrow(new InvalidInferenceInputException(Kind.INVALID_LATENT, "latents[0] has 3 values; the model takes 4"))
                 .thenThrow(new InvalidInferenceInputException(Kind.MALFORMED_CODES, "codes[0] is not a grid"));
 

@@ -19,6 +19,6 @@ public final class TestManifests {
     /** The same with {@code training}, where tests tell versions apart (who published it, from which job). */
     public static ModelManifest vae(String name, int version, Map<String, Object> training) {
         return new ModelManifest(name, version, "vae", Map.of("latentDim", 2), new ImageShape(1, 4, 4),
-                Map.of("type", "gaussian", "dimension", 2), training, Map.of(), Instant.parse("2026-01-01T00:00:00Z"));
+                new dev.latentserve.family.LatentSpec.Gaussian(2), training, Map.of(), Instant.parse("2026-01-01T00:00:00Z"));
     }
 }
