@@ -90,5 +90,14 @@ class JobScheduling {
         public boolean isRunning() {
             return running;
         }
+
+        /**
+         * Not paused with its context (Spring's test context cache pauses contexts between test classes): a stopped
+         * db-scheduler cannot start again, so a paused worker would leave the resumed context without one.
+         */
+        @Override
+        public boolean isPauseable() {
+            return false;
+        }
     }
 }

@@ -16,10 +16,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -31,11 +29,11 @@ import tools.jackson.databind.JsonNode;
  * trained on it through the job API. Every subclass has the same configuration, so all of them run in one Spring
  * context (and the {@link PostgresDatabase} ones in one more), and the model is trained once per context, by whichever
  * class comes first. Between classes Spring's test context cache pauses the context (stops its lifecycle beans) and
- * starts it again for the next class that uses it; see {@link JobWorkerKeepsRunning} for the one bean that cannot.
+ * starts it again for the next class that uses it (all but the job worker, which is not pauseable).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Import({ApiIntegrationSupport.Blobs.class, ApiIntegrationSupport.JobWorkerKeepsRunning.class})
+@Import(ApiIntegrationSupport.Blobs.class)
 public abstract class ApiIntegrationSupport {
 
     protected static final ImageShape SHAPE = new ImageShape(1, 16, 16);
@@ -81,57 +79,6 @@ public abstract class ApiIntegrationSupport {
 
     protected static void assertProblem(Response response, int status, String type) {
         Http.assertProblem(response, status, type);
-    }
-
-    /**
-     * Leaves the job worker running while the test context cache pauses the context: its db-scheduler cannot start
-     * again once stopped, so the next class would fail to restart the context. Remove once JobScheduling's worker says
-     * so itself ({@link SmartLifecycle#isPauseable()} false, or a new scheduler on each start).
-     */
-    static final class JobWorkerKeepsRunning implements BeanPostProcessor {
-
-        @Override
-        public Object postProcessAfterInitialization(Object bean, String name) {
-            if (!"jobWorker".equals(name) || !(bean instanceof SmartLifecycle worker) || !worker.isPauseable()) {
-                return bean;
-            }
-            return new SmartLifecycle() {
-                @Override
-                public void start() {
-                    worker.start();
-                }
-
-                @Override
-                public void stop() {
-                    worker.stop();
-                }
-
-                @Override
-                public void stop(Runnable callback) {
-                    worker.stop(callback);
-                }
-
-                @Override
-                public boolean isRunning() {
-                    return worker.isRunning();
-                }
-
-                @Override
-                public boolean isAutoStartup() {
-                    return worker.isAutoStartup();
-                }
-
-                @Override
-                public boolean isPauseable() {
-                    return false;
-                }
-
-                @Override
-                public int getPhase() {
-                    return worker.getPhase();
-                }
-            };
-        }
     }
 
     /** The datasets and the model, made through the API on first use and kept as long as the application context. */
