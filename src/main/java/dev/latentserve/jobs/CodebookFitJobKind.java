@@ -41,9 +41,7 @@ class CodebookFitJobKind implements JobKind {
     @Override
     public JobRequest validate(JobRequest request) throws IOException {
         ModelManifest base = inputs.checkBaseVersion(request);
-        CodebookFitting fitting = families.capability(base.family(), CodebookFitting.class).orElseThrow(
-                () -> new JobRejectedException("model " + base.reference() + " is a " + base.family()
-                        + "; codebooks are fitted to models with a codebook (families " + families.namesOffering(CodebookFitting.class) + ")"));
+        CodebookFitting fitting = inputs.capability(base, CodebookFitting.class, "codebooks are fitted to models with a codebook");
         Map<String, Object> options = fitting.codebookFitOptions(request.architecture() == null ? Map.of() : request.architecture(),
                 base.architecture(), base.inputShape());
         return new FitRequest(NAME, base.reference(), base.family(), TrainingSettings.of(request), options).toJobRequest();

@@ -68,6 +68,18 @@ class JobInputs {
     }
 
     /** The version {@code reference} names ({@code name} or {@code name@version}). */
+    /**
+     * The family of {@code base} as {@code capability} (such as {@code PriorFitting}).
+     *
+     * @param purpose what the capability does, for the message, e.g. "priors are fitted to models with discrete codes"
+     * @throws JobRejectedException naming the families that offer it, when the base version's does not
+     */
+    <T> T capability(ModelManifest base, Class<T> capability, String purpose) {
+        return families.capability(base.family(), capability).orElseThrow(() -> new JobRejectedException("model "
+                + base.reference() + " is a " + base.family() + "; " + purpose + " (families " + families.namesOffering(capability)
+                + ")"));
+    }
+
     ModelManifest baseVersion(String reference) {
         return registry.resolve(ModelReference.parse(reference));
     }

@@ -42,9 +42,7 @@ class PriorFitJobKind implements JobKind {
     @Override
     public JobRequest validate(JobRequest request) throws IOException {
         ModelManifest base = inputs.checkBaseVersion(request);
-        PriorFitting fitting = families.capability(base.family(), PriorFitting.class).orElseThrow(
-                () -> new JobRejectedException("model " + base.reference() + " is a " + base.family()
-                        + "; priors are fitted to models with discrete codes (families " + families.namesOffering(PriorFitting.class) + ")"));
+        PriorFitting fitting = inputs.capability(base, PriorFitting.class, "priors are fitted to models with discrete codes");
         Map<String, Object> prior = fitting.priorArchitecture(request.architecture() == null ? Map.of() : request.architecture(),
                 base.architecture(), base.inputShape());
         return new FitRequest(NAME, base.reference(), base.family(), TrainingSettings.of(request), prior).toJobRequest();
