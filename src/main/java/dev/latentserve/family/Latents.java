@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link UnquantisedVectors}: {@code [[...D*h*w floats...], ...]}, encoder outputs before quantisation</li>
  * </ul>
  */
-public sealed interface Latents {
+public sealed interface Latents permits Latents.PerImage, Latents.CodeHierarchy {
 
     /** Images described. */
     int count();
@@ -69,31 +69,43 @@ public sealed interface Latents {
         return all;
     }
 
+    /** Latents held as one item per image, whose batch form is the list of the items. */
+    sealed interface PerImage<E> extends Latents permits GaussianVectors, GaussianPosteriors, CodeGrids, UnquantisedVectors {
+
+        /** One item per image, in order. */
+        List<E> items();
+
+        @Override
+        default int count() {
+            return items().size();
+        }
+
+        @Override
+        default Object json() {
+            return items();
+        }
+
+        @Override
+        default Object json(int i) {
+            return items().get(i);
+        }
+    }
+
     /** Latent vectors z, one per image. */
-    record GaussianVectors(List<float[]> vectors) implements Latents {
+    record GaussianVectors(List<float[]> vectors) implements PerImage<float[]> {
 
         public GaussianVectors {
             vectors = Collections.unmodifiableList(new ArrayList<>(vectors));
         }
 
         @Override
-        public int count() {
-            return vectors.size();
-        }
-
-        @Override
-        public Object json() {
-            return vectors;
-        }
-
-        @Override
-        public Object json(int i) {
-            return vectors.get(i);
-        }
-
-        @Override
         public GaussianVectors slice(int from, int to) {
             return new GaussianVectors(vectors.subList(from, to));
+        }
+
+        @Override
+        public List<float[]> items() {
+            return vectors;
         }
     }
 
@@ -101,25 +113,10 @@ public sealed interface Latents {
      * The approximate posterior q(z|x) = N(mean, diag(exp(logVariance))) of each image, with the z taken from it (its
      * mean, or a draw when asked).
      */
-    record GaussianPosteriors(List<Posterior> posteriors) implements Latents {
+    record GaussianPosteriors(List<GaussianPosteriors.Posterior> posteriors) implements PerImage<GaussianPosteriors.Posterior> {
 
         public GaussianPosteriors {
             posteriors = List.copyOf(posteriors);
-        }
-
-        @Override
-        public int count() {
-            return posteriors.size();
-        }
-
-        @Override
-        public Object json() {
-            return posteriors;
-        }
-
-        @Override
-        public Object json(int i) {
-            return posteriors.get(i);
         }
 
         @Override
@@ -130,33 +127,28 @@ public sealed interface Latents {
         /** One image's posterior: mean and log-variance of each latent dimension, and z. */
         public record Posterior(float[] mean, float[] logVariance, float[] z) {
         }
+
+        @Override
+        public List<Posterior> items() {
+            return posteriors;
+        }
     }
 
     /** One grid of code indices per image, rows of columns. */
-    record CodeGrids(List<int[][]> grids) implements Latents {
+    record CodeGrids(List<int[][]> grids) implements PerImage<int[][]> {
 
         public CodeGrids {
             grids = Collections.unmodifiableList(new ArrayList<>(grids));
         }
 
         @Override
-        public int count() {
-            return grids.size();
-        }
-
-        @Override
-        public Object json() {
-            return grids;
-        }
-
-        @Override
-        public Object json(int i) {
-            return grids.get(i);
-        }
-
-        @Override
         public CodeGrids slice(int from, int to) {
             return new CodeGrids(grids.subList(from, to));
+        }
+
+        @Override
+        public List<int[][]> items() {
+            return grids;
         }
     }
 
@@ -205,30 +197,20 @@ public sealed interface Latents {
     }
 
     /** Encoder outputs before quantisation, D x h x w channel-major per image (VQ-VAE). */
-    record UnquantisedVectors(List<float[]> vectors) implements Latents {
+    record UnquantisedVectors(List<float[]> vectors) implements PerImage<float[]> {
 
         public UnquantisedVectors {
             vectors = Collections.unmodifiableList(new ArrayList<>(vectors));
         }
 
         @Override
-        public int count() {
-            return vectors.size();
-        }
-
-        @Override
-        public Object json() {
-            return vectors;
-        }
-
-        @Override
-        public Object json(int i) {
-            return vectors.get(i);
-        }
-
-        @Override
         public UnquantisedVectors slice(int from, int to) {
             return new UnquantisedVectors(vectors.subList(from, to));
+        }
+
+        @Override
+        public List<float[]> items() {
+            return vectors;
         }
     }
 
