@@ -69,6 +69,8 @@ class JobController {
     }
 
     @Operation(summary = "One job: state, progress, result")
+    @ApiResponse(responseCode = "200", description = "The job", content = @Content(mediaType = "application/json",
+            schema = @Schema(implementation = Job.class)))
     @ApiResponse(responseCode = "404", description = "No such job",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @GetMapping("/{id}")

@@ -2,6 +2,7 @@ package dev.latentserve.registry;
 
 import dev.latentserve.config.ApiRole;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -39,12 +40,16 @@ class ModelController {
     }
 
     @Operation(summary = "List models with their versions")
+    @ApiResponse(responseCode = "200", description = "Every model", content = @Content(mediaType = "application/json",
+            array = @ArraySchema(schema = @Schema(implementation = ModelSummary.class))))
     @GetMapping
     List<ModelSummary> list() throws IOException {
         return registry.list();
     }
 
     @Operation(summary = "A model and the manifests of its versions")
+    @ApiResponse(responseCode = "200", description = "The model", content = @Content(mediaType = "application/json",
+            schema = @Schema(implementation = ModelDetails.class)))
     @GetMapping("/{name}")
     ModelDetails get(@PathVariable String name) throws IOException {
         ModelSummary summary = registry.summary(name);
@@ -56,6 +61,8 @@ class ModelController {
     }
 
     @Operation(summary = "One version's manifest")
+    @ApiResponse(responseCode = "200", description = "The manifest: architecture, input shape, latent space, training and "
+            + "metrics", content = @Content(mediaType = "application/json", schema = @Schema(implementation = ModelManifest.class)))
     @GetMapping("/{name}/versions/{version}")
     ModelManifest version(@PathVariable String name, @PathVariable int version) throws IOException {
         return registry.version(name, version);

@@ -6,6 +6,10 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JsonParser;
+import tools.jackson.databind.DeserializationContext;
+import tools.jackson.databind.ValueDeserializer;
+import tools.jackson.databind.annotation.JsonDeserialize;
 
 /** Request and response bodies of the four inference endpoints. */
 final class InferenceApi {
@@ -43,11 +47,52 @@ final class InferenceApi {
     @Schema(description = "What to decode: latent vectors (VAE), code grids or unquantised vectors (VQ-VAE); send one",
             example = "{\"latents\": [[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]]}")
     record DecodeRequest(
-            @ArraySchema(schema = @Schema(description = "VAE: one latent vector of the model's latentDim")) @Nullable List<float[]> latents,
+            @ArraySchema(schema = @Schema(description = "VAE: one latent vector of the model's latentDim per image, or the "
+                    + "posterior /encode answered ({mean, logVariance, z}), whose z is decoded", oneOf = {float[].class,
+                    LatentJson.class})) @Nullable List<@Nullable LatentInput> latents,
             @Schema(description = CODES_DOC, oneOf = {int[][][].class, LevelCodesJson.class}) @Nullable Object codes,
             @ArraySchema(schema = @Schema(description = "VQ-VAE: D*h*w floats per image, channel-major, quantised first"))
             @Nullable List<float[]> vectors,
             @Schema(description = "Also return raw CHW pixels in [0, 1] per image") @Nullable Boolean includePixels) {
+    }
+
+    /**
+     * One latent vector to decode, as JSON gives it: a list of numbers (what /sample answers), or a posterior as /encode
+     * answers it ({@code {"mean": [...], "logVariance": [...], "z": [...]}}), of which z is decoded. So both answers go
+     * back to /decode as they are.
+     */
+    @JsonDeserialize(using = LatentInput.Reader.class)
+    record LatentInput(float @Nullable [] z) {
+
+        /**
+         * Reads either form by its first token, leaving the numbers to Jackson's own float parsing, so a bad value is
+         * named by its path ({@code latents[0][1]}) as everywhere else. A posterior's mean and log-variance are not
+         * needed to decode and are skipped.
+         */
+        static final class Reader extends ValueDeserializer<LatentInput> {
+
+            @Override
+            public LatentInput deserialize(JsonParser parser, DeserializationContext context) {
+                if (!parser.isExpectedStartObjectToken()) {
+                    return new LatentInput(context.readValue(parser, float[].class));
+                }
+                float[] z = null;
+                for (String name = parser.nextName(); name != null; name = parser.nextName()) {
+                    parser.nextToken();
+                    if ("z".equals(name)) {
+                        z = context.readValue(parser, float[].class);
+                    } else {
+                        parser.skipChildren();
+                    }
+                }
+                return new LatentInput(z);
+            }
+        }
+
+        /** The vectors of a request, a missing one (JSON null) staying null for the model to refuse by its index. */
+        static @Nullable List<float[]> vectors(@Nullable List<@Nullable LatentInput> latents) {
+            return latents == null ? null : latents.stream().map(latent -> latent == null ? null : latent.z()).toList();
+        }
     }
 
     static final String CODES_DOC = "VQ-VAE: a list with one grid (rows of code indices in [0, K)) per image. VQ-VAE-2: "
@@ -64,8 +109,8 @@ final class InferenceApi {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record SampleResponse(String model, int version, long seed, List<ImageJson> images,
-            @Schema(description = "VAE: the z each image was decoded from, one vector per image", type = "array",
-                    implementation = float[][].class) @Nullable Object latents,
+            @ArraySchema(schema = @Schema(description = "VAE: the z each image was decoded from, one vector per image",
+                    implementation = float[].class)) @Nullable List<?> latents,
             @Schema(description = "VQ-VAE: the code grid each image was decoded from; VQ-VAE-2: {top, bottom} grids",
                     oneOf = {int[][][].class, LevelCodesJson.class}) @Nullable Object codes) {
     }
@@ -73,7 +118,7 @@ final class InferenceApi {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record EncodeResponse(String model, int version,
             @ArraySchema(schema = @Schema(description = "VAE: posterior per image", implementation = LatentJson.class))
-            @Nullable Object latents,
+            @Nullable List<?> latents,
             @Schema(description = CODES_DOC, oneOf = {int[][][].class, LevelCodesJson.class}) @Nullable Object codes,
             @Schema(description = "VQ-VAE, when asked: encoder outputs before quantisation, D*h*w per image",
                     implementation = float[][].class) @Nullable Object vectors) {

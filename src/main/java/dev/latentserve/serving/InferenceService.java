@@ -102,6 +102,11 @@ public class InferenceService {
             @Nullable List<float[]> vectors) throws IOException {
         ModelManifest manifest = resolve(reference);
         Latents input = Latents.fromRequest(latents, codes, vectors, manifest.latent());
+        if (input.count() > properties.maxBatch()) {
+            throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "latents, codes or vectors must be between 1 and "
+                    + properties.maxBatch() + ", not " + input.count() + "; decode more (such as a sample job's codes) in "
+                    + "slices of at most " + properties.maxBatch());
+        }
         checkCount("latents, codes or vectors", input.count());
         LoadedModel model = models.get(manifest);
         model.checkDecode(input);

@@ -1,6 +1,7 @@
 package dev.latentserve.serving;
 
 import dev.latentserve.family.Latents;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,10 +14,10 @@ final class LatentFields {
     private LatentFields() {
     }
 
-    static @Nullable Object latents(Latents latents) {
+    static @Nullable List<?> latents(Latents latents) {
         return switch (latents) {
-            case Latents.GaussianVectors z -> z.json();
-            case Latents.GaussianPosteriors posteriors -> posteriors.json();
+            case Latents.GaussianVectors z -> z.items();
+            case Latents.GaussianPosteriors posteriors -> posteriors.items();
             case Latents.CodeGrids c -> null;
             case Latents.CodeHierarchy h -> null;
             case Latents.UnquantisedVectors v -> null;

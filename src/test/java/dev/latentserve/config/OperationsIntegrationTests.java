@@ -17,6 +17,16 @@ class OperationsIntegrationTests extends ApiIntegrationSupport {
         assertThat(api.get("paths").get("/v1/models/{model}/sample").get("post").get("responses").propertyNames())
                 .contains("200", "400", "404", "422");
         assertThat(api.get("components").get("securitySchemes").propertyNames()).contains("apiKey", "bearer");
+        // Every schema a body refers to is there (no dangling $ref), and the bodies of manifests and jobs are described.
+        JsonNode schemas = api.get("components").get("schemas");
+        java.util.regex.Matcher refs = java.util.regex.Pattern.compile("#/components/schemas/([A-Za-z0-9_.]+)").matcher(api.toString());
+        while (refs.find()) {
+            assertThat(schemas.has(refs.group(1))).as("schema " + refs.group(1)).isTrue();
+        }
+        assertThat(schemas.propertyNames()).contains("ModelManifest", "Job", "JobProgress", "Gaussian", "CodeGrid", "CodeHierarchy");
+        assertThat(api.get("paths").get("/v1/models/{name}/versions/{version}").get("get").get("responses").get("200").toString())
+                .contains("ModelManifest");
+        assertThat(api.get("paths").get("/v1/jobs/{id}").get("get").get("responses").get("200").toString()).contains("Job");
         assertThat(http.get("/swagger-ui.html").status()).isIn(200, 302);
         assertThat(http.get("/swagger-ui/index.html").status()).isEqualTo(200);
         assertThat(http.get("/actuator/health").json().get("status").asString()).isEqualTo("UP");

@@ -134,6 +134,35 @@ class InferenceIntegrationTests extends ApiIntegrationSupport {
     }
 
     @Test
+    void whatSampleAndEncodeAnswerDecodesAsItIs() {
+        String path = "/v1/models/" + MODEL + "/decode";
+        JsonNode sampled = http.postJson("/v1/models/" + MODEL + "/sample", "{\"count\": 2, \"seed\": 4, \"includePixels\": true}")
+                .json();
+        JsonNode fromSample = http.postJson(path, "{\"latents\": " + sampled.get("latents") + ", \"includePixels\": true}").json();
+        for (int i = 0; i < 2; i++) {
+            // The same z through the decoder: equal up to float rounding of a differently batched engine call.
+            JsonNode expected = sampled.get("images").get(i).get("pixels");
+            JsonNode actual = fromSample.get("images").get(i).get("pixels");
+            for (int p = 0; p < SHAPE.size(); p++) {
+                assertThat(actual.get(p).asDouble()).isCloseTo(expected.get(p).asDouble(), org.assertj.core.data.Offset.offset(1e-5));
+            }
+        }
+        // /encode answers posteriors ({mean, logVariance, z}); /decode takes them back and decodes their z.
+        JsonNode encoded = http.postJson("/v1/models/" + MODEL + "/encode",
+                "{\"pixels\": [" + java.util.Arrays.toString(new float[SHAPE.size()]) + "], \"sample\": true, \"seed\": 1}").json();
+        JsonNode fromPosterior = http.postJson(path, "{\"latents\": " + encoded.get("latents") + "}").json();
+        JsonNode fromZ = http.postJson(path, "{\"latents\": [" + encoded.get("latents").get(0).get("z") + "]}").json();
+        assertThat(fromPosterior.get("images")).isEqualTo(fromZ.get("images"));
+        assertProblem(http.postJson(path, "{\"latents\": [{\"mean\": [0, 0, 0, 0]}]}"), 422, "invalid-latent");
+        assertProblem(http.postJson(path, "{\"latents\": [null]}"), 422, "invalid-latent");
+        // More than one request takes is refused with the way out: slices.
+        String many = "[" + String.join(",", java.util.Collections.nCopies(257, "[0, 0, 0, 0]")) + "]";
+        Response tooMany = http.postJson(path, "{\"latents\": " + many + "}");
+        assertProblem(tooMany, 400, "out-of-range");
+        assertThat(tooMany.json().get("detail").asString()).contains("slices of at most 256");
+    }
+
+    @Test
     void decodeRejectsWrongLengthAndNonFiniteLatents() {
         String path = "/v1/models/" + MODEL + "/decode";
         assertProblem(http.postJson(path, "{\"latents\": [[0, 0, 0]]}"), 422, "invalid-latent");

@@ -130,6 +130,11 @@ class VqVae2Tests {
                 .isInstanceOf(InvalidArchitectureException.class).hasMessageContaining("'ema' or 'loss'");
         assertThatThrownBy(() -> PriorArchitectures.fromRequest(Map.of("levels", List.of("middle"))))
                 .isInstanceOf(InvalidArchitectureException.class).hasMessageContaining("'top' and 'bottom'");
+        // A null or repeated level is a request to fix (422), not a server error.
+        assertThatThrownBy(() -> PriorArchitectures.fromRequest(Map.of("levels", java.util.Arrays.asList("top", null))))
+                .isInstanceOf(InvalidArchitectureException.class).hasMessageContaining("each once");
+        assertThatThrownBy(() -> PriorArchitectures.fromRequest(Map.of("levels", List.of("top", "top"))))
+                .isInstanceOf(InvalidArchitectureException.class).hasMessageContaining("each once");
         assertThatThrownBy(() -> PriorArchitectures.fromRequest(Map.of("levels", List.of("top"), "bottom", Map.of())))
                 .isInstanceOf(InvalidArchitectureException.class).hasMessageContaining("leaves out");
         assertThatThrownBy(() -> PriorArchitectures.fromRequest(Map.of("top", Map.of("channels", 30, "heads", 4))))
