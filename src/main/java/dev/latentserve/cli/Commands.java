@@ -16,19 +16,44 @@ public final class Commands {
      * @return whether a command ran (otherwise the caller starts the server)
      */
     public static boolean run(Class<?> application, String[] args) throws Exception {
-        if (args.length == 0) {
+        if (args.length == 0 || !USAGE.containsKey(args[0])) {
             return false;
         }
+        if (java.util.List.of(args).contains("--help") || java.util.List.of(args).contains("-h")) {
+            System.out.println(USAGE.get(args[0]));
+            return true;
+        }
+        try {
+            dispatch(application, args);
+        } catch (IllegalArgumentException badArguments) {
+            // A mistyped argument is the user's to fix: the usage, not a stack trace.
+            System.err.println(badArguments.getMessage() + "\n" + USAGE.get(args[0]));
+            System.exit(2);
+        }
+        return true;
+    }
+
+    /** What each command takes and does, printed for --help and after a bad argument. */
+    private static final java.util.Map<String, String> USAGE = java.util.Map.of(
+            "prepare-engine", "usage: prepare-engine: unpacks the PyTorch engine's native libraries into the engine cache "
+                    + "(ENGINE_CACHE_DIR, DJL_CACHE_DIR or ~/.djl.ai) and prints where",
+            "train", TrainCommand.USAGE,
+            "benchmark-engine", "usage: benchmark-engine [model] [seconds]: times decode, sample and encode of a shipped "
+                    + "model (default fashion-vae) in process at batch sizes 1 to 256, about [seconds] (default 3) each",
+            "benchmark-sampling", "usage: benchmark-sampling [vqvaeEpochs] [priorEpochs]: trains a VQ-VAE and its prior on "
+                    + "Fashion-MNIST and times sampling at several batch sizes",
+            "benchmark-hierarchy", "usage: benchmark-hierarchy [epochs] [priorEpochs] [outDir] [K,Ktop,Kbottom] [families] "
+                    + "[lr] [seed]: trains a VQ-VAE and a VQ-VAE-2 on Fashion-MNIST at a similar code budget, fits their "
+                    + "priors, and compares reconstruction and sampling");
+
+    private static void dispatch(Class<?> application, String[] args) throws Exception {
         switch (args[0]) {
             case "prepare-engine" -> PrepareEngine.run();
             case "train" -> TrainCommand.run(application, args);
             case "benchmark-engine" -> EngineBenchmark.run(application, args);
             case "benchmark-sampling" -> SamplingBenchmark.run(application, args);
             case "benchmark-hierarchy" -> HierarchyBenchmark.run(application, args);
-            default -> {
-                return false;
-            }
+            default -> throw new IllegalStateException("no command " + args[0]);
         }
-        return true;
     }
 }

@@ -29,6 +29,9 @@ public final class TrainCommand {
     private TrainCommand() {
     }
 
+    static final String USAGE = "usage: train [--epochs N] [--batch-size N] [--learning-rate X] [--seed N] "
+            + "[--model NAME] [--export DIR]: trains a VAE on Fashion-MNIST (apt-get install dataset-fashion-mnist)";
+
     public static void run(Class<?> application, String[] args) throws Exception {
         Map<String, String> options = options(args);
         Path data = Files.createTempDirectory("latentserve-train");
@@ -85,8 +88,7 @@ public final class TrainCommand {
         for (int i = 1; i < list.size(); i++) {
             String arg = list.get(i);
             if (!arg.startsWith("--") || i + 1 >= list.size()) {
-                throw new IOException("usage: train [--epochs N] [--batch-size N] [--learning-rate X] [--seed N] "
-                        + "[--model NAME] [--export DIR]; bad argument " + arg);
+                throw new IllegalArgumentException("bad argument " + arg);
             }
             options.put(arg.substring(2), list.get(++i));
         }

@@ -61,6 +61,9 @@ public class DatasetService {
         return store(newId(), name, parsed);
     }
 
+    /** The ids {@link #importFashionMnist} gives the training and test sets. */
+    public static final List<String> FASHION_MNIST = List.of("fashion-mnist-train", "fashion-mnist-test");
+
     /** Imports Debian's Fashion-MNIST as datasets {@code fashion-mnist-train} and {@code fashion-mnist-test}. */
     public List<Dataset> importFashionMnist() throws IOException {
         Path dir = properties.fashionMnistDir();
@@ -70,8 +73,8 @@ public class DatasetService {
             throw new FashionMnistUnavailableException(dir);
         }
         List<Dataset> result = new ArrayList<>();
-        for (var entry : List.of(new String[] {"fashion-mnist-train", train.toString()},
-                new String[] {"fashion-mnist-test", test.toString()})) {
+        for (var entry : List.of(new String[] {FASHION_MNIST.get(0), train.toString()},
+                new String[] {FASHION_MNIST.get(1), test.toString()})) {
             Optional<Dataset> existing = find(entry[0]);
             if (existing.isPresent()) {
                 result.add(existing.get());

@@ -38,10 +38,10 @@ class JobInputs {
             throw new JobRejectedException("a " + request.type() + " job needs a dataset; GET /v1/datasets lists them");
         }
         Dataset train = datasets.find(request.dataset()).orElseThrow(() -> new JobRejectedException(
-                "unknown dataset '" + request.dataset() + "'; upload one with POST /v1/datasets"));
+                "unknown dataset '" + request.dataset() + "'; " + howToCreate(request.dataset())));
         String testId = request.testDataset() == null ? request.dataset() : request.testDataset();
         Dataset test = datasets.find(testId).orElseThrow(() -> new JobRejectedException(
-                "unknown test dataset '" + testId + "'; upload one with POST /v1/datasets"));
+                "unknown test dataset '" + testId + "'; " + howToCreate(testId)));
         if (!train.shape().equals(test.shape())) {
             throw new JobRejectedException("the test dataset's images are " + test.shape() + " but the training images are "
                     + train.shape());
@@ -68,6 +68,11 @@ class JobInputs {
     }
 
     /** The version {@code reference} names ({@code name} or {@code name@version}). */
+    private static String howToCreate(String dataset) {
+        return DatasetService.FASHION_MNIST.contains(dataset) ? "POST /v1/datasets/fashion-mnist imports it (with "
+                + String.join(" and ", DatasetService.FASHION_MNIST) + ")" : "upload one with POST /v1/datasets";
+    }
+
     /**
      * The family of {@code base} as {@code capability} (such as {@code PriorFitting}).
      *

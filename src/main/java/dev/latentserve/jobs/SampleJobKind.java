@@ -143,7 +143,8 @@ class SampleJobKind implements JobKind {
     @Override
     public byte[] download(Job job, boolean png) throws IOException {
         if (job.state() != JobState.SUCCEEDED) {
-            throw new JobConflictException("job " + job.id() + " is " + job.state() + "; its result is ready once it has SUCCEEDED");
+            throw new JobConflictException("job " + job.id() + " is " + job.state() + (job.state().isTerminal()
+                    ? " and has no result; submit it again to draw the samples" : "; its result is ready once it has SUCCEEDED"));
         }
         return Files.readAllBytes(root.resolve(job.id()).resolve(png ? PNG : JSON_FILE));
     }

@@ -5,6 +5,7 @@ import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.LoadedModel;
+import dev.latentserve.family.NoPriorException;
 import dev.latentserve.family.SamplingLimits;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.jobs.Job;
@@ -20,6 +21,7 @@ import dev.latentserve.serving.InferenceResults.SampleOutcome;
 import dev.latentserve.serving.InferenceResults.Sampled;
 import dev.latentserve.serving.ModelBatcher.Operation;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -27,6 +29,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The four operations (sample, encode, decode, reconstruct) on a model version: validates the request and checks it
@@ -36,6 +39,8 @@ import org.springframework.stereotype.Service;
  */
 @Service
 public class InferenceService {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ManifestCache manifests;
     private final LoadedModels models;
@@ -69,6 +74,9 @@ public class InferenceService {
         samplingLimits.problem(temperature, topK, temperatures, manifest.latent(), "").ifPresent(problem -> {
             throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, problem);
         });
+        if (manifest.latent().sampling() == LatentSpec.Sampling.NEEDS_PRIOR) {
+            throw noPrior(manifest);
+        }
         LoadedModel model = models.get(manifest);
         LoadedModel.SampleOptions options = new LoadedModel.SampleOptions(count, actualSeed, temperature, topK, temperatures);
         if (manifest.latent().sampling() == LatentSpec.Sampling.AUTOREGRESSIVE && count > properties.maxSyncSamples()) {
@@ -166,10 +174,32 @@ public class InferenceService {
         return values;
     }
 
+    /**
+     * A version without the prior it needs to sample: the answer gives the exact job that fits it, on the datasets the
+     * version was trained on.
+     */
+    private static NoPriorException noPrior(ModelManifest manifest) {
+        Map<String, Object> job = new LinkedHashMap<>();
+        job.put("type", "fit-prior");
+        job.put("model", manifest.reference());
+        job.put("dataset", manifest.training().getOrDefault("dataset", "<training dataset id>"));
+        job.put("testDataset", manifest.training().getOrDefault("testDataset", "<test dataset id>"));
+        String missing = "";
+        if (manifest.latent() instanceof LatentSpec.CodeHierarchy hierarchy) {
+            List<String> levels = hierarchy.levelNames().stream().filter(level -> !hierarchy.priorLevels().contains(level)).toList();
+            job.put("architecture", Map.of("levels", levels));
+            missing = " for its " + String.join(" and ", levels) + " level" + (levels.size() > 1 ? "s" : "");
+        }
+        return new NoPriorException("model " + manifest.reference() + " has no prior" + missing + " to sample from; fit one "
+                + "with POST /v1/jobs " + JSON.writeValueAsString(job) + ", which publishes a new version that samples, or "
+                + "decode codes with /decode");
+    }
+
     private void checkCount(String what, int count) {
         if (count < 1 || count > properties.maxBatch()) {
-            throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE,
-                    what + " must be between 1 and " + properties.maxBatch() + ", not " + count);
+            throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, what + " must be between 1 and " + properties.maxBatch()
+                    + ", not " + count + ("count".equals(what) && count > properties.maxBatch()
+                            ? "; models with an autoregressive prior (VQ-VAE, VQ-VAE-2) take larger counts as a sample job" : ""));
         }
     }
 }

@@ -192,6 +192,17 @@ class JobRunnerTests {
         assertThat(jobs.list(1000)).noneMatch(job -> job.model().equals(model));
     }
 
+    @Test
+    void aMissingFashionMnistDatasetNamesTheImportThatCreatesIt() {
+        JobRequest train = JobRequest.train(model, FakeFamily.NAME, "fashion-mnist-train", "fashion-mnist-test", 1, 8, 1e-3, 0,
+                Map.of());
+        assertThatThrownBy(() -> jobs.submit(train)).isInstanceOf(JobRejectedException.class)
+                .hasMessageContaining("unknown dataset 'fashion-mnist-train'; POST /v1/datasets/fashion-mnist imports it");
+        JobRequest other = JobRequest.train(model, FakeFamily.NAME, "my-train", null, 1, 8, 1e-3, 0, Map.of());
+        assertThatThrownBy(() -> jobs.submit(other)).isInstanceOf(JobRejectedException.class)
+                .hasMessageContaining("upload one with POST /v1/datasets");
+    }
+
     private Job submit(int epochs) {
         try {
             return jobs.submit(JobRequest.train(model, FakeFamily.NAME, dataset, dataset, epochs, 8, 1e-3, 0, Map.of()));

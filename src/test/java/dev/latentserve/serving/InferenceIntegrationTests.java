@@ -226,8 +226,15 @@ class InferenceIntegrationTests extends ApiIntegrationSupport {
         assertProblem(http.postJson("/v1/models/codes/decode", "{\"codes\": [[[0, 1], [1, 0]]]}"), 422, "invalid-latent");
         assertProblem(http.postJson("/v1/models/codes/decode", "{\"latents\": [[0, 0, 0, 0]]}"), 422, "invalid-latent");
         assertProblem(http.postJson("/v1/models/codes/decode", "{\"codes\": [], \"latents\": []}"), 400, "missing-field");
-        assertProblem(http.postJson("/v1/models/codes/sample", "{\"count\": 2}"), 409, "no-prior");
+        Response noPrior = http.postJson("/v1/models/codes/sample", "{\"count\": 2}");
+        assertProblem(noPrior, 409, "no-prior");
+        // The answer is the job to send, with this version and the datasets it was trained on: no placeholders.
+        assertThat(noPrior.json().get("detail").asString()).contains("POST /v1/jobs {\"type\":\"fit-prior\",\"model\":\"codes@1\"")
+                .doesNotContain("<");
         assertProblem(http.postJson("/v1/models/" + MODEL + "/sample", "{\"count\": 2, \"topK\": 5}"), 400, "out-of-range");
+        Response tooMany = http.postJson("/v1/models/" + MODEL + "/sample", "{\"count\": 1000}");
+        assertProblem(tooMany, 400, "out-of-range");
+        assertThat(tooMany.json().get("detail").asString()).contains("between 1 and 256", "as a sample job");
 
         // Fit a prior: a new version that samples.
         assertProblem(http.postJson("/v1/jobs", "{\"type\": \"fit-prior\", \"model\": \"" + MODEL + "@1\", \"dataset\": \""

@@ -99,7 +99,10 @@ class HierarchyIntegrationTests {
         assertThat(prior.get("topBitsPerCode").asDouble()).isBetween(0.0, 3.0);
         assertThat(prior.get("bottomBitsPerCode").asDouble()).isBetween(0.0, 4.0);
         assertThat(v2.get("architecture").get("prior").get("top").get("attentionEvery").asInt()).isEqualTo(1);
-        assertProblem(http.postJson("/v1/models/hier@1/sample", "{\"count\": 2}"), 409, "no-prior");
+        Response noPrior = http.postJson("/v1/models/hier@1/sample", "{\"count\": 2}");
+        assertProblem(noPrior, 409, "no-prior");
+        assertThat(noPrior.json().get("detail").asString()).contains("\"model\":\"hier@1\"",
+                "\"architecture\":{\"levels\":[\"top\",\"bottom\"]}");
     }
 
     @Test
