@@ -51,7 +51,8 @@ class DatasetController {
     ResponseEntity<Dataset> upload(@RequestPart("file") MultipartFile file, @RequestParam(name = "name", required = false) @Nullable String name)
             throws IOException {
         try (InputStream in = file.getInputStream()) {
-            return created(datasets.create(in, name == null ? file.getOriginalFilename() : Names.check("dataset name", name)));
+            return created(name == null ? datasets.create(in, file.getOriginalFilename())
+                    : datasets.createNamed(in, Names.check("dataset name", name)));
         }
     }
 
@@ -61,17 +62,19 @@ class DatasetController {
     ResponseEntity<Dataset> uploadRaw(HttpServletRequest request, @RequestParam(name = "name", required = false) @Nullable String name)
             throws IOException {
         try (InputStream in = request.getInputStream()) {
-            return created(datasets.create(in, name == null ? null : Names.check("dataset name", name)));
+            return created(name == null ? datasets.create(in, null) : datasets.createNamed(in, Names.check("dataset name", name)));
         }
     }
 
     @Operation(summary = "Import Fashion-MNIST from Debian's dataset-fashion-mnist as fashion-mnist-train and fashion-mnist-test")
-    @ApiResponse(responseCode = "201", description = "Imported (or already there)")
+    @ApiResponse(responseCode = "201", description = "Imported")
+    @ApiResponse(responseCode = "200", description = "Both were there already: nothing imported")
     @ApiResponse(responseCode = "409", description = "Fashion-MNIST is not installed on the server",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @PostMapping("/fashion-mnist")
     ResponseEntity<List<Dataset>> importFashionMnist() throws IOException {
-        return ResponseEntity.status(201).body(datasets.importFashionMnist());
+        DatasetService.Imported imported = datasets.importFashionMnist();
+        return ResponseEntity.status(imported.created() ? 201 : 200).body(imported.datasets());
     }
 
     @Operation(summary = "List datasets")

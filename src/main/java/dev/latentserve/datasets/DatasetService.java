@@ -14,6 +14,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -55,17 +56,62 @@ public class DatasetService {
         Directories.cleanStaging(root);
     }
 
-    /** Parses and stores one upload; {@code name} labels it (the id is generated). */
-    public Dataset create(InputStream upload, String name) throws IOException {
+    /** Parses and stores one upload; {@code label} describes it (the file name), the id is generated. */
+    public Dataset create(InputStream upload, @Nullable String label) throws IOException {
         Parsed parsed = parse(upload, properties.limits());
-        return store(newId(), name, parsed);
+        return store(newId(), label, parsed);
+    }
+
+    /**
+     * Parses and stores one upload under a name that jobs and {@code GET /v1/datasets/{name}} may use in place of its
+     * id. Names are unique: the name is claimed (atomically, so two replicas cannot both take it) before the upload is
+     * stored, and freed again if storing fails or the dataset is deleted.
+     *
+     * @throws DatasetConflictException when a dataset has that name or id already (409)
+     */
+    public Dataset createNamed(InputStream upload, String name) throws IOException {
+        if (find(name).isPresent()) {
+            throw taken(name);
+        }
+        Parsed parsed = parse(upload, properties.limits());
+        Path claim = names().resolve(name);
+        try {
+            Files.createFile(claim);
+        } catch (FileAlreadyExistsException e) {
+            throw taken(name);
+        }
+        try {
+            Dataset dataset = store(newId(), name, parsed);
+            Files.writeString(claim, dataset.id());
+            return dataset;
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(claim);
+            throw e;
+        }
+    }
+
+    private DatasetConflictException taken(String name) {
+        return new DatasetConflictException("a dataset named '" + name + "' exists already; use it, delete it "
+                + "(DELETE /v1/datasets/" + name + "), or upload under another name");
+    }
+
+    /** The folder of name claims: one file per name, holding the id (empty while the upload is being stored). */
+    private Path names() throws IOException {
+        return Files.createDirectories(root.resolve(".names"));
     }
 
     /** The ids {@link #importFashionMnist} gives the training and test sets. */
     public static final List<String> FASHION_MNIST = List.of("fashion-mnist-train", "fashion-mnist-test");
 
-    /** Imports Debian's Fashion-MNIST as datasets {@code fashion-mnist-train} and {@code fashion-mnist-test}. */
-    public List<Dataset> importFashionMnist() throws IOException {
+    /** What {@link #importFashionMnist} found: both datasets, and whether it had to create either. */
+    public record Imported(List<Dataset> datasets, boolean created) {
+    }
+
+    /**
+     * Imports Debian's Fashion-MNIST as datasets {@code fashion-mnist-train} and {@code fashion-mnist-test}; a second
+     * import finds them and creates nothing.
+     */
+    public Imported importFashionMnist() throws IOException {
         Path dir = properties.fashionMnistDir();
         Path train = dir.resolve("train-images-idx3-ubyte.gz");
         Path test = dir.resolve("t10k-images-idx3-ubyte.gz");
@@ -73,6 +119,7 @@ public class DatasetService {
             throw new FashionMnistUnavailableException(dir);
         }
         List<Dataset> result = new ArrayList<>();
+        boolean created = false;
         for (var entry : List.of(new String[] {FASHION_MNIST.get(0), train.toString()},
                 new String[] {FASHION_MNIST.get(1), test.toString()})) {
             Optional<Dataset> existing = find(entry[0]);
@@ -82,9 +129,10 @@ public class DatasetService {
             }
             try (InputStream in = Files.newInputStream(Path.of(entry[1]))) {
                 result.add(store(entry[0], entry[0], parse(in, properties.limits())));
+                created = true;
             }
         }
-        return result;
+        return new Imported(List.copyOf(result), created);
     }
 
     public List<Dataset> list() throws IOException {
@@ -98,7 +146,17 @@ public class DatasetService {
         }
     }
 
-    public Optional<Dataset> find(String id) throws IOException {
+    /** The dataset with this id, or else the one uploaded under this name. */
+    public Optional<Dataset> find(String idOrName) throws IOException {
+        if (!Names.isSafe(idOrName)) {
+            return Optional.empty();
+        }
+        Optional<Dataset> byId = readMetadata(root.resolve(idOrName));
+        if (byId.isPresent()) {
+            return byId;
+        }
+        Path claim = root.resolve(".names").resolve(idOrName);
+        String id = Files.isRegularFile(claim) ? Files.readString(claim).strip() : "";
         return Names.isSafe(id) ? readMetadata(root.resolve(id)) : Optional.empty();
     }
 
@@ -106,17 +164,23 @@ public class DatasetService {
         return find(id).orElseThrow(() -> new DatasetNotFoundException(id));
     }
 
-    public void delete(String id) throws IOException {
-        if (!Names.isSafe(id) || !Directories.deleteAtomically(root.resolve(id))) {
-            throw new DatasetNotFoundException(id);
+    /** Deletes the dataset with this id or name, and frees its name. */
+    public void delete(String idOrName) throws IOException {
+        Dataset dataset = find(idOrName).orElseThrow(() -> new DatasetNotFoundException(idOrName));
+        if (!Directories.deleteAtomically(root.resolve(dataset.id()))) {
+            throw new DatasetNotFoundException(idOrName);
         }
-        log.info("deleted dataset {}", id);
+        Path claim = root.resolve(".names").resolve(dataset.name());
+        if (Names.isSafe(dataset.name()) && Files.isRegularFile(claim) && Files.readString(claim).strip().equals(dataset.id())) {
+            Files.delete(claim);
+        }
+        log.info("deleted dataset {}", dataset.id());
     }
 
     /** The dataset's images, read back into memory. */
     public ImageData load(String id) throws IOException {
         Dataset dataset = get(id);
-        Path pixels = root.resolve(id).resolve(PIXELS);
+        Path pixels = root.resolve(dataset.id()).resolve(PIXELS);
         try (InputStream in = new BufferedInputStream(Files.newInputStream(pixels))) {
             return readStored(in, dataset.shape(), dataset.count(), dataset.dtype());
         }

@@ -9,6 +9,7 @@ import dev.latentserve.registry.ModelReference;
 import dev.latentserve.registry.ModelRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
 /**
@@ -68,6 +69,21 @@ class JobInputs {
     }
 
     /** The version {@code reference} names ({@code name} or {@code name@version}). */
+    /**
+     * The request with dataset names replaced by the ids they name now, so that the job (and any retry of it) trains on
+     * the data it was accepted for, even if the name is later given to another upload. Unknown names stay as sent, for
+     * the kind's checks to refuse.
+     */
+    JobRequest withDatasetIds(JobRequest request) throws IOException {
+        return new JobRequest(request.type(), request.model(), request.family(), idOf(request.dataset()), idOf(request.testDataset()),
+                request.epochs(), request.batchSize(), request.learningRate(), request.seed(), request.architecture(),
+                request.sample());
+    }
+
+    private @Nullable String idOf(@Nullable String dataset) throws IOException {
+        return dataset == null ? null : datasets.find(dataset).map(Dataset::id).orElse(dataset);
+    }
+
     private static String howToCreate(String dataset) {
         return DatasetService.FASHION_MNIST.contains(dataset) ? "POST /v1/datasets/fashion-mnist imports it (with "
                 + String.join(" and ", DatasetService.FASHION_MNIST) + ")" : "upload one with POST /v1/datasets";

@@ -23,6 +23,7 @@ public class JobService {
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
 
     private final JobRepository repository;
+    private final JobInputs inputs;
     private final JobKinds kinds;
     private final JobProperties properties;
     private final JobRunner runner;
@@ -31,7 +32,8 @@ public class JobService {
     private final TransactionTemplate transactions;
 
     JobService(JobRepository repository, JobKinds kinds, JobProperties properties, JobRunner runner, SchedulerClient scheduler,
-            OneTimeTask<Void> trainTask, TransactionTemplate transactions) {
+            OneTimeTask<Void> trainTask, TransactionTemplate transactions, JobInputs inputs) {
+        this.inputs = inputs;
         this.repository = repository;
         this.kinds = kinds;
         this.properties = properties;
@@ -49,7 +51,7 @@ public class JobService {
      */
     public Job submit(JobRequest request) throws IOException {
         JobKind kind = kinds.get(request.type());
-        JobRequest complete = kind.validate(request);
+        JobRequest complete = kind.validate(inputs.withDatasetIds(request));
         if (repository.countActive() >= properties.maxActive()) {
             throw new JobCapacityException("there are already " + properties.maxActive()
                     + " jobs queued or running; retry later", 60);

@@ -43,6 +43,24 @@ class DatasetApiIntegrationTests extends ApiIntegrationSupport {
         assertProblem(http.postJson("/v1/datasets/fashion-mnist", ""), 409, "fashion-mnist-unavailable");
     }
 
+    @Test
+    void aDatasetIsUsedByTheNameItWasUploadedUnder() throws InterruptedException {
+        byte[] idx = TestFiles.idx(SyntheticImages.blobs(SHAPE, 8, 3));
+        Response named = http.postBytes("/v1/datasets?name=named-train", "application/octet-stream", idx);
+        assertThat(named.status()).as(named.text()).isEqualTo(201);
+        String id = named.json().get("id").asString();
+        assertThat(http.get("/v1/datasets/named-train").json().get("id").asString()).isEqualTo(id);
+        assertProblem(http.postBytes("/v1/datasets?name=named-train", "application/octet-stream", idx), 409, "conflict");
+        // A job takes the name; it stores the id the name stood for when the job was accepted.
+        Response job = http.postJson("/v1/jobs", "{\"type\": \"train\", \"model\": \"by-name\", \"family\": \"vae\", "
+                + "\"dataset\": \"named-train\", \"epochs\": 1, \"batchSize\": 8, \"architecture\": {\"channels\": [8, 16], "
+                + "\"hiddenDim\": 16, \"latentDim\": 2}}");
+        assertThat(job.status()).as(job.text()).isEqualTo(202);
+        assertThat(job.json().get("request").get("dataset").asString()).isEqualTo(id);
+        assertThat(job.json().get("request").get("testDataset").asString()).isEqualTo(id);
+        http.waitForTerminal("/v1/jobs/" + job.json().get("id").asString(), java.time.Duration.ofMinutes(3));
+    }
+
     private Response upload(byte[] bytes) {
         return http.postMultipart("/v1/datasets", List.of(new Part("file", "upload.bin", "application/octet-stream", bytes)),
                 "application/json");

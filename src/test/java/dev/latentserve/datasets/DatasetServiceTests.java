@@ -229,6 +229,45 @@ class DatasetServiceTests {
     }
 
     @Test
+    void aNamedDatasetIsFoundByItsNameWhichNoOtherUploadCanTake() throws IOException {
+        ImageData data = SyntheticImages.blobs(SHAPE, 4, 1);
+        Dataset named = service.createNamed(in(TestFiles.idx(data)), "my-train");
+        assertThat(named.name()).isEqualTo("my-train");
+        assertThat(named.id()).startsWith("ds-");
+        assertThat(service.get("my-train")).isEqualTo(named);
+        assertThat(service.load("my-train").uint8()).isEqualTo(data.uint8());
+        assertThatThrownBy(() -> service.createNamed(in(TestFiles.idx(data)), "my-train"))
+                .isInstanceOf(DatasetConflictException.class).hasMessageContaining("'my-train' exists already");
+        assertThat(service.list()).hasSize(1);
+        // Deleting by name frees the name for another upload.
+        service.delete("my-train");
+        assertThatThrownBy(() -> service.get("my-train")).isInstanceOf(DatasetNotFoundException.class);
+        Dataset again = service.createNamed(in(TestFiles.idx(data)), "my-train");
+        assertThat(again.id()).isNotEqualTo(named.id());
+        assertThat(service.get("my-train")).isEqualTo(again);
+        // An unnamed upload's label (its file name) is no name: two may share it.
+        service.create(in(TestFiles.idx(data)), "train.idx");
+        service.create(in(TestFiles.idx(data)), "train.idx");
+        assertThat(service.list()).hasSize(3);
+    }
+
+    @Test
+    void importingFashionMnistTwiceCreatesNothingTheSecondTime() throws IOException {
+        Path dir = Files.createDirectories(root.resolve("fashion"));
+        ImageData data = SyntheticImages.blobs(new ImageShape(1, 28, 28), 3, 1);
+        Files.write(dir.resolve("train-images-idx3-ubyte.gz"), TestFiles.gzip(TestFiles.idx(data)));
+        Files.write(dir.resolve("t10k-images-idx3-ubyte.gz"), TestFiles.gzip(TestFiles.idx(data)));
+        DatasetService fashion = new DatasetService(new StorageProperties(root.resolve("store")),
+                new DatasetProperties(1 << 20, 1000, 64, dir), JsonMapper.builder().findAndAddModules().build());
+        DatasetService.Imported first = fashion.importFashionMnist();
+        DatasetService.Imported second = fashion.importFashionMnist();
+        assertThat(first.created()).isTrue();
+        assertThat(second.created()).isFalse();
+        assertThat(second.datasets()).extracting(Dataset::id).containsExactly("fashion-mnist-train", "fashion-mnist-test");
+        assertThat(second.datasets()).isEqualTo(first.datasets());
+    }
+
+    @Test
     void fashionMnistImportNeedsTheFolder() {
         assertThatThrownBy(() -> service.importFashionMnist()).isInstanceOf(FashionMnistUnavailableException.class);
     }
