@@ -70,7 +70,7 @@ class SampleJobKind implements JobKind {
     /** A version whose priors are all fitted, and sampling settings in range; the seed is drawn here when none is sent. */
     @Override
     public JobRequest validate(JobRequest request) {
-        ModelManifest base = registry.resolve(ModelReference.parse(request.model()));
+        ModelManifest base = registry.resolveSampler(ModelReference.parse(request.model()));
         switch (base.latent().sampling()) {
             case DIRECT -> throw new JobRejectedException("model " + base.reference() + " has no autoregressive prior; sample a "
                     + base.family() + " with /sample");

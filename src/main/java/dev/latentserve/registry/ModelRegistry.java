@@ -1,5 +1,6 @@
 package dev.latentserve.registry;
 
+import dev.latentserve.family.LatentSpec;
 import dev.latentserve.config.StorageProperties;
 import dev.latentserve.storage.Directories;
 import dev.latentserve.storage.Names;
@@ -158,6 +159,26 @@ public class ModelRegistry {
             throw notFound(reference.name());
         }
         return version(reference.name(), versions.getLast());
+    }
+
+    /**
+     * For sampling: {@code name@version} is that version; a bare name is its newest version that can sample (a codebook
+     * refit publishes a version without the prior fitted to the old codes), or the newest when none can, for the
+     * caller to refuse naming it.
+     */
+    public ModelManifest resolveSampler(ModelReference reference) {
+        ModelManifest newest = resolve(reference);
+        if (reference.version() != null || newest.latent().sampling() != LatentSpec.Sampling.NEEDS_PRIOR) {
+            return newest;
+        }
+        List<Integer> versions = versions(reference.name());
+        for (int i = versions.size() - 1; i >= 0; i--) {
+            Optional<ModelManifest> candidate = find(reference.name(), versions.get(i));
+            if (candidate.isPresent() && candidate.get().latent().sampling() != LatentSpec.Sampling.NEEDS_PRIOR) {
+                return candidate.get();
+            }
+        }
+        return newest;
     }
 
     public ModelManifest version(String name, int version) {

@@ -70,7 +70,8 @@ public class InferenceService {
     public CompletableFuture<SampleOutcome> sample(String reference, int count, @Nullable Long seed, double temperature,
             @Nullable Integer topK, Map<String, Double> temperatures) throws IOException {
         long actualSeed = seed == null ? ThreadLocalRandom.current().nextLong(1L << 53) : seed;
-        ModelManifest manifest = resolve(reference);
+        // A bare name samples with its newest version that can; the answer names the version.
+        ModelManifest manifest = manifests.resolveSampler(reference);
         samplingLimits.problem(temperature, topK, temperatures, manifest.latent(), "").ifPresent(problem -> {
             throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, problem);
         });

@@ -1,5 +1,6 @@
 package dev.latentserve.serving;
 
+import dev.latentserve.family.LatentSpec;
 import dev.latentserve.registry.ModelManifest;
 import dev.latentserve.registry.ModelReference;
 import dev.latentserve.registry.ModelRegistry;
@@ -47,6 +48,13 @@ class ManifestCache {
     @Order(Ordered.HIGHEST_PRECEDENCE)
     void deleted(ModelVersionDeleted deleted) {
         entries.clear();
+    }
+
+    /** {@code reference} resolved for sampling ({@link ModelRegistry#resolveSampler}): cached as {@link #resolve} is. */
+    ModelManifest resolveSampler(String reference) throws IOException {
+        ModelManifest newest = resolve(reference);
+        return newest.latent().sampling() == LatentSpec.Sampling.NEEDS_PRIOR
+                ? registry.resolveSampler(ModelReference.parse(reference)) : newest;
     }
 
     ModelManifest resolve(String reference) throws IOException {

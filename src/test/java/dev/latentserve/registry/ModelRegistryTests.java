@@ -115,6 +115,30 @@ class ModelRegistryTests {
         assertThat(events).isEmpty();
     }
 
+    @Test
+    void forSamplingABareNameIsItsNewestVersionThatCanSample() throws IOException {
+        publishCodes("vq", "none");
+        publishCodes("vq", "gated-pixelcnn");
+        publishCodes("vq", "none");
+        assertThat(registry.resolveSampler(ModelReference.parse("vq")).version()).isEqualTo(2);
+        assertThat(registry.resolveSampler(ModelReference.parse("vq@3")).version()).as("a version asked for is that version")
+                .isEqualTo(3);
+        assertThat(registry.resolve(ModelReference.parse("vq")).version()).as("other operations: the newest").isEqualTo(3);
+        publishCodes("plain", "none");
+        assertThat(registry.resolveSampler(ModelReference.parse("plain")).version()).as("none can: the newest, to refuse")
+                .isEqualTo(1);
+        publish("gauss");
+        assertThat(registry.resolveSampler(ModelReference.parse("gauss")).version()).isEqualTo(1);
+    }
+
+    private void publishCodes(String name, String prior) throws IOException {
+        Path staging = registry.newStaging();
+        Files.writeString(staging.resolve("vqvae-0000.params"), name);
+        registry.publish(new ModelManifest(name, 0, "vqvae", Map.of(), new dev.latentserve.image.ImageShape(1, 8, 8),
+                new dev.latentserve.family.LatentSpec.CodeGrid(4, 2, java.util.List.of(2, 2), prior), Map.of(), Map.of(),
+                java.time.Instant.now()), staging);
+    }
+
     /** Publishes a version as a job does, with files and a manifest that say which publish made them. */
     private ModelManifest publish(String name) throws IOException {
         String publisher = name + " #" + (++publishes);

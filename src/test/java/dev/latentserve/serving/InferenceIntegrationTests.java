@@ -279,7 +279,15 @@ class InferenceIntegrationTests extends ApiIntegrationSupport {
                 .isLessThan(codebookFit.get("kmeans").get("initialObjective").asDouble());
         assertThat(codebookFit.has("mseChange")).isTrue();
         assertThat(version3.get("latent").get("prior").asString()).isEqualTo("none");
-        assertProblem(http.postJson("/v1/models/codes/sample", "{\"count\": 2}"), 409, "no-prior");
+        // The refitted version cannot sample; a bare name samples with the newest version that can, and says which.
+        assertProblem(http.postJson("/v1/models/codes@" + version3.get("version").asInt() + "/sample", "{\"count\": 2}"), 409,
+                "no-prior");
+        JsonNode byName = http.postJson("/v1/models/codes/sample", "{\"count\": 3, \"seed\": 11, \"topK\": 8}").json();
+        assertThat(byName.get("version").asInt()).isEqualTo(2);
+        assertThat(byName.get("codes")).isEqualTo(sampled.get("codes"));
+        assertThat(http.postJson("/v1/models/codes/encode", "{\"images\": [\"" + Base64.getEncoder().encodeToString(
+                TestFiles.png(testImages, 0)) + "\"]}").json().get("version").asInt()).as("other operations use the newest")
+                .isEqualTo(version3.get("version").asInt());
     }
 
     private static void assertClose(JsonNode actual, JsonNode expected) {
