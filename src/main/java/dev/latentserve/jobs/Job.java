@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
  *     the samples per second
  * @param attempts how many times a worker started it (more than one after a crash or a transient failure)
  * @param worker the worker process that ran it last
+ * @param cancelRequested whether a cancel was asked for: a RUNNING job shows it until it stops at its next step
  */
 public record Job(
         String id,
@@ -32,7 +33,9 @@ public record Job(
         @Nullable String worker,
         Instant createdAt,
         @Nullable Instant startedAt,
-        @Nullable Instant finishedAt) {
+        @Nullable Instant finishedAt,
+        @Schema(description = "A cancel was asked for (DELETE /v1/jobs/{id}); a RUNNING job stops at its next step and "
+                + "ends CANCELLED") boolean cancelRequested) {
 
     /** Where a succeeded sample job's PNG grid and codes are downloaded. */
     @JsonProperty("result")

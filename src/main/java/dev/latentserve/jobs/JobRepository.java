@@ -141,7 +141,8 @@ class JobRepository {
                 rs.getString("worker"),
                 instant(rs.getTimestamp("created_at")),
                 nullableInstant(rs.getTimestamp("started_at")),
-                nullableInstant(rs.getTimestamp("finished_at")));
+                nullableInstant(rs.getTimestamp("finished_at")),
+                rs.getBoolean("cancel_requested"));
     }
 
     private static Instant instant(Timestamp timestamp) {

@@ -58,7 +58,7 @@ public class JobService {
         }
         Job job = new Job("job-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 12),
                 complete.type(), JobState.QUEUED, complete.model(), complete, ProgressTracker.initial(kind.plan(complete)),
-                null, null, null, 0, null, Instant.now(), null, null);
+                null, null, null, 0, null, Instant.now(), null, null, false);
         transactions.executeWithoutResult(status -> {
             repository.insert(job);
             scheduler.scheduleIfNotExists(trainTask.instance(job.id()), Instant.now());
@@ -117,6 +117,7 @@ public class JobService {
 
     private static Job withProgress(Job job, JobProgress progress) {
         return new Job(job.id(), job.type(), job.state(), job.model(), job.request(), progress, job.error(),
-                job.resultVersion(), job.outcome(), job.attempts(), job.worker(), job.createdAt(), job.startedAt(), job.finishedAt());
+                job.resultVersion(), job.outcome(), job.attempts(), job.worker(), job.createdAt(), job.startedAt(), job.finishedAt(),
+                job.cancelRequested());
     }
 }

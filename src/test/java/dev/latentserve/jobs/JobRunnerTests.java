@@ -168,10 +168,13 @@ class JobRunnerTests {
         Job queued = submit(2);
         family.atEveryStep(step -> {
             if (step.phase().equals(FakeFamily.MAIN)) {
-                assertThat(jobs.cancel(queued.id()).state()).isEqualTo(JobState.RUNNING);
+                Job cancelling = jobs.cancel(queued.id());
+                assertThat(cancelling.state()).isEqualTo(JobState.RUNNING);
+                assertThat(cancelling.cancelRequested()).as("the answer shows the cancel was taken").isTrue();
             }
         });
 
+        assertThat(queued.cancelRequested()).isFalse();
         runner.run(queued.id());
 
         Job cancelled = jobs.get(queued.id());
