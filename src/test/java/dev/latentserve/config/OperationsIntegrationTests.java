@@ -30,7 +30,11 @@ class OperationsIntegrationTests extends ApiIntegrationSupport {
         assertThat(http.get("/swagger-ui.html").status()).isIn(200, 302);
         assertThat(http.get("/swagger-ui/index.html").status()).isEqualTo(200);
         assertThat(http.get("/actuator/health").json().get("status").asString()).isEqualTo("UP");
-        assertThat(http.get("/actuator/info").json().get("engine").get("device").asString()).isEqualTo("cpu()");
+        JsonNode info = http.get("/actuator/info").json();
+        assertThat(info.get("engine").get("device").asString()).isEqualTo("cpu()");
+        assertThat(info.get("build").get("version").asString()).isNotBlank();
+        // From a git checkout (every build here and in CI) the commit is shown too.
+        assertThat(info.get("git").get("commit").get("id").asString()).isNotBlank();
         http.postJson("/v1/models/" + MODEL + "/sample", "{\"count\": 2}");
         String prometheus = http.get("/actuator/prometheus").text();
         assertThat(prometheus).contains("latentserve_inference_engine_time_seconds_bucket", "operation=\"sample\"",
