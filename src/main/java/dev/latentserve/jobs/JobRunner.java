@@ -119,7 +119,7 @@ public class JobRunner {
             if (run.interrupted) {
                 // This process is stopping: back to the queue with its checkpoint; throwing makes the engine
                 // keep the execution and run it again on whichever worker is up.
-                log.warn("job {} interrupted by shutdown; it resumes from its checkpoint", id);
+                log.info("job {} stopped by a shutdown; it resumes from its checkpoint on the next worker", id);
                 repository.requeue(id, workerName, "interrupted by a worker shutdown; resumes from its checkpoint",
                         run.progress.stopped());
                 throw new IllegalStateException("job " + id + " interrupted by shutdown", e);

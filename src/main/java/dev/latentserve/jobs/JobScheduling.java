@@ -4,6 +4,7 @@ import com.github.kagkarlsson.scheduler.Scheduler;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.SchedulerName;
 import com.github.kagkarlsson.scheduler.task.DeadExecutionHandler;
+import com.github.kagkarlsson.scheduler.logging.LogLevel;
 import com.github.kagkarlsson.scheduler.task.FailureHandler;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
@@ -56,6 +57,10 @@ class JobScheduling {
                 .missedHeartbeatsLimit(properties.missedHeartbeats())
                 .schedulerName(new SchedulerName.Fixed(name.value()))
                 .enableImmediateExecution()
+                // JobRunner logs every failure itself (with the stack trace where one helps); the engine only sees the
+                // exceptions it throws on purpose to keep an execution queued (a retry, or a graceful shutdown), which
+                // would otherwise be logged again as WARN with a stack trace.
+                .failureLogging(LogLevel.DEBUG, false)
                 .build();
         return new JobWorker(scheduler, runner);
     }
