@@ -86,7 +86,8 @@ public class InferenceService {
                     new JobRequest.SampleSpec(count, temperature, topK, temperatures)));
             return CompletableFuture.completedFuture(new SampleJob(job));
         }
-        checkCount("count", count);
+        checkCount("count", count,
+                "; models with an autoregressive prior (VQ-VAE, VQ-VAE-2) take larger counts as a sample job");
         model.checkSample(options);
         return mapped(batchers.submit(manifest, new Operation<>("sample", model::sample), options, count),
                 samples -> new Sampled(manifest.name(), manifest.version(), model.shape(), actualSeed, FiniteOutputs.sampled(samples)));
@@ -94,7 +95,7 @@ public class InferenceService {
 
     public CompletableFuture<Encoded> encode(String reference, List<ImageInput> images, boolean sample, boolean includeVectors,
             @Nullable Long seed) throws IOException {
-        checkCount("images", images.size());
+        checkCount("images", images.size(), "");
         ModelManifest manifest = resolve(reference);
         LoadedModel model = models.get(manifest);
         LoadedModel.EncodeCall call = new LoadedModel.EncodeCall(pixels(images, model.shape()),
@@ -111,12 +112,8 @@ public class InferenceService {
             @Nullable List<float[]> vectors) throws IOException {
         ModelManifest manifest = resolve(reference);
         Latents input = Latents.fromRequest(latents, codes, vectors, manifest.latent());
-        if (input.count() > properties.maxBatch()) {
-            throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "latents, codes or vectors must be between 1 and "
-                    + properties.maxBatch() + ", not " + input.count() + "; decode more (such as a sample job's codes) in "
-                    + "slices of at most " + properties.maxBatch());
-        }
-        checkCount("latents, codes or vectors", input.count());
+        checkCount("latents, codes or vectors", input.count(),
+                "; decode more (such as a sample job's codes) in slices of at most " + properties.maxBatch());
         LoadedModel model = models.get(manifest);
         model.checkDecode(input);
         return mapped(batchers.submit(manifest, new Operation<>("decode", model::decode), input, input.count()),
@@ -125,7 +122,7 @@ public class InferenceService {
 
     public CompletableFuture<Reconstructed> reconstruct(String reference, List<ImageInput> images, @Nullable Long seed)
             throws IOException {
-        checkCount("images", images.size());
+        checkCount("images", images.size(), "");
         ModelManifest manifest = resolve(reference);
         LoadedModel model = models.get(manifest);
         LoadedModel.ReconstructCall call = new LoadedModel.ReconstructCall(pixels(images, model.shape()), seed == null ? 0L : seed);
@@ -196,11 +193,11 @@ public class InferenceService {
                 + "decode codes with /decode");
     }
 
-    private void checkCount(String what, int count) {
+    /** @param beyond what to do instead when {@code count} is above the bound, appended to the message; may be empty */
+    private void checkCount(String what, int count, String beyond) {
         if (count < 1 || count > properties.maxBatch()) {
             throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, what + " must be between 1 and " + properties.maxBatch()
-                    + ", not " + count + ("count".equals(what) && count > properties.maxBatch()
-                            ? "; models with an autoregressive prior (VQ-VAE, VQ-VAE-2) take larger counts as a sample job" : ""));
+                    + ", not " + count + (count > properties.maxBatch() ? beyond : ""));
         }
     }
 }

@@ -135,7 +135,7 @@ record PriorArchitectures(@Nullable TopPrior top, @Nullable BottomPrior bottom) 
     static PriorArchitectures fromRequest(Map<String, Object> requested) {
         Hyperparameters.checkKeys(requested, REQUEST_KEYS, "fit-prior");
         Object levels = requested.getOrDefault("levels", List.of(TOP, BOTTOM));
-        if (!(levels instanceof List<?> names) || names.isEmpty() || names.size() > 2
+        if (!(levels instanceof List<?> names) || names.isEmpty()
                 || names.stream().anyMatch(name -> !TOP.equals(name) && !BOTTOM.equals(name)) || names.size() != Set.copyOf(names).size()) {
             throw new InvalidArchitectureException("levels must be a non-empty list of 'top' and 'bottom', each once, not " + levels);
         }
