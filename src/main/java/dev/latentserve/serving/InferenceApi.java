@@ -74,18 +74,29 @@ final class InferenceApi {
             @Override
             public LatentInput deserialize(JsonParser parser, DeserializationContext context) {
                 if (!parser.isExpectedStartObjectToken()) {
-                    return new LatentInput(context.readValue(parser, float[].class));
+                    return new LatentInput(vector(parser, context));
                 }
                 float[] z = null;
                 for (String name = parser.nextName(); name != null; name = parser.nextName()) {
                     parser.nextToken();
                     if ("z".equals(name)) {
-                        z = context.readValue(parser, float[].class);
+                        z = vector(parser, context);
                     } else {
                         parser.skipChildren();
                     }
                 }
                 return new LatentInput(z);
+            }
+
+            /**
+             * A list of numbers. Anything else is refused here with Jackson's usual "cannot deserialize float[] from ..."
+             * (handed a string, Jackson's own float[] reader misreports it as a truncated body).
+             */
+            private static float[] vector(JsonParser parser, DeserializationContext context) {
+                if (!parser.isExpectedStartArrayToken()) {
+                    return (float[]) context.handleUnexpectedToken(float[].class, parser);
+                }
+                return context.readValue(parser, float[].class);
             }
         }
 

@@ -23,5 +23,9 @@ class InferenceApiTests {
         assertThat(vectors.get(3)).as("a posterior without z has nothing to decode").isNull();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> JSON.readValue("{\"latents\": [{\"z\": [0, \"x\"]}]}",
                 InferenceApi.DecodeRequest.class)).hasMessageContaining("latents").hasMessageContaining("[1]");
+        for (String wrong : new String[] {"[\"x\"]", "[{\"z\": \"x\"}]", "[{\"z\": 5}]", "[3]"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> JSON.readValue("{\"latents\": " + wrong + "}",
+                    InferenceApi.DecodeRequest.class)).as(wrong).hasMessageContaining("Cannot deserialize value of type `float[]`");
+        }
     }
 }
