@@ -52,7 +52,7 @@ public class EngineConfiguration {
                 int index = value.equals("gpu") ? 0 : Integer.parseInt(value.substring(4));
                 if (index >= engine.getGpuCount()) {
                     throw new IllegalStateException("latentserve.engine.device=" + requested + " but the engine sees "
-                            + engine.getGpuCount() + " GPU(s); use auto or cpu, or a CUDA libtorch (see README)");
+                            + engine.getGpuCount() + " GPU(s); use auto or cpu, or a CUDA libtorch (see docs/deployment.md, Running on a CUDA GPU)");
                 }
                 yield Device.gpu(index);
             }
