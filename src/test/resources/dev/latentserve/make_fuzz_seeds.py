@@ -110,8 +110,8 @@ job_bodies = [
     {"type": "train", "model": "my-vae", "family": "vae", "dataset": "fashion-mnist-train",
      "testDataset": "fashion-mnist-test", "epochs": 10, "batchSize": 128, "learningRate": 0.001, "seed": 0,
      "architecture": {"channels": [32, 64], "hiddenDim": 256, "latentDim": 16, "likelihood": "bernoulli"}},
-    {"type": "fit-prior", "model": "fashion-vq2@1", "dataset": "fashion-mnist-train", "epochs": 5,
-     "architecture": {"levels": ["top", "bottom"], "top": {"layers": 8, "attentionEvery": 4}}},
+    {"type": "fit-prior", "model": "fashion-vq2@1", "dataset": "fashion-mnist-train", "trainImages": 5000,
+     "testImages": 1000, "epochs": 5, "architecture": {"levels": ["top", "bottom"], "top": {"layers": 8, "attentionEvery": 4}}},
     {"type": "sample", "model": "fashion-vq2", "seed": 3,
      "sample": {"count": 5000, "temperature": 1.0, "topK": None, "temperatures": {"bottom": 0.9}}},
 ]

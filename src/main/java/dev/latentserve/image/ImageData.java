@@ -1,5 +1,7 @@
 package dev.latentserve.image;
 
+import java.util.Arrays;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -57,6 +59,19 @@ public final class ImageData {
         return floats;
     }
 
+    /** A copy of the first {@code n} images, or these images themselves when there are no more than {@code n}. */
+    public ImageData first(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("cannot take the first " + n + " images");
+        }
+        if (n >= count) {
+            return this;
+        }
+        int length = n * shape.size();
+        return bytes != null ? new ImageData(shape, n, Arrays.copyOf(bytes, length), null)
+                : new ImageData(shape, n, null, Arrays.copyOf(Objects.requireNonNull(floats), length));
+    }
+
     /** Copies image {@code index} as floats in [0, 1] into {@code target} at {@code offset}. */
     public void copyImage(int index, float[] target, int offset) {
         int size = shape.size();
@@ -66,7 +81,7 @@ public final class ImageData {
                 target[offset + i] = (bytes[from + i] & 0xFF) / 255f;
             }
         } else {
-            System.arraycopy(java.util.Objects.requireNonNull(floats), from, target, offset, size);
+            System.arraycopy(Objects.requireNonNull(floats), from, target, offset, size);
         }
     }
 

@@ -66,7 +66,7 @@ class CodebookFitJobKind implements JobKind {
                 settings.withEpochs(1).spec(base.inputShape(), request.options(), device),
                 data.train(), data.test(), context.monitor(), context.staging());
         Map<String, Object> training = new LinkedHashMap<>(base.training());
-        Map<String, Object> fitTraining = settings.manifestEntry(job.id(), NAME, data.train().count());
+        Map<String, Object> fitTraining = settings.manifestEntry(job.id(), NAME, data);
         fitTraining.put("baseVersion", base.reference());
         fitTraining.put("options", request.options());
         training.put(MANIFEST_ENTRY, fitTraining);

@@ -22,7 +22,8 @@ record FitRequest(String type, String baseVersion, String family, TrainingSettin
 
     /** The wire form, as stored and echoed in the job's JSON: the options travel as {@code architecture}. */
     JobRequest toJobRequest() {
-        return new JobRequest(type, baseVersion, family, settings.dataset(), settings.testDataset(), settings.epochs(),
-                settings.batchSize(), settings.learningRate(), settings.seed(), options, null);
+        return new JobRequest(type, baseVersion, family, settings.dataset(), settings.testDataset(), settings.trainImages(),
+                settings.testImages(), settings.epochs(), settings.batchSize(), settings.learningRate(), settings.seed(), options,
+                null);
     }
 }

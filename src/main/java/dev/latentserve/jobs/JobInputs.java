@@ -30,7 +30,7 @@ class JobInputs {
     }
 
     /**
-     * Both datasets exist, share a shape, and hold at least one batch.
+     * Both datasets exist, share a shape, and the training images used hold at least one batch.
      *
      * @return the training set
      */
@@ -48,9 +48,11 @@ class JobInputs {
                     + train.shape());
         }
         int batchSize = request.batchSize() == null ? TrainingSettings.DEFAULT_BATCH : request.batchSize();
-        if (batchSize > train.count()) {
-            throw new JobRejectedException("batchSize " + batchSize + " is larger than the training dataset (" + train.count()
-                    + " images)");
+        int used = imagesUsed(request.trainImages(), train);
+        if (batchSize > used) {
+            throw new JobRejectedException("batchSize " + batchSize + " is larger than " + (used < train.count()
+                    ? "the " + used + " training images used (trainImages; the dataset has " + train.count() + ")"
+                    : "the training dataset (" + used + " images)"));
         }
         return train;
     }
@@ -68,20 +70,37 @@ class JobInputs {
         return base;
     }
 
-    /** The version {@code reference} names ({@code name} or {@code name@version}). */
     /**
-     * The request with dataset names replaced by the ids they name now, so that the job (and any retry of it) trains on
-     * the data it was accepted for, even if the name is later given to another upload. Unknown names stay as sent, for
-     * the kind's checks to refuse.
+     * The request pinned to the data it is accepted for, so that the job (and any retry of it) trains on that data even
+     * if a name is later given to another upload: dataset names replaced by the ids they name now, and
+     * {@code trainImages} and {@code testImages} by how many images the job uses (all when not given, at most the
+     * dataset's count). Unknown names, and the counts of their images, stay as sent, for the kind's checks to refuse.
      */
-    JobRequest withDatasetIds(JobRequest request) throws IOException {
-        return new JobRequest(request.type(), request.model(), request.family(), idOf(request.dataset()), idOf(request.testDataset()),
+    JobRequest pinData(JobRequest request) throws IOException {
+        @Nullable Dataset train = find(request.dataset());
+        @Nullable Dataset test = request.testDataset() == null ? train : find(request.testDataset());
+        return new JobRequest(request.type(), request.model(), request.family(), idOr(train, request.dataset()),
+                request.testDataset() == null ? null : idOr(test, request.testDataset()),
+                pinned(request.trainImages(), train), pinned(request.testImages(), test),
                 request.epochs(), request.batchSize(), request.learningRate(), request.seed(), request.architecture(),
                 request.sample());
     }
 
-    private @Nullable String idOf(@Nullable String dataset) throws IOException {
-        return dataset == null ? null : datasets.find(dataset).map(Dataset::id).orElse(dataset);
+    private @Nullable Dataset find(@Nullable String dataset) throws IOException {
+        return dataset == null ? null : datasets.find(dataset).orElse(null);
+    }
+
+    private static @Nullable String idOr(@Nullable Dataset dataset, @Nullable String sent) {
+        return dataset == null ? sent : dataset.id();
+    }
+
+    private static @Nullable Integer pinned(@Nullable Integer requested, @Nullable Dataset dataset) {
+        return dataset == null ? requested : Integer.valueOf(imagesUsed(requested, dataset));
+    }
+
+    /** How many of {@code dataset}'s images a job uses when asked for {@code requested} (null: all). */
+    private static int imagesUsed(@Nullable Integer requested, Dataset dataset) {
+        return requested == null ? dataset.count() : Math.min(requested, dataset.count());
     }
 
     private static String howToCreate(String dataset) {
@@ -101,6 +120,7 @@ class JobInputs {
                 + ")"));
     }
 
+    /** The version {@code reference} names ({@code name} or {@code name@version}). */
     ModelManifest baseVersion(String reference) {
         return registry.resolve(ModelReference.parse(reference));
     }
@@ -110,9 +130,14 @@ class JobInputs {
         return registry.directory(version);
     }
 
-    /** The training and test images of a running job. */
+    /** The training and test images of a running job: the first {@code trainImages} and {@code testImages} of each. */
     Data load(TrainingSettings settings) throws IOException {
-        return new Data(datasets.load(settings.dataset()), datasets.load(settings.testDataset()));
+        return new Data(first(datasets.load(settings.dataset()), settings.trainImages()),
+                first(datasets.load(settings.testDataset()), settings.testImages()));
+    }
+
+    private static ImageData first(ImageData images, @Nullable Integer count) {
+        return count == null ? images : images.first(count);
     }
 
     /** A job's training and held-out images. */

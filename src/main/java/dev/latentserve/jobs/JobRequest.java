@@ -26,6 +26,10 @@ public record JobRequest(
         @Schema(description = "Training dataset id (every type but sample)", example = "fashion-mnist-train") @Nullable String dataset,
         @Schema(description = "Held-out dataset id for the test loss; defaults to the training dataset")
         @Nullable String testDataset,
+        @Schema(description = "Use only the first N images of the training set (a quick run); default all. The stored "
+                + "request shows how many are used", example = "5000") @Min(1) @Max(10_000_000) @Nullable Integer trainImages,
+        @Schema(description = "Judge on only the first N images of the test set; default all. The stored request shows "
+                + "how many are used", example = "1000") @Min(1) @Max(10_000_000) @Nullable Integer testImages,
         @Schema(description = "Passes over the training set", example = "10") @Min(1) @Max(10_000) @Nullable Integer epochs,
         @Schema(description = "Images per optimiser step", example = "128") @Min(1) @Max(4096) @Nullable Integer batchSize,
         @Schema(description = "Adam learning rate", example = "0.001") @Positive @DecimalMax("1.0") @Nullable Double learningRate,
@@ -47,26 +51,29 @@ public record JobRequest(
     }
 
     /**
-     * A train job's request: a new model {@code model} of {@code family}, trained on {@code dataset} and judged on
-     * {@code testDataset}.
+     * A train job's request: a new model {@code model} of {@code family}, trained on all of {@code dataset} and judged on
+     * all of {@code testDataset}.
      *
      * @param architecture the family's hyperparameters; those left out take defaults
      */
     public static JobRequest train(String model, String family, String dataset, String testDataset, int epochs, int batchSize,
             double learningRate, long seed, Map<String, Object> architecture) {
-        return new JobRequest(TrainJobKind.NAME, model, family, dataset, testDataset, epochs, batchSize, learningRate, seed,
-                architecture, null);
+        return new JobRequest(TrainJobKind.NAME, model, family, dataset, testDataset, null, null, epochs, batchSize, learningRate,
+                seed, architecture, null);
     }
 
-    /** A fit-prior job's request: priors of {@code architecture} fitted to the codes of version {@code reference}. */
+    /**
+     * A fit-prior job's request: priors of {@code architecture} fitted to the codes of version {@code reference}, on all of
+     * {@code dataset} and judged on all of {@code testDataset}.
+     */
     public static JobRequest fitPrior(String reference, String dataset, String testDataset, int epochs, int batchSize,
             double learningRate, long seed, Map<String, Object> architecture) {
-        return new JobRequest(PriorFitJobKind.NAME, reference, null, dataset, testDataset, epochs, batchSize, learningRate, seed,
-                architecture, null);
+        return new JobRequest(PriorFitJobKind.NAME, reference, null, dataset, testDataset, null, null, epochs, batchSize,
+                learningRate, seed, architecture, null);
     }
 
     /** A sample job's request: {@code spec.count()} samples from the version {@code reference}, drawn with {@code seed}. */
     public static JobRequest sample(String reference, long seed, SampleSpec spec) {
-        return new JobRequest(SampleJobKind.NAME, reference, null, null, null, null, null, null, seed, null, spec);
+        return new JobRequest(SampleJobKind.NAME, reference, null, null, null, null, null, null, null, null, seed, null, spec);
     }
 }

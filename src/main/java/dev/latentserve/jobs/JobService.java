@@ -51,7 +51,7 @@ public class JobService {
      */
     public Job submit(JobRequest request) throws IOException {
         JobKind kind = kinds.get(request.type());
-        JobRequest complete = kind.validate(inputs.withDatasetIds(request));
+        JobRequest complete = kind.validate(inputs.pinData(request));
         if (repository.countActive() >= properties.maxActive()) {
             throw new JobCapacityException("there are already " + properties.maxActive()
                     + " jobs queued or running; retry later", 60);

@@ -64,7 +64,7 @@ class PriorFitJobKind implements JobKind {
                 request.settings().spec(base.inputShape(), request.options(), device), data.train(), data.test(), context.monitor(),
                 context.checkpoints(), context.staging());
         Map<String, Object> training = new LinkedHashMap<>(base.training());
-        Map<String, Object> priorTraining = request.settings().manifestEntry(job.id(), NAME, data.train().count());
+        Map<String, Object> priorTraining = request.settings().manifestEntry(job.id(), NAME, data);
         priorTraining.put("baseVersion", base.reference());
         training.put(MANIFEST_ENTRY, priorTraining);
         LossReport losses = new LossReport(fit.result(), "nll", "nats per code map");

@@ -36,6 +36,6 @@ record SampleJobRequest(String model, String family, long seed, JobRequest.Sampl
 
     /** The wire form, as stored and echoed in the job's JSON (one "epoch", no architecture, as sample jobs always showed). */
     JobRequest toJobRequest() {
-        return new JobRequest(SampleJobKind.NAME, model, family, null, null, 1, null, null, seed, Map.of(), sample);
+        return new JobRequest(SampleJobKind.NAME, model, family, null, null, null, null, 1, null, null, seed, Map.of(), sample);
     }
 }

@@ -66,7 +66,7 @@ class TrainJobKind implements JobKind {
         LossReport losses = new LossReport(result, family.lossName(), family.lossUnit());
         ModelManifest manifest = new ModelManifest(request.model(), 0, family.name(), request.architecture(), data.train().shape(),
                 family.latentSpec(request.architecture(), data.train().shape()),
-                request.settings().manifestEntry(job.id(), NAME, data.train().count()), losses.manifestMetrics(), Instant.now());
+                request.settings().manifestEntry(job.id(), NAME, data), losses.manifestMetrics(), Instant.now());
         return new JobOutcome.Publish(manifest, losses.figures());
     }
 }

@@ -20,7 +20,8 @@ record TrainRequest(String model, String family, TrainingSettings settings, Map<
 
     /** The wire form, as stored and echoed in the job's JSON. */
     JobRequest toJobRequest() {
-        return JobRequest.train(model, family, settings.dataset(), settings.testDataset(), settings.epochs(), settings.batchSize(),
-                settings.learningRate(), settings.seed(), architecture);
+        return new JobRequest(TrainJobKind.NAME, model, family, settings.dataset(), settings.testDataset(), settings.trainImages(),
+                settings.testImages(), settings.epochs(), settings.batchSize(), settings.learningRate(), settings.seed(), architecture,
+                null);
     }
 }

@@ -10,7 +10,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-/** {@code /v1/jobs} through the whole application: validation, cancelling, a vanished dataset, event streams. */
+/**
+ * {@code /v1/jobs} through the whole application: validation, a quick run on part of the data, cancelling, a vanished
+ * dataset, event streams.
+ */
 class JobApiIntegrationTests extends ApiIntegrationSupport {
 
     @Test
@@ -23,12 +26,35 @@ class JobApiIntegrationTests extends ApiIntegrationSupport {
         assertProblem(http.postJson("/v1/jobs", valid + ", \"epochs\": 0}"), 400, "bad-request");
         assertProblem(http.postJson("/v1/jobs", valid + ", \"learningRate\": -1}"), 400, "bad-request");
         assertProblem(http.postJson("/v1/jobs", valid + ", \"batchSize\": 1000}"), 422, "invalid-job");
+        Response noImages = http.postJson("/v1/jobs", valid + ", \"trainImages\": 0}");
+        assertProblem(noImages, 400, "bad-request");
+        assertThat(noImages.json().get("detail").asString()).startsWith("trainImages ");
+        assertProblem(http.postJson("/v1/jobs", valid + ", \"trainImages\": 16, \"batchSize\": 32}"), 422, "invalid-job");
         assertProblem(http.postJson("/v1/jobs", valid + ", \"architecture\": {\"channels\": [4, 4, 4, 4, 4]}}"), 422,
                 "invalid-architecture");
         assertProblem(http.postJson("/v1/jobs", valid.replace("\"m\"", "\"../m\"") + "}"), 400, "invalid-name");
         assertProblem(http.postJson("/v1/jobs", "{\"type\": \"train\""), 400, "bad-request");
         assertThat(http.get("/v1/jobs").json()).hasSize(before);
         assertProblem(http.get("/v1/jobs/job-nope"), 404, "job-not-found");
+    }
+
+    @Test
+    void aQuickRunTrainsAndJudgesOnTheFirstImagesAndSaysHowMany() throws InterruptedException {
+        Response submitted = http.postJson("/v1/jobs", """
+                {"type": "train", "model": "quick", "family": "vae", "dataset": "%s", "testDataset": "blobs-test",
+                 "trainImages": 64, "testImages": 16, "epochs": 1, "batchSize": 32,
+                 "architecture": {"channels": [8], "hiddenDim": 16, "latentDim": 2}}""".formatted(trainId));
+        assertThat(submitted.status()).as(submitted.text()).isEqualTo(202);
+        JsonNode request = submitted.json().get("request");
+        assertThat(request.get("trainImages").asInt()).isEqualTo(64);
+        assertThat(request.get("testImages").asInt()).isEqualTo(16);
+
+        JsonNode job = waitForTerminal(submitted.headers().firstValue("Location").orElseThrow(), Duration.ofSeconds(120));
+        assertThat(job.get("state").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
+        assertThat(job.get("progress").get("stepsPerEpoch").asInt()).as("64 of the 512 images, 32 a step").isEqualTo(2);
+        JsonNode training = http.get("/v1/models/quick/versions/" + job.get("resultVersion").asInt()).json().get("training");
+        assertThat(training.get("trainImages").asInt()).isEqualTo(64);
+        assertThat(training.get("testImages").asInt()).isEqualTo(16);
     }
 
     @Test

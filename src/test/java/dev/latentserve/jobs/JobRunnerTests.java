@@ -188,11 +188,38 @@ class JobRunnerTests {
 
     @Test
     void anUnknownJobTypeIsRefusedNamingTheKnownOnes() {
-        JobRequest paint = new JobRequest("paint", model, FakeFamily.NAME, dataset, null, 1, 8, null, null, null, null);
+        JobRequest paint = new JobRequest("paint", model, FakeFamily.NAME, dataset, null, null, null, 1, 8, null, null, null,
+                null);
 
         assertThatThrownBy(() -> jobs.submit(paint)).isInstanceOf(JobRejectedException.class)
                 .hasMessage("job type 'paint' is not supported; use 'fit-codebook', 'fit-prior', 'sample' or 'train'");
         assertThat(jobs.list(1000)).noneMatch(job -> job.model().equals(model));
+    }
+
+    @Test
+    void aQuickRunTrainsOnTheFirstImagesAndSaysHowMany() throws IOException {
+        JobRequest quick = new JobRequest(TrainJobKind.NAME, model, FakeFamily.NAME, dataset, null, 10, 100, 1, 8, null, null,
+                null, null);
+
+        Job queued = jobs.submit(quick);
+
+        assertThat(queued.request().trainImages()).isEqualTo(10);
+        assertThat(queued.request().testImages()).as("at most the dataset's 16").isEqualTo(16);
+        runner.run(queued.id());
+        assertThat(jobs.get(queued.id()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(registry.resolve(new ModelReference(model, 1)).training()).containsEntry("trainImages", 10)
+                .containsEntry("testImages", 16);
+        assertThat(submit(1).request()).as("all images when not given")
+                .extracting(JobRequest::trainImages, JobRequest::testImages).containsExactly(16, 16);
+    }
+
+    @Test
+    void aBatchLargerThanTheImagesUsedIsRefused() {
+        JobRequest quick = new JobRequest(TrainJobKind.NAME, model, FakeFamily.NAME, dataset, null, 4, null, 1, 8, null, null,
+                null, null);
+
+        assertThatThrownBy(() -> jobs.submit(quick)).isInstanceOf(JobRejectedException.class)
+                .hasMessage("batchSize 8 is larger than the 4 training images used (trainImages; the dataset has 16)");
     }
 
     @Test
