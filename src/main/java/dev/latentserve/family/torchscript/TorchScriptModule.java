@@ -36,6 +36,8 @@ import java.util.Map;
 final class TorchScriptModule {
 
     private static final ThreadLocal<Boolean> UNOPTIMISED = ThreadLocal.withInitial(() -> false);
+    /** The last line of a TorchScript traceback, naming the error as Python would. */
+    private static final java.util.regex.Pattern PYTHON_ERROR = java.util.regex.Pattern.compile("[A-Za-z_.]*(Error|Exception): .*");
 
     private final String file;
     private final Model model;
@@ -138,11 +140,19 @@ final class TorchScriptModule {
         }
     }
 
-    /** The first line of a libtorch message, without the C++ stack that follows it. */
+    /**
+     * A libtorch message without the C++ stack or the TorchScript traceback that follow it: the last line of the form
+     * {@code RuntimeError: ...} where a traceback ends in one, else the first line.
+     */
     static String firstLine(Throwable e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
-        int end = message.indexOf('\n');
-        return end < 0 ? message : message.substring(0, end).strip();
+        String[] lines = message.split("\n");
+        for (int i = lines.length - 1; i > 0; i--) {
+            if (PYTHON_ERROR.matcher(lines[i].strip()).matches()) {
+                return lines[i].strip();
+            }
+        }
+        return lines[0].strip();
     }
 
     /** A call to the module that failed, with libtorch's first line or what the answer was instead. */

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.latentserve.family.InvalidImportException;
 import dev.latentserve.testing.TestFiles;
 import java.nio.file.Files;
@@ -77,6 +80,17 @@ class ImportValidationTests {
         refused(Fixtures.folder("torchscript-checks/baked-batch"))
                 .hasMessageStartingWith("encoder.pt answers mean (2, 4) for a batch of 1; latentShape [4] needs (1, 4)")
                 .hasMessageContaining("trace with a dynamic batch");
+    }
+
+    @Test
+    void aModuleFailingInsideTorchScriptIsReportedByItsErrorLineWithoutTheTraceback() throws Exception {
+        TorchScriptModule encoder = TorchScriptModule.load(Fixtures.folder("torchscript-checks/baked-batch"), "encoder.pt", Device.cpu());
+        try (Model model = encoder.model(); NDManager scope = model.getNDManager().newSubManager()) {
+            assertThatThrownBy(() -> encoder.forward(scope, scope.zeros(new Shape(7, 1, 8, 8))))
+                    .isInstanceOf(TorchScriptModule.CallFailedException.class)
+                    .hasMessage("encoder.pt failed: RuntimeError: The size of tensor a (7) must match the size of tensor b (2) at "
+                            + "non-singleton dimension 0");
+        }
     }
 
     @Test

@@ -65,6 +65,12 @@ class TorchScriptFamilyTests {
             assertThat(model.reconstruct(images, 3).getFirst().negativeElbo()).isEqualTo(reconstructions.getFirst().negativeElbo());
             assertThat(model.reconstruct(images, 4).getFirst().negativeElbo()).isNotEqualTo(reconstructions.getFirst().negativeElbo());
             assertElboTermsAtTheMean((ImportedVae) model, images, dir);
+            // A worker thread of its own, as the batcher's, answers the same from its first call.
+            float[][][] onAnotherThread = new float[1][][];
+            Thread worker = new Thread(() -> onAnotherThread[0] = model.decode(new Latents.GaussianVectors(Arrays.asList(means))));
+            worker.start();
+            worker.join();
+            assertClose(onAnotherThread[0], Fixtures.floatRows(dir.resolve("expected-decoded.npy")));
             assertThatThrownBy(() -> model.decode(new Latents.GaussianVectors(List.of(new float[15]))))
                     .isInstanceOf(InvalidInferenceInputException.class).hasMessageContaining("latent 0 has 15 values");
             assertThatThrownBy(() -> model.sample(new LoadedModel.SampleOptions(1, 0, 1.0, 3)))
