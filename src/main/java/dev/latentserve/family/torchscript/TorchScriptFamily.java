@@ -145,6 +145,10 @@ public final class TorchScriptFamily implements ModelFamily, Importing, PriorFit
     public LoadedModel load(Path versionDir, ImageShape shape, Map<String, Object> architecture, Device device) throws IOException {
         Stored stored = Stored.of(architecture);
         Descriptor descriptor = stored.descriptor();
+        if (!descriptor.inputShape().equals(shape)) {
+            throw new IOException("the version in " + versionDir + " takes " + descriptor.inputShape() + " images by its "
+                    + "architecture, not " + shape + " as its manifest says");
+        }
         List<Model> loaded = new ArrayList<>();
         try {
             TorchScriptModule encoder = TorchScriptModule.load(versionDir, Answers.ENCODER, device);

@@ -153,7 +153,12 @@ class TorchScriptFamilyTests {
         assertThat(imported.files()).containsExactly("latentserve-model.json", "encoder.pt", "decoder.pt", "codebook.npy");
         assertThat(imported.architecture()).containsEntry("codebook", Map.of("codes", spec.codes(), "codeDim", codeDim));
         float[][] images = Fixtures.floatRows(dir.resolve("probe-images.npy"));
-        try (LoadedModel model = family.load(dir, SHAPE, imported.architecture(), Device.cpu())) {
+        // The manifest stores the architecture as JSON; what it reads back loads the same model.
+        @SuppressWarnings("unchecked")
+        Map<String, Object> stored = JSON.readValue(JSON.writeValueAsString(imported.architecture()), Map.class);
+        assertThat(family.latentSpec(stored, SHAPE)).isEqualTo(spec);
+        assertThat(family.files(stored)).isEqualTo(imported.files());
+        try (LoadedModel model = family.load(dir, SHAPE, stored, Device.cpu())) {
             LoadedModel.Encoded encoded = model.encode(images, new LoadedModel.EncodeOptions(false, 0, true));
             List<int[][]> grids = ((Latents.CodeGrids) encoded.latents()).grids();
             for (int i = 0; i < images.length; i++) {
