@@ -2,8 +2,12 @@ package dev.latentserve.api;
 
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamConstraintsException;
@@ -31,6 +35,20 @@ final class JsonProblems {
             Map.entry(float[].class, "an array of numbers"), Map.entry(int[].class, "an array of whole numbers"),
             Map.entry(List.class, "an array"), Map.entry(Map.class, "a JSON object"));
 
+    private static final Pattern COERCED_VALUE = Pattern.compile("value \\(([^)]{1,60})\\)");
+    private static final Pattern FOUND_TOKEN = Pattern.compile("JsonToken\\.([A-Z_]+)");
+    private static final Pattern NON_STANDARD = Pattern.compile("Non-standard token '([^']+)'");
+    private static final Pattern UNEXPECTED_CHARACTER = Pattern.compile("Unexpected character \\('(.+?)' \\(code \\d+\\)\\)(?::\\s*(.*))?");
+    private static final Pattern UNRECOGNIZED_TOKEN = Pattern.compile("Unrecognized token '([^']*)'");
+    private static final Map<String, String> EXPECTING = Map.of(
+            "double-quote to start property name", "a field name in double quotes",
+            "comma to separate Object entries", "a comma between fields or the closing }",
+            "comma to separate Array entries", "a comma between values or the closing ]",
+            "colon to separate", "a colon after the field name",
+            "expected a valid value", "a value (a string in double quotes, a number, an array, an object, true, false or null)",
+            "close marker for Array", "the closing ]",
+            "close marker for Object", "the closing }");
+
     private JsonProblems() {
     }
 
@@ -50,7 +68,9 @@ final class JsonProblems {
         String field = path.isEmpty() ? "the body" : "field '" + path + "'";
         String original = firstSentence(e.getOriginalMessage());
         if (e instanceof InputCoercionException coercion) {
-            return field + where + ": " + original + "; it takes " + expected(coercion.getTargetType());
+            Matcher value = COERCED_VALUE.matcher(original);
+            return field + where + ": the value " + (value.find() ? value.group(1) + " " : "") + "is out of range; it takes "
+                    + expected(coercion.getTargetType());
         }
         if (e instanceof InvalidFormatException format) {
             return field + where + ": the value " + quote(format.getValue()) + " is not " + expected(format.getTargetType());
@@ -59,18 +79,87 @@ final class JsonProblems {
             if (path.isEmpty() && original.contains("No content")) {
                 return "the request body is empty; send a JSON object (see the endpoint's example in /swagger-ui.html)";
             }
-            return field + where + " takes " + expected(mismatch.getTargetType()) + "; " + original;
+            String found = found(mismatch);
+            return field + where + " takes " + expected(mismatch.getTargetType()) + (found == null ? "" : ", not " + found);
         }
         if (e instanceof StreamConstraintsException) {
-            return "the JSON" + where + " breaks a limit: " + original;
+            return "the JSON" + where + " breaks a limit: " + plain(original);
         }
         if (e instanceof UnexpectedEndOfInputException) {
-            return "the JSON ends too early" + where + " (truncated body?): " + original;
+            return "the JSON ends too early" + where + ": an object or array is not closed, or a value is missing (truncated body?)";
         }
         if (e instanceof StreamReadException) {
-            return "the body is not valid JSON" + where + ": " + original;
+            return "the body is not valid JSON" + where + ": " + syntax(original);
         }
-        return field + where + ": " + original;
+        return field + where + ": " + plain(original);
+    }
+
+    /** What a field held instead of what it takes, from the token the parser stopped at; null when unknown. */
+    private static @Nullable String found(MismatchedInputException e) {
+        if (e.getMessage() != null && e.getMessage().contains("Cannot coerce `null`")) {
+            return "null";
+        }
+        // Jackson names the token it found in its message; the parser may have moved on or closed since.
+        Matcher named = FOUND_TOKEN.matcher(e.getMessage() == null ? "" : e.getMessage());
+        JsonToken token = null;
+        if (named.find()) {
+            try {
+                token = JsonToken.valueOf(named.group(1));
+            } catch (IllegalArgumentException unknown) {
+                return null;
+            }
+        } else if (e.processor() instanceof JsonParser parser && !parser.isClosed()) {
+            token = parser.currentToken();
+        }
+        if (token == null) {
+            return null;
+        }
+        return switch (token) {
+            case START_ARRAY -> "an array";
+            case START_OBJECT -> "an object";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE -> "true";
+            case VALUE_FALSE -> "false";
+            case VALUE_NULL -> "null";
+            default -> null;
+        };
+    }
+
+    /** A JSON syntax error in words: what was found, and what JSON needs there. */
+    private static String syntax(String message) {
+        Matcher nonStandard = NON_STANDARD.matcher(message);
+        if (nonStandard.find()) {
+            return nonStandard.group(1) + " is not a JSON number; send a finite number";
+        }
+        Matcher character = UNEXPECTED_CHARACTER.matcher(message);
+        if (character.find()) {
+            String expecting = character.group(2) == null ? null : EXPECTING.entrySet().stream()
+                    .filter(entry -> character.group(2).contains(entry.getKey())).map(Map.Entry::getValue).findFirst().orElse(null);
+            return "unexpected character '" + character.group(1) + "'" + (expecting == null ? "" : " where " + expecting
+                    + " should be");
+        }
+        Matcher token = UNRECOGNIZED_TOKEN.matcher(message);
+        if (token.find()) {
+            return "unexpected word '" + token.group(1) + "'; a JSON value is a string in double quotes, a number, an array, an "
+                    + "object, true, false or null, and nothing may follow the body's closing bracket";
+        }
+        return plain(message);
+    }
+
+    /**
+     * Jackson's own words with its internals taken out: backquoted Java and feature names, token constants, source
+     * descriptions and character codes mean nothing to a client.
+     */
+    private static String plain(String message) {
+        String text = message.replaceAll("\\s*\\(start marker at \\[Source:.*$", "")
+                .replaceAll("\\[Source:[^\\]]*\\]", "")
+                .replaceAll(":?\\s*(?:enable|disable) `[^`]*` to allow", "")
+                .replaceAll("\\s*\\(token `[^`]*`\\)", "")
+                .replaceAll("\\s*\\(code \\d+\\)", "")
+                .replaceAll("`[^`]*`", "a value")
+                .strip();
+        return text.isEmpty() ? "unreadable" : text;
     }
 
     private static String expected(@Nullable Class<?> type) {
@@ -124,6 +213,9 @@ final class JsonProblems {
     }
 
     private static String quote(@Nullable Object value) {
+        if (value instanceof Double number && number.isInfinite()) {
+            return "(a number beyond the range of a double)";
+        }
         return value instanceof String s ? "\"" + (s.length() > 60 ? s.substring(0, 60) + "..." : s) + "\"" : String.valueOf(value);
     }
 }

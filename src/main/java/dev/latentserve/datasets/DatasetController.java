@@ -3,19 +3,23 @@ package dev.latentserve.datasets;
 import dev.latentserve.config.ApiRole;
 import dev.latentserve.storage.Names;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.constraints.Min;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.List;
+import org.hibernate.validator.constraints.Range;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.validation.annotation.Validated;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -26,10 +30,11 @@ import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
 
-/** {@code /v1/datasets}: upload, list, inspect, delete, and import Fashion-MNIST. */
+/** {@code /v1/datasets}: upload, list, inspect, look at the images, delete, and import Fashion-MNIST. */
 @RestController
 @ApiRole
 @RequestMapping("/v1/datasets")
+@Validated
 @Tag(name = "Datasets", description = "Image datasets for training: IDX (optionally gzipped), zip of PNG/JPEG, or .npy")
 @ApiResponse(responseCode = "413", description = "Upload or decoded images too large",
         content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
@@ -91,6 +96,45 @@ class DatasetController {
         return datasets.get(id);
     }
 
+    @Operation(summary = "One image of a dataset as a PNG, grey or RGB as stored (pixels in [0, 1] scaled to 8 bits)",
+            description = "{id} is the dataset's id or name; {index} counts from 0. X-Total-Count says how many images "
+                    + "the dataset holds.")
+    @ApiResponse(responseCode = "200", description = "The image",
+            content = @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary")))
+    @ApiResponse(responseCode = "400", description = "index is not a whole number",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "No such dataset (dataset-not-found), or no image at this index "
+            + "(dataset-image-not-found, saying how many images the dataset holds)",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @GetMapping("/{id}/images/{index}")
+    ResponseEntity<byte[]> image(@PathVariable String id, @PathVariable int index) throws IOException {
+        return png(datasets.image(id, index));
+    }
+
+    @Operation(summary = "Images from .. from+count-1 of a dataset as one PNG grid",
+            description = "{id} is the dataset's id or name. Rows of 'columns' images with a 2-pixel black gap; where the "
+                    + "range passes the end of the dataset, the grid holds the images that exist. X-Total-Count says how "
+                    + "many images the dataset holds.")
+    @ApiResponse(responseCode = "200", description = "The grid",
+            content = @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary")))
+    @ApiResponse(responseCode = "400", description = "from, count or columns out of range or not a whole number, or the "
+            + "images together larger than a grid holds (" + DatasetService.MAX_GRID_PIXELS + " pixels)",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "No such dataset (dataset-not-found), or from at or past its end "
+            + "(dataset-image-not-found, saying how many images the dataset holds)",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @GetMapping("/{id}/images")
+    ResponseEntity<byte[]> grid(@PathVariable String id,
+            @Parameter(description = "the first image, 0-based") @RequestParam(name = "from", defaultValue = "0") @Min(0) int from,
+            @Parameter(description = "how many images, 1 to " + DatasetService.MAX_GRID_IMAGES)
+            @RequestParam(name = "count", defaultValue = "64") @Range(min = 1, max = DatasetService.MAX_GRID_IMAGES) int count,
+            @Parameter(description = "images per row, 1 to " + DatasetService.MAX_GRID_IMAGES
+                    + "; by default ceil(sqrt(n)) for the n images in the grid")
+            @RequestParam(name = "columns", required = false) @Range(min = 1, max = DatasetService.MAX_GRID_IMAGES)
+            @Nullable Integer columns) throws IOException {
+        return png(datasets.grid(id, from, count, columns));
+    }
+
     @Operation(summary = "Delete a dataset")
     @ApiResponse(responseCode = "204", description = "Deleted")
     @ApiResponse(responseCode = "404", description = "No such dataset",
@@ -99,6 +143,11 @@ class DatasetController {
     ResponseEntity<Void> delete(@PathVariable String id) throws IOException {
         datasets.delete(id);
         return ResponseEntity.noContent().build();
+    }
+
+    private static ResponseEntity<byte[]> png(DatasetService.Png png) {
+        return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).header("X-Total-Count", Integer.toString(png.total()))
+                .body(png.bytes());
     }
 
     private static ResponseEntity<Dataset> created(Dataset dataset) {

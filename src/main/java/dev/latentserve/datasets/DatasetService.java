@@ -1,21 +1,21 @@
 package dev.latentserve.datasets;
 
+import dev.latentserve.api.BadRequestException;
 import dev.latentserve.config.StorageProperties;
+import dev.latentserve.image.ImageCodec;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.storage.Directories;
 import dev.latentserve.storage.Names;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,7 +34,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Parses uploads (IDX, optionally gzipped; zip of PNG/JPEG; npy), validates them fully in memory and
  * only then stores them: {@code <root>/datasets/<id>/dataset.json} and {@code pixels.npy}, published by
- * an atomic rename so that a failed or interrupted upload leaves nothing behind.
+ * an atomic rename so that a failed or interrupted upload leaves nothing behind. Reads them back whole (for training)
+ * or a range of images at a time (to look at them).
  */
 @Service
 public class DatasetService {
@@ -43,6 +44,14 @@ public class DatasetService {
     private static final String METADATA = "dataset.json";
     private static final String PIXELS = "pixels.npy";
     private static final int HEAD = 8;
+
+    /** The most images {@link #grid} lays out at once. */
+    public static final int MAX_GRID_IMAGES = 256;
+    /**
+     * The most image pixels in one grid, 2^22: 256 images of 128x128, 16 of 512x512. Bounds a request's memory (the
+     * images are held as floats on their way to the PNG: 50 MB for RGB at this limit).
+     */
+    static final long MAX_GRID_PIXELS = 1L << 22;
 
     private final Path root;
     private final DatasetProperties properties;
@@ -180,10 +189,84 @@ public class DatasetService {
     /** The dataset's images, read back into memory. */
     public ImageData load(String id) throws IOException {
         Dataset dataset = get(id);
-        Path pixels = root.resolve(dataset.id()).resolve(PIXELS);
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(pixels))) {
-            return readStored(in, dataset.shape(), dataset.count(), dataset.dtype());
+        return read(id, dataset, 0, dataset.count());
+    }
+
+    /** A dataset's images as one PNG, and how many the dataset holds (for {@code X-Total-Count}). */
+    public record Png(byte[] bytes, int total) {
+    }
+
+    /**
+     * One image of a dataset as PNG: grey or RGB as stored, pixels in [0, 1] scaled to 8 bits (a uint8 dataset's values
+     * come back exactly). Reads that image's bytes only, not the whole dataset.
+     *
+     * @param idOrName the dataset's id or name
+     * @param index 0-based
+     * @throws DatasetNotFoundException if there is no such dataset (404)
+     * @throws DatasetImageNotFoundException if {@code index} is negative or not below the dataset's count (404)
+     */
+    public Png image(String idOrName, int index) throws IOException {
+        Dataset dataset = get(idOrName);
+        if (index < 0 || index >= dataset.count()) {
+            throw new DatasetImageNotFoundException(idOrName, dataset.count(), "index", index);
         }
+        ImageData image = read(idOrName, dataset, index, 1);
+        return new Png(ImageCodec.png(dataset.shape(), pixels(image, 0)), dataset.count());
+    }
+
+    /**
+     * Images {@code from .. from+count-1} of a dataset as one PNG grid ({@link ImageCodec#grid}: rows of
+     * {@code columns} images with a 2-pixel black gap); where the range passes the end, the images that exist. Reads
+     * those images' bytes only, not the whole dataset.
+     *
+     * @param idOrName the dataset's id or name
+     * @param from the first image, 0-based, at least 0
+     * @param count 1 to {@value #MAX_GRID_IMAGES}
+     * @param columns images per row, at least 1; null for ceil(sqrt(n)) of the n images found
+     * @throws DatasetNotFoundException if there is no such dataset (404)
+     * @throws DatasetImageNotFoundException if {@code from} is not below the dataset's count (404)
+     * @throws BadRequestException if the images found have more than {@value #MAX_GRID_PIXELS} pixels together (400)
+     * @throws IllegalArgumentException if {@code from}, {@code count} or {@code columns} is out of its range above
+     */
+    public Png grid(String idOrName, int from, int count, @Nullable Integer columns) throws IOException {
+        if (from < 0 || count < 1 || count > MAX_GRID_IMAGES || (columns != null && columns < 1)) {
+            throw new IllegalArgumentException("from=" + from + ", count=" + count + ", columns=" + columns);
+        }
+        Dataset dataset = get(idOrName);
+        if (from >= dataset.count()) {
+            throw new DatasetImageNotFoundException(idOrName, dataset.count(), "from", from);
+        }
+        int found = Math.min(count, dataset.count() - from);
+        ImageShape shape = dataset.shape();
+        long pixels = (long) found * shape.height() * shape.width();
+        if (pixels > MAX_GRID_PIXELS) {
+            long fit = MAX_GRID_PIXELS / ((long) shape.height() * shape.width());
+            throw new BadRequestException("bad-request", "Invalid parameter", "count=" + count + " asks for " + found
+                    + " images of " + shape.height() + "x" + shape.width() + ", " + pixels + " pixels; a grid holds at most "
+                    + MAX_GRID_PIXELS + ": ask for count=" + fit + " or fewer");
+        }
+        ImageData images = read(idOrName, dataset, from, found);
+        List<float[]> list = new ArrayList<>(found);
+        for (int i = 0; i < found; i++) {
+            list.add(pixels(images, i));
+        }
+        int layout = columns == null ? ImageCodec.gridColumns(found) : columns;
+        return new Png(ImageCodec.grid(shape, list, layout), dataset.count());
+    }
+
+    /** Images {@code from .. from+count-1} of a dataset found under {@code idOrName}, which must exist. */
+    private ImageData read(String idOrName, Dataset dataset, int from, int count) throws IOException {
+        try {
+            return StoredPixels.read(root.resolve(dataset.id()).resolve(PIXELS), dataset.shape(), dataset.dtype(), from, count);
+        } catch (NoSuchFileException e) {
+            throw new DatasetNotFoundException(idOrName); // deleted since its metadata was read
+        }
+    }
+
+    private static float[] pixels(ImageData images, int index) {
+        float[] pixels = new float[images.shape().size()];
+        images.copyImage(index, pixels, 0);
+        return pixels;
     }
 
     /** Recognises the upload's format by its first bytes (unwrapping gzip) and parses it completely. */
@@ -246,21 +329,6 @@ public class DatasetService {
         } catch (RuntimeException e) {
             throw new UncheckedIOException(new IOException("unreadable dataset metadata " + file, e));
         }
-    }
-
-    private static ImageData readStored(InputStream input, ImageShape shape, int count, String dtype) throws IOException {
-        DataInputStream in = new DataInputStream(input);
-        in.skipNBytes(8);
-        int headerLength = Short.toUnsignedInt(Short.reverseBytes(in.readShort()));
-        in.skipNBytes(headerLength);
-        long values = (long) count * shape.size();
-        if (dtype.equals("uint8")) {
-            return ImageData.ofBytes(shape, in.readNBytes(Math.toIntExact(values)));
-        }
-        byte[] raw = in.readNBytes(Math.toIntExact(values * 4));
-        float[] floats = new float[Math.toIntExact(values)];
-        ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(floats);
-        return ImageData.ofFloats(shape, floats);
     }
 
     private static String newId() {

@@ -25,6 +25,11 @@ public class ModelFamilies {
         return find(name).filter(capability::isInstance).map(capability::cast);
     }
 
+    /** Every family, in name order. */
+    public List<ModelFamily> all() {
+        return List.copyOf(byName.values());
+    }
+
     public java.util.Set<String> names() {
         return byName.keySet();
     }

@@ -8,10 +8,21 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
+import java.net.URI;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -30,9 +41,11 @@ import org.springframework.web.bind.annotation.RestController;
 class ModelController {
 
     private final ModelRegistry registry;
+    private final ModelArchives archives;
 
-    ModelController(ModelRegistry registry) {
+    ModelController(ModelRegistry registry, ModelArchives archives) {
         this.registry = registry;
+        this.archives = archives;
     }
 
     /** A model with the manifests of all its versions. */
@@ -74,5 +87,57 @@ class ModelController {
     ResponseEntity<Void> delete(@PathVariable String name, @PathVariable int version) throws IOException {
         registry.delete(name, version);
         return ResponseEntity.noContent().build();
+    }
+
+    @Operation(summary = "Import a version: an archive another installation exported, or a model trained in PyTorch",
+            description = "Multipart, either one part 'archive' (a zip: what GET .../archive answers, or a PyTorch export "
+                    + "folder zipped) or the export's files as parts named 'file', each stored under its file name "
+                    + "(latentserve-model.json, encoder.pt, decoder.pt, codebook.npy). The files are validated completely "
+                    + "(checksums, or for TorchScript: the descriptor, a probe batch at several batch sizes, every output's "
+                    + "shape and finiteness) before the version is published; a failed import leaves nothing behind. Admin "
+                    + "scope: TorchScript is code.")
+    @ApiResponse(responseCode = "201", description = "The new version's manifest", content = @Content(mediaType = "application/json",
+            schema = @Schema(implementation = ModelManifest.class)))
+    @ApiResponse(responseCode = "413", description = "The archive unpacks to more than latentserve.registry.max-import-bytes",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "422", description = "Not a model archive, an unsafe or unknown entry, a checksum mismatch, or "
+            + "modules whose outputs do not fit the descriptor",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping(value = "/{name}/versions", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    ResponseEntity<ModelManifest> importVersion(@PathVariable String name,
+            @RequestPart(name = "archive", required = false) @Nullable MultipartFile archive,
+            @RequestPart(name = "file", required = false) @Nullable List<MultipartFile> files) throws IOException {
+        ModelManifest imported;
+        if (archive != null && (files == null || files.isEmpty())) {
+            imported = archives.importArchive(name, archive.getInputStream());
+        } else if (archive == null && files != null && !files.isEmpty()) {
+            Map<String, ModelArchives.InputStreamSource> byName = new LinkedHashMap<>();
+            for (MultipartFile file : files) {
+                String fileName = file.getOriginalFilename();
+                if (fileName == null || fileName.isBlank() || byName.put(fileName, file::getInputStream) != null) {
+                    throw new InvalidArchiveException("every 'file' part needs a file name of its own (curl -F file=@encoder.pt); "
+                            + "got " + (fileName == null || fileName.isBlank() ? "one without a name" : fileName + " twice"));
+                }
+            }
+            imported = archives.importFiles(name, byName);
+        } else {
+            throw new InvalidArchiveException("send either one part named 'archive' (a zip) or the files as parts named 'file', "
+                    + "not both and not neither");
+        }
+        return ResponseEntity.created(URI.create("/v1/models/" + imported.name() + "/versions/" + imported.version())).body(imported);
+    }
+
+    @Operation(summary = "A version as one zip archive (its files and their SHA-256), to import into another installation",
+            description = "Admin scope. POST /v1/models/{name}/versions with the archive as part 'archive' imports it: the same "
+                    + "files, so the same outputs bit for bit on the same device, and the training record with importedFrom.")
+    @ApiResponse(responseCode = "200", description = "The archive", content = @Content(mediaType = "application/zip"))
+    @GetMapping(value = "/{name}/versions/{version}/archive", produces = "application/zip")
+    ResponseEntity<StreamingResponseBody> archive(@PathVariable String name, @PathVariable int version) {
+        ModelManifest manifest = registry.version(name, version);
+        StreamingResponseBody body = out -> archives.export(manifest, out);
+        return ResponseEntity.ok().contentType(MediaType.parseMediaType("application/zip"))
+                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
+                        .filename(manifest.name() + "-" + manifest.version() + ".zip").build().toString())
+                .body(body);
     }
 }

@@ -76,6 +76,8 @@ class SecurityConfiguration {
                         .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR).permitAll()
                         .requestMatchers(PUBLIC).permitAll()
                         .requestMatchers(HttpMethod.POST, INFERENCE_POST).hasAnyAuthority(inference, admin)
+                        // A version's archive is its weights: taking them elsewhere is an administrator's decision.
+                        .requestMatchers(HttpMethod.GET, "/v1/models/*/versions/*/archive").hasAuthority(admin)
                         .requestMatchers(HttpMethod.GET, "/v1/models", "/v1/models/**").hasAnyAuthority(inference, admin)
                         .anyRequest().hasAuthority(admin));
         JwtDecoder decoder = jwtDecoder.getIfAvailable();
@@ -98,7 +100,7 @@ class SecurityConfiguration {
 
     private static String needed(jakarta.servlet.http.HttpServletRequest request) {
         String path = request.getRequestURI();
-        boolean inference = path.startsWith("/v1/models") && ("GET".equals(request.getMethod())
+        boolean inference = path.startsWith("/v1/models") && (("GET".equals(request.getMethod()) && !path.endsWith("/archive"))
                 || path.matches("/v1/models/[^/]+/(sample|encode|decode|reconstruct)"));
         return inference ? "inference (or admin)" : "admin";
     }

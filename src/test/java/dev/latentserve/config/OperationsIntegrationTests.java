@@ -3,6 +3,7 @@ package dev.latentserve.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.latentserve.testing.ApiIntegrationSupport;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -27,6 +28,11 @@ class OperationsIntegrationTests extends ApiIntegrationSupport {
         assertThat(api.get("paths").get("/v1/models/{name}/versions/{version}").get("get").get("responses").get("200").toString())
                 .contains("ModelManifest");
         assertThat(api.get("paths").get("/v1/jobs/{id}").get("get").get("responses").get("200").toString()).contains("Job");
+        for (String images : List.of("/v1/datasets/{id}/images", "/v1/datasets/{id}/images/{index}")) {
+            JsonNode responses = api.get("paths").get(images).get("get").get("responses");
+            assertThat(responses.propertyNames()).as(images).contains("200", "400", "404");
+            assertThat(responses.get("200").get("content").propertyNames()).as(images).containsExactly("image/png");
+        }
         assertThat(http.get("/swagger-ui.html").status()).isIn(200, 302);
         assertThat(http.get("/swagger-ui/index.html").status()).isEqualTo(200);
         assertThat(http.get("/actuator/health").json().get("status").asString()).isEqualTo("UP");

@@ -9,6 +9,9 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.multipart;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import dev.latentserve.datasets.DatasetFormatException.Kind;
 import dev.latentserve.testing.ControllerSliceTest;
@@ -77,6 +80,57 @@ class DatasetControllerTests {
                 "dataset name '../etc' is not allowed: use 1-64 lower-case letters, digits, '.', '_' or '-', starting with "
                         + "a letter or digit", "/v1/datasets"));
         verifyNoInteractions(datasets);
+    }
+
+    @Test
+    void imagesComeAsPngWithTheDatasetsCountAndTheGridsDefaults() throws Exception {
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G'};
+        when(datasets.image("blobs", 3)).thenReturn(new DatasetService.Png(png, 10));
+        when(datasets.grid("blobs", 0, 64, null)).thenReturn(new DatasetService.Png(png, 10));
+        when(datasets.grid("blobs", 8, 256, 1)).thenReturn(new DatasetService.Png(png, 10));
+
+        for (String path : new String[] {"/v1/datasets/blobs/images/3", "/v1/datasets/blobs/images",
+                "/v1/datasets/blobs/images?from=8&count=256&columns=1"}) {
+            mvc.perform(get(path)).andExpect(status().isOk()).andExpect(content().contentType(MediaType.IMAGE_PNG))
+                    .andExpect(header().string("X-Total-Count", "10")).andExpect(content().bytes(png));
+        }
+    }
+
+    @Test
+    void gridParametersOutOfRangeAreRefusedNamingTheParameterAndItsRange() throws Exception {
+        String path = "/v1/datasets/blobs/images";
+        String[][] refused = {
+            {"count=0", "count must be between 1 and 256, not 0"},
+            {"count=-3", "count must be between 1 and 256, not -3"},
+            {"count=257", "count must be between 1 and 256, not 257"},
+            {"columns=0", "columns must be between 1 and 256, not 0"},
+            {"columns=257", "columns must be between 1 and 256, not 257"},
+            {"from=-1", "from must be greater than or equal to 0, not -1"},
+            {"count=many", "parameter 'count' takes a whole number, not 'many'"},
+            {"from=1.5", "parameter 'from' takes a whole number, not '1.5'"},
+        };
+        for (String[] query : refused) {
+            mvc.perform(get(path + "?" + query[0])).andExpect(problem(400, "bad-request", "Invalid parameter", query[1], path));
+        }
+        mvc.perform(get("/v1/datasets/blobs/images/first")).andExpect(problem(400, "bad-request", "Invalid parameter",
+                "parameter 'index' takes a whole number, not 'first'", "/v1/datasets/blobs/images/first"));
+        verifyNoInteractions(datasets);
+    }
+
+    @Test
+    void anImageOutsideTheDatasetOrAnUnknownDatasetIsNotFound() throws Exception {
+        when(datasets.image("blobs", 10)).thenThrow(new DatasetImageNotFoundException("blobs", 10, "index", 10));
+        when(datasets.grid("blobs", 10, 64, null)).thenThrow(new DatasetImageNotFoundException("blobs", 10, "from", 10));
+        when(datasets.image("gone", 0)).thenThrow(new DatasetNotFoundException("gone"));
+
+        mvc.perform(get("/v1/datasets/blobs/images/10")).andExpect(problem(404, "dataset-image-not-found",
+                "Dataset image not found", "dataset 'blobs' holds 10 images (indices 0..9); there is none at index=10",
+                "/v1/datasets/blobs/images/10"));
+        mvc.perform(get("/v1/datasets/blobs/images").param("from", "10")).andExpect(problem(404, "dataset-image-not-found",
+                "Dataset image not found", "dataset 'blobs' holds 10 images (indices 0..9); there is none at from=10",
+                "/v1/datasets/blobs/images"));
+        mvc.perform(get("/v1/datasets/gone/images/0").accept(MediaType.IMAGE_PNG)).andExpect(problem(404, "dataset-not-found",
+                "Dataset not found", "no dataset with id 'gone'; GET /v1/datasets lists them", "/v1/datasets/gone/images/0"));
     }
 
     private static MockHttpServletRequestBuilder raw() {

@@ -3,10 +3,19 @@ package dev.latentserve.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.latentserve.testing.ApiIntegrationSupport;
+import dev.latentserve.testing.Http;
 import dev.latentserve.testing.Http.Response;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -52,6 +61,86 @@ class ModelApiIntegrationTests extends ApiIntegrationSupport {
         assertThat(http.delete("/v1/models/" + MODEL + "-copy/versions/1").status()).isEqualTo(204);
         assertProblem(http.postJson("/v1/models/" + MODEL + "-copy/sample", "{\"count\": 1}"), 404, "model-not-found");
         assertProblem(http.delete("/v1/models/" + MODEL + "-copy/versions/1"), 404, "model-not-found");
+    }
+
+    @Test
+    void anArchiveImportedElsewhereServesTheSameOutputsAndKeepsItsTrainingRecord() throws IOException {
+        Response archive = http.get("/v1/models/" + MODEL + "/versions/1/archive", "application/zip");
+        assertThat(archive.status()).as(archive.text()).isEqualTo(200);
+        assertThat(archive.headers().firstValue("Content-Disposition")).hasValueSatisfying(value -> assertThat(value)
+                .contains(MODEL + "-1.zip"));
+        Map<String, byte[]> files = unzip(archive.body());
+        assertThat(files).containsKeys("manifest.json", ModelArchives.CHECKSUMS);
+
+        Response imported = http.postMultipart("/v1/models/" + MODEL + "-moved/versions",
+                List.of(new Http.Part("archive", "a.zip", "application/zip", archive.body())), "application/json");
+        assertThat(imported.status()).as(imported.text()).isEqualTo(201);
+        JsonNode manifest = imported.json();
+        assertThat(manifest.get("name").asString()).isEqualTo(MODEL + "-moved");
+        assertThat(manifest.get("training").get("dataset").asString()).isEqualTo(trainId);
+        assertThat(manifest.get("training").get("importedFrom").get("model").asString()).isEqualTo(MODEL + "@1");
+        assertThat(manifest.get("metrics")).isEqualTo(http.get("/v1/models/" + MODEL + "/versions/1").json().get("metrics"));
+        assertThat(imported.headers().firstValue("Location")).contains("/v1/models/" + MODEL + "-moved/versions/1");
+
+        String decode = "{\"latents\": [[0.5, -1, 0.25, 2]], \"includePixels\": true}";
+        Response original = http.postJson("/v1/models/" + MODEL + "/decode", decode);
+        Response moved = http.postJson("/v1/models/" + MODEL + "-moved/decode", decode);
+        assertThat(moved.json().get("images")).isEqualTo(original.json().get("images"));
+        String sample = "{\"count\": 3, \"seed\": 9}";
+        assertThat(http.postJson("/v1/models/" + MODEL + "-moved/sample", sample).json().get("images"))
+                .isEqualTo(http.postJson("/v1/models/" + MODEL + "/sample", sample).json().get("images"));
+        assertThat(http.delete("/v1/models/" + MODEL + "-moved/versions/1").status()).isEqualTo(204);
+    }
+
+    @Test
+    void anArchiveThatWasChangedOrIsNotOneIsRefusedAndLeavesNothing() throws IOException {
+        Map<String, byte[]> files = unzip(http.get("/v1/models/" + MODEL + "/versions/1/archive", "application/zip").body());
+        String params = files.keySet().stream().filter(name -> name.endsWith(".params")).findFirst().orElseThrow();
+        Map<String, byte[]> tampered = new LinkedHashMap<>(files);
+        byte[] changed = files.get(params).clone();
+        changed[changed.length - 1] ^= 1;
+        tampered.put(params, changed);
+        assertImportRefused(zip(tampered), 422, "does not match its checksum");
+
+        Map<String, byte[]> unlisted = new LinkedHashMap<>(files);
+        unlisted.put("extra.bin", new byte[] {1});
+        assertImportRefused(zip(unlisted), 422, "lists");
+
+        Map<String, byte[]> noChecksums = new LinkedHashMap<>(files);
+        noChecksums.remove(ModelArchives.CHECKSUMS);
+        assertImportRefused(zip(noChecksums), 422, "checksums.sha256");
+
+        assertImportRefused(zip(Map.of("../escape.pt", new byte[] {1})), 422, "not a plain file name");
+        assertImportRefused("plain text".getBytes(StandardCharsets.UTF_8), 422, "not a zip");
+
+        Response both = http.postMultipart("/v1/models/refused/versions", List.of(new Http.Part("archive", "a.zip", "application/zip",
+                zip(files)), new Http.Part("file", "encoder.pt", "application/octet-stream", new byte[] {1})), "application/json");
+        assertProblem(both, 422, "invalid-archive");
+        assertProblem(http.postMultipart("/v1/models/Bad..Name/versions", List.of(new Http.Part("archive", "a.zip",
+                "application/zip", zip(files))), "application/json"), 400, "invalid-name");
+        assertProblem(http.get("/v1/models/" + MODEL + "/versions/99/archive", "application/zip"), 404, "model-not-found");
+        assertProblem(http.get("/v1/models/refused"), 404, "model-not-found");
+    }
+
+    private void assertImportRefused(byte[] archive, int status, String detail) {
+        Response refused = http.postMultipart("/v1/models/refused/versions", List.of(new Http.Part("archive", "a.zip", "application/zip",
+                archive)), "application/json");
+        assertProblem(refused, status, status == 413 ? "archive-too-large" : "invalid-archive");
+        assertThat(refused.json().get("detail").asString()).contains(detail);
+    }
+
+    private static Map<String, byte[]> unzip(byte[] archive) throws IOException {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(archive))) {
+            for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+                files.put(entry.getName(), zip.readAllBytes());
+            }
+        }
+        return files;
+    }
+
+    private static byte[] zip(Map<String, byte[]> files) throws IOException {
+        return ArchiveUnpackerTests.zip(files);
     }
 
     private JsonNode submitSmallJob(String model, int epochs) throws InterruptedException {

@@ -117,6 +117,8 @@ class SecurityIntegrationTests {
         assertThat(bearer.status()).as("the key as a bearer token").isEqualTo(200);
         assertProblem(reader.get("/v1/jobs"), 403, "forbidden");
         assertProblem(reader.get("/v1/datasets"), 403, "forbidden");
+        assertProblem(reader.get("/v1/datasets/any/images/0"), 403, "forbidden");
+        assertProblem(reader.get("/v1/datasets/any/images"), 403, "forbidden");
         assertProblem(reader.postJson("/v1/jobs", "{}"), 403, "forbidden");
         assertProblem(reader.delete("/v1/models/fashion-vae/versions/1"), 403, "forbidden");
         assertProblem(reader.get("/actuator/metrics"), 403, "forbidden");

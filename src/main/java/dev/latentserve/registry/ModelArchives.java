@@ -1,0 +1,248 @@
+package dev.latentserve.registry;
+
+import ai.djl.Device;
+import dev.latentserve.family.Importing;
+import dev.latentserve.family.LoadedModel;
+import dev.latentserve.family.ModelFamilies;
+import dev.latentserve.family.ModelFamily;
+import dev.latentserve.storage.Directories;
+import dev.latentserve.storage.Names;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.springframework.stereotype.Service;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Moves model versions between installations and brings in models trained elsewhere.
+ *
+ * <p>An archive ({@link #export}) is a zip of a version's files (its manifest, parameters and any modules) with
+ * {@value #CHECKSUMS}, the SHA-256 of each, as {@code sha256sum} writes them. Importing it ({@link #importArchive})
+ * checks every checksum, loads the model and runs it once, then publishes it as the next version of the name it is
+ * imported under: the same files, so the same outputs bit for bit on the same device, and the same training record,
+ * with {@code training.importedFrom} saying where it came from. A zip of a PyTorch export (a descriptor and
+ * TorchScript modules, see {@code examples/pytorch}) is handed to the family that imports such files
+ * ({@link Importing}), which validates it completely before anything is published. Either way the files are unpacked
+ * into a staging folder and renamed into place, so a failed import leaves nothing behind.
+ */
+@Service
+public class ModelArchives {
+
+    static final String CHECKSUMS = "checksums.sha256";
+
+    private final ModelRegistry registry;
+    private final ModelFamilies families;
+    private final Device device;
+    private final JsonMapper json;
+    private final RegistryProperties properties;
+
+    ModelArchives(ModelRegistry registry, ModelFamilies families, Device engineDevice, JsonMapper json, RegistryProperties properties) {
+        this.registry = registry;
+        this.families = families;
+        this.device = engineDevice;
+        this.json = json;
+        this.properties = properties;
+    }
+
+    /** Writes {@code version}'s files and their checksums to {@code out} as a zip. */
+    public void export(ModelManifest version, OutputStream out) throws IOException {
+        Path dir = registry.directory(version);
+        List<Path> files;
+        try (Stream<Path> listing = Files.list(dir)) {
+            files = listing.filter(Files::isRegularFile).sorted().toList();
+        }
+        StringBuilder checksums = new StringBuilder();
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                MessageDigest digest = ArchiveUnpacker.sha256();
+                zip.putNextEntry(new ZipEntry(name));
+                try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+                    in.transferTo(zip);
+                }
+                zip.closeEntry();
+                checksums.append(HexFormat.of().formatHex(digest.digest())).append("  ").append(name).append('\n');
+            }
+            zip.putNextEntry(new ZipEntry(CHECKSUMS));
+            zip.write(checksums.toString().getBytes(StandardCharsets.UTF_8));
+            zip.closeEntry();
+        }
+    }
+
+    /**
+     * Publishes the zip {@code archive} as the next version of model {@code name}.
+     *
+     * @throws InvalidArchiveException (422) for anything that keeps the archive from becoming a working version
+     * @throws ArchiveTooLargeException (413) past {@code latentserve.registry.max-import-bytes} or {@code -entries}
+     */
+    public ModelManifest importArchive(String name, InputStream archive) throws IOException {
+        Names.check("model name", name);
+        Path staging = registry.newStaging();
+        try {
+            ArchiveUnpacker.Unpacked unpacked = new ArchiveUnpacker(properties.maxImportBytes(), properties.maxImportEntries())
+                    .unpack(archive, staging);
+            return publish(name, staging, unpacked.files(), unpacked.sha256());
+        } finally {
+            Directories.deleteRecursively(staging);
+        }
+    }
+
+    /**
+     * Publishes loose files (a PyTorch export sent as multipart parts) as the next version of {@code name}.
+     *
+     * @param files each file's name in the version folder and its content
+     */
+    public ModelManifest importFiles(String name, Map<String, InputStreamSource> files) throws IOException {
+        Names.check("model name", name);
+        Path staging = registry.newStaging();
+        try {
+            MessageDigest digest = ArchiveUnpacker.sha256();
+            long total = 0;
+            for (Map.Entry<String, InputStreamSource> file : files.entrySet()) {
+                try (InputStream in = new DigestInputStream(file.getValue().open(), digest)) {
+                    total += Files.copy(in, staging.resolve(file.getKey()));
+                }
+                if (total > properties.maxImportBytes()) {
+                    throw new ArchiveTooLargeException("the files add up to more than " + properties.maxImportBytes()
+                            + " bytes (latentserve.registry.max-import-bytes)");
+                }
+            }
+            return publish(name, staging, List.copyOf(files.keySet()), HexFormat.of().formatHex(digest.digest()));
+        } finally {
+            Directories.deleteRecursively(staging);
+        }
+    }
+
+    /** A part's content, opened when it is copied. */
+    @FunctionalInterface
+    public interface InputStreamSource {
+        InputStream open() throws IOException;
+    }
+
+    private ModelManifest publish(String name, Path staging, List<String> files, String sha256) throws IOException {
+        ModelManifest manifest;
+        if (files.contains(ModelRegistry.MANIFEST)) {
+            manifest = fromArchive(name, staging, files, sha256);
+        } else {
+            manifest = fromExport(name, staging, files, sha256);
+        }
+        return registry.publish(manifest, staging);
+    }
+
+    /** An archive this service exported: checked file by file, then loaded and run once. */
+    private ModelManifest fromArchive(String name, Path staging, List<String> files, String sha256) throws IOException {
+        verifyChecksums(staging, files);
+        Files.delete(staging.resolve(CHECKSUMS));
+        ModelManifest original;
+        try {
+            original = json.readValue(staging.resolve(ModelRegistry.MANIFEST).toFile(), ModelManifest.class);
+        } catch (JacksonException e) {
+            throw new InvalidArchiveException("the archive's manifest.json cannot be read: " + e.getOriginalMessage());
+        }
+        ModelFamily family = families.find(original.family()).orElseThrow(() -> new InvalidArchiveException("the archive holds a "
+                + original.family() + " model, a family this server does not know (known: " + families.names() + ")"));
+        probe(family, staging, original);
+        Map<String, Object> training = new LinkedHashMap<>(original.training());
+        training.put("importedFrom", Map.of("model", original.reference(), "archiveSha256", sha256, "importedAt",
+                Instant.now().toString()));
+        return new ModelManifest(name, 0, original.family(), original.architecture(), original.inputShape(), original.latent(),
+                training, original.metrics(), original.createdAt());
+    }
+
+    /** A model trained elsewhere, in the form a family that imports files reads: that family checks it completely. */
+    private ModelManifest fromExport(String name, Path staging, List<String> files, String sha256) throws IOException {
+        ModelFamily family = families.all().stream().filter(Importing.class::isInstance).findFirst().orElseThrow(() ->
+                new InvalidArchiveException("the archive has no manifest.json, so it is not a latentserve archive, and no family "
+                        + "of this server imports models trained elsewhere"));
+        Importing.Imported imported = ((Importing) family).inspect(staging, device);
+        List<String> unknown = files.stream().filter(file -> !imported.files().contains(file)).toList();
+        if (!unknown.isEmpty()) {
+            throw new InvalidArchiveException("files " + unknown + " are not part of a " + family.name() + " model, which takes "
+                    + imported.files() + ": leave them out");
+        }
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("type", "import");
+        training.put("archiveSha256", sha256);
+        training.put("files", checksums(staging, imported.files()));
+        training.put("importedAt", Instant.now().toString());
+        return new ModelManifest(name, 0, family.name(), imported.architecture(), imported.inputShape(), imported.latent(), training,
+                Map.of(), Instant.now());
+    }
+
+    /** Every file but the checksum list is listed in it with its SHA-256, and nothing else is. */
+    private static void verifyChecksums(Path staging, List<String> files) throws IOException {
+        if (!files.contains(CHECKSUMS)) {
+            throw new InvalidArchiveException("the archive has manifest.json but no " + CHECKSUMS + ": send the zip that GET "
+                    + "/v1/models/{name}/versions/{version}/archive answers, unchanged");
+        }
+        Map<String, String> listed = new TreeMap<>();
+        for (String line : Files.readAllLines(staging.resolve(CHECKSUMS), StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] fields = line.strip().split("\\s+\\*?", 2);
+            if (fields.length != 2 || !fields[0].matches("[0-9a-f]{64}")) {
+                throw new InvalidArchiveException(CHECKSUMS + " has a line that is not '<sha256>  <file>': " + line);
+            }
+            listed.put(fields[1], fields[0]);
+        }
+        Map<String, String> actual = checksums(staging, files.stream().filter(file -> !file.equals(CHECKSUMS)).toList());
+        if (!listed.keySet().equals(actual.keySet())) {
+            throw new InvalidArchiveException(CHECKSUMS + " lists " + listed.keySet() + " but the archive holds " + actual.keySet());
+        }
+        for (Map.Entry<String, String> file : actual.entrySet()) {
+            if (!file.getValue().equals(listed.get(file.getKey()))) {
+                throw new InvalidArchiveException(file.getKey() + " does not match its checksum: the archive was changed or damaged");
+            }
+        }
+    }
+
+    private static Map<String, String> checksums(Path dir, List<String> files) throws IOException {
+        Map<String, String> sums = new TreeMap<>();
+        for (String file : files) {
+            MessageDigest digest = ArchiveUnpacker.sha256();
+            try (InputStream in = new DigestInputStream(Files.newInputStream(dir.resolve(file)), digest)) {
+                in.transferTo(OutputStream.nullOutputStream());
+            }
+            sums.put(file, HexFormat.of().formatHex(digest.digest()));
+        }
+        return sums;
+    }
+
+    /** Loads the unpacked version and reconstructs a blank image (encoder and decoder): it must load and give finite pixels. */
+    private void probe(ModelFamily family, Path staging, ModelManifest manifest) {
+        try (LoadedModel model = family.load(staging, manifest.inputShape(), manifest.architecture(), device)) {
+            float[][] blank = {new float[manifest.inputShape().size()]};
+            for (float pixel : model.reconstruct(blank, 0).getFirst().pixels()) {
+                if (!Float.isFinite(pixel)) {
+                    throw new InvalidArchiveException("the archived model decodes a blank image to non-finite pixels");
+                }
+            }
+        } catch (InvalidArchiveException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidArchiveException("the archived " + manifest.family() + " model does not load: " + firstLine(e));
+        }
+    }
+
+    private static String firstLine(Exception e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int end = message.indexOf('\n');
+        return end < 0 ? message : message.substring(0, end);
+    }
+}
