@@ -16,9 +16,10 @@ import org.jspecify.annotations.Nullable;
  * result holds. {@link #json()} is the batch's form (Jackson writes it as such), {@link #json(int)} one image's.
  *
  * <ul>
- *   <li>{@link GaussianVectors}: {@code [[z...], ...]}, one vector per image (a spatial Gaussian latent flattened
- *       channel-major)</li>
+ *   <li>{@link GaussianVectors}: {@code [[z...], ...]}, one vector per image</li>
  *   <li>{@link GaussianPosteriors}: {@code [{"mean": [...], "logVariance": [...], "z": [...]}, ...]}</li>
+ *   <li>{@link GaussianMaps}: {@code [[[[z...] x w] x h] x C], ...]}, one C x h x w map per image, nested by its shape</li>
+ *   <li>{@link GaussianMapPosteriors}: {@code [{"mean": map, "logVariance": map, "z": map}, ...]}, each map nested so</li>
  *   <li>{@link CodeGrids}: {@code [[[code, ...], ...], ...]}, one grid of rows per image</li>
  *   <li>{@link CodeHierarchy}: {@code {"top": [grid, ...], "bottom": [grid, ...]}}, one list of grids per level</li>
  *   <li>{@link UnquantisedVectors}: {@code [[...D*h*w floats...], ...]}, encoder outputs before quantisation</li>
@@ -45,6 +46,9 @@ public sealed interface Latents permits Latents.PerImage, Latents.CodeHierarchy 
         return switch (first) {
             case GaussianVectors g -> new GaussianVectors(flatten(parts, GaussianVectors.class, GaussianVectors::vectors));
             case GaussianPosteriors p -> new GaussianPosteriors(flatten(parts, GaussianPosteriors.class, GaussianPosteriors::posteriors));
+            case GaussianMaps m -> new GaussianMaps(flatten(sameShape(parts, m.shape()), GaussianMaps.class, GaussianMaps::maps), m.shape());
+            case GaussianMapPosteriors p -> new GaussianMapPosteriors(
+                    flatten(sameShape(parts, p.shape()), GaussianMapPosteriors.class, GaussianMapPosteriors::posteriors), p.shape());
             case CodeGrids c -> new CodeGrids(flatten(parts, CodeGrids.class, CodeGrids::grids));
             case UnquantisedVectors u -> new UnquantisedVectors(flatten(parts, UnquantisedVectors.class, UnquantisedVectors::vectors));
             case CodeHierarchy h -> {
@@ -69,8 +73,23 @@ public sealed interface Latents permits Latents.PerImage, Latents.CodeHierarchy 
         return all;
     }
 
+    private static List<? extends Latents> sameShape(List<? extends Latents> parts, MapShape shape) {
+        for (Latents part : parts) {
+            MapShape other = switch (part) {
+                case GaussianMaps m -> m.shape();
+                case GaussianMapPosteriors p -> p.shape();
+                default -> shape;
+            };
+            if (!other.equals(shape)) {
+                throw new IllegalArgumentException("cannot join maps of " + shape + " and " + other);
+            }
+        }
+        return parts;
+    }
+
     /** Latents held as one item per image, whose batch form is the list of the items. */
-    sealed interface PerImage<E> extends Latents permits GaussianVectors, GaussianPosteriors, CodeGrids, UnquantisedVectors {
+    sealed interface PerImage<E> extends Latents permits GaussianVectors, GaussianPosteriors, GaussianMaps, GaussianMapPosteriors,
+            CodeGrids, UnquantisedVectors {
 
         /** One item per image, in order. */
         List<E> items();
@@ -131,6 +150,112 @@ public sealed interface Latents permits Latents.PerImage, Latents.CodeHierarchy 
         @Override
         public List<Posterior> items() {
             return posteriors;
+        }
+    }
+
+    /**
+     * The shape C x h x w of a spatial latent: a feature map of C channels over an h x w grid (a convolutional VAE
+     * without a dense bottleneck, such as latent diffusion's autoencoder).
+     */
+    record MapShape(int channels, int height, int width) {
+
+        /** Numbers per map: C x h x w. */
+        public int size() {
+            return channels * height * width;
+        }
+
+        /** A map held channel-major (C*h*w numbers) as C lists of h rows of w numbers. */
+        public float[][][] nest(float[] flat) {
+            float[][][] nested = new float[channels][height][width];
+            for (int c = 0, at = 0; c < channels; c++) {
+                for (int r = 0; r < height; r++, at += width) {
+                    System.arraycopy(flat, at, nested[c][r], 0, width);
+                }
+            }
+            return nested;
+        }
+
+        @Override
+        public String toString() {
+            return channels + "x" + height + "x" + width;
+        }
+    }
+
+    /**
+     * Spatial latents z, one C x h x w map per image, held channel-major (C*h*w numbers); JSON nests each map as C
+     * lists of h rows of w numbers.
+     */
+    record GaussianMaps(List<float[]> maps, MapShape shape) implements PerImage<float[]> {
+
+        public GaussianMaps {
+            maps = Collections.unmodifiableList(new ArrayList<>(maps));
+        }
+
+        @Override
+        public GaussianMaps slice(int from, int to) {
+            return new GaussianMaps(maps.subList(from, to), shape);
+        }
+
+        @Override
+        public List<float[]> items() {
+            return maps;
+        }
+
+        /** The maps as JSON writes them, nested by {@link #shape()}. */
+        public List<float[][][]> nested() {
+            return maps.stream().map(shape::nest).toList();
+        }
+
+        @Override
+        public Object json() {
+            return nested();
+        }
+
+        @Override
+        public Object json(int i) {
+            return shape.nest(maps.get(i));
+        }
+    }
+
+    /**
+     * The approximate posterior of each image over a spatial latent, q(z|x) = N(mean, diag(exp(logVariance))) with mean,
+     * log-variance and z each one C x h x w map held channel-major; JSON nests each of the three by {@link #shape()}.
+     */
+    record GaussianMapPosteriors(List<GaussianPosteriors.Posterior> posteriors, MapShape shape)
+            implements PerImage<GaussianPosteriors.Posterior> {
+
+        public GaussianMapPosteriors {
+            posteriors = List.copyOf(posteriors);
+        }
+
+        @Override
+        public GaussianMapPosteriors slice(int from, int to) {
+            return new GaussianMapPosteriors(posteriors.subList(from, to), shape);
+        }
+
+        @Override
+        public List<GaussianPosteriors.Posterior> items() {
+            return posteriors;
+        }
+
+        /** The posteriors as JSON writes them, each map nested by {@link #shape()}. */
+        public List<NestedPosterior> nested() {
+            return posteriors.stream()
+                    .map(p -> new NestedPosterior(shape.nest(p.mean()), shape.nest(p.logVariance()), shape.nest(p.z()))).toList();
+        }
+
+        @Override
+        public Object json() {
+            return nested();
+        }
+
+        @Override
+        public Object json(int i) {
+            return nested().get(i);
+        }
+
+        /** One image's posterior in its JSON form: mean, log-variance and z, each C lists of h rows of w numbers. */
+        public record NestedPosterior(float[][][] mean, float[][][] logVariance, float[][][] z) {
         }
     }
 
@@ -215,23 +340,73 @@ public sealed interface Latents permits Latents.PerImage, Latents.CodeHierarchy 
     }
 
     /**
-     * What a caller sent to decode, in the form {@code spec} takes; exactly one of the three is given. Elements may be
-     * null or of any length here: the model checks them ({@link LoadedModel#checkDecode}).
+     * One latent as a caller sent it to decode: its numbers in reading order, and how the JSON nested them.
      *
-     * @param latents Gaussian latent vectors ({@code latents} in JSON)
+     * @param values the numbers, outermost list first (a nested C x h x w map arrives channel-major)
+     * @param nesting the lengths of the nested lists, outermost first: {@code [n]} for a flat list of n numbers,
+     *     {@code [C, h, w]} for C lists of h lists of w numbers
+     */
+    record Sent(float[] values, int[] nesting) {
+
+        /** A flat list of numbers. */
+        public static Sent flat(float[] values) {
+            return new Sent(values, new int[] {values.length});
+        }
+
+        String describeNesting() {
+            return java.util.Arrays.stream(nesting).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining("x"));
+        }
+    }
+
+    /**
+     * What a caller sent to decode, in the form {@code spec} takes; exactly one of the three is given. Elements may be
+     * null or of any length here: the model checks them ({@link LoadedModel#checkDecode}). Latents of a spatial
+     * Gaussian space may come nested as its maps (C x h x w, as {@code /sample} and {@code /encode} answer them) or flat
+     * (C*h*w numbers, channel-major); those of a vector space come flat.
+     *
+     * @param latents Gaussian latents ({@code latents} in JSON)
      * @param codes codes as Jackson read them ({@code codes}; see {@link #parseCodes})
      * @param vectors unquantised encoder outputs ({@code vectors})
-     * @throws InvalidInferenceInputException as {@link #parseCodes} does
+     * @throws InvalidInferenceInputException as {@link #parseCodes} does; {@link Kind#INVALID_LATENT} for latents
+     *     nested otherwise than the model's latent space
      */
-    static Latents fromRequest(@Nullable List<float[]> latents, @Nullable Object codes, @Nullable List<float[]> vectors,
+    static Latents fromRequest(@Nullable List<@Nullable Sent> latents, @Nullable Object codes, @Nullable List<float[]> vectors,
             LatentSpec spec) {
         if (latents != null) {
-            return new GaussianVectors(latents);
+            if (spec instanceof LatentSpec.SpatialGaussian spatial) {
+                MapShape shape = new MapShape(spatial.channels(), spatial.grid().get(0), spatial.grid().get(1));
+                return new GaussianMaps(values(latents, shape), shape);
+            }
+            return new GaussianVectors(values(latents, null));
         }
         if (vectors != null) {
             return new UnquantisedVectors(vectors);
         }
         return parseCodes(java.util.Objects.requireNonNull(codes, "latents, codes or vectors"), spec);
+    }
+
+    /**
+     * The numbers of each latent; nested ones must be nested as {@code shape} (C x h x w), or not at all when the model's
+     * latents are vectors ({@code shape} null). Only the nesting is checked here; lengths are the model's to check.
+     */
+    private static List<float[]> values(List<@Nullable Sent> latents, @Nullable MapShape shape) {
+        List<float[]> values = new ArrayList<>(latents.size());
+        for (int i = 0; i < latents.size(); i++) {
+            Sent latent = latents.get(i);
+            if (latent != null && latent.nesting().length > 1) {
+                int[] expected = shape == null ? null : new int[] {shape.channels(), shape.height(), shape.width()};
+                if (!java.util.Arrays.equals(latent.nesting(), expected)) {
+                    throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "latent " + i + " is nested "
+                            + latent.describeNesting() + "; " + (shape == null
+                                    ? "this model's latents are vectors: send a flat list of numbers per image"
+                                    : "this model's latents are " + shape + " maps: send " + shape.channels() + " lists of "
+                                            + shape.height() + " rows of " + shape.width() + " numbers per image, or "
+                                            + shape.size() + " numbers channel-major"));
+                }
+            }
+            values.add(latent == null ? null : latent.values());
+        }
+        return values;
     }
 
     /**
@@ -271,13 +446,13 @@ public sealed interface Latents permits Latents.PerImage, Latents.CodeHierarchy 
                 }
                 yield new CodeHierarchy(levels);
             }
-            case LatentSpec.Gaussian g -> throw notCodes();
-            case LatentSpec.SpatialGaussian g -> throw notCodes();
+            case LatentSpec.Gaussian g -> throw notCodes("vectors");
+            case LatentSpec.SpatialGaussian g -> throw notCodes("maps");
         };
     }
 
-    private static InvalidInferenceInputException notCodes() {
-        return new InvalidInferenceInputException(Kind.INVALID_LATENT, "this model's latents are Gaussian vectors, not codes: "
+    private static InvalidInferenceInputException notCodes(String kind) {
+        return new InvalidInferenceInputException(Kind.INVALID_LATENT, "this model's latents are Gaussian " + kind + ", not codes: "
                 + "send {\"latents\": [[...], ...]}");
     }
 

@@ -32,7 +32,8 @@ final class FiniteOutputs {
     static LoadedModel.Sampled sampled(LoadedModel.Sampled samples) {
         for (int i = 0; i < samples.images().length; i++) {
             if (!finite(samples.images()[i])
-                    || (samples.latents() instanceof Latents.GaussianVectors z && !finite(z.vectors().get(i)))) {
+                    || (samples.latents() instanceof Latents.GaussianVectors z && !finite(z.vectors().get(i)))
+                    || (samples.latents() instanceof Latents.GaussianMaps z && !finite(z.maps().get(i)))) {
                 throw new InvalidInferenceInputException(Kind.NON_FINITE_OUTPUT, "sample " + i + " came out non-finite; "
                         + "try a lower temperature or another seed");
             }
@@ -41,12 +42,15 @@ final class FiniteOutputs {
     }
 
     static LoadedModel.Encoded encoded(LoadedModel.Encoded encoded) {
-        if (encoded.latents() instanceof Latents.GaussianPosteriors posteriors) {
-            for (int i = 0; i < posteriors.count(); i++) {
-                Latents.GaussianPosteriors.Posterior latent = posteriors.posteriors().get(i);
-                if (!finite(latent.mean()) || !finite(latent.logVariance()) || !finite(latent.z())) {
-                    throw nonFiniteImage("encoding", i);
-                }
+        List<Latents.GaussianPosteriors.Posterior> posteriors = switch (encoded.latents()) {
+            case Latents.GaussianPosteriors p -> p.posteriors();
+            case Latents.GaussianMapPosteriors p -> p.posteriors();
+            default -> List.of();
+        };
+        for (int i = 0; i < posteriors.size(); i++) {
+            Latents.GaussianPosteriors.Posterior latent = posteriors.get(i);
+            if (!finite(latent.mean()) || !finite(latent.logVariance()) || !finite(latent.z())) {
+                throw nonFiniteImage("encoding", i);
             }
         }
         if (encoded.vectors() != null) {
@@ -77,6 +81,7 @@ final class FiniteOutputs {
     private static String largest(Latents input, int index) {
         float @Nullable [] values = switch (input) {
             case Latents.GaussianVectors z -> z.vectors().get(index);
+            case Latents.GaussianMaps z -> z.maps().get(index);
             case Latents.UnquantisedVectors vectors -> vectors.vectors().get(index);
             default -> null;
         };

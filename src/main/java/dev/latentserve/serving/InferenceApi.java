@@ -3,13 +3,21 @@ package dev.latentserve.serving;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
+import dev.latentserve.family.Latents;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.databind.DatabindException;
 import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.ValueDeserializer;
 import tools.jackson.databind.annotation.JsonDeserialize;
+import tools.jackson.databind.util.TokenBuffer;
 
 /** Request and response bodies of the four inference endpoints. */
 final class InferenceApi {
@@ -48,8 +56,9 @@ final class InferenceApi {
             example = "{\"latents\": [[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]]}")
     record DecodeRequest(
             @ArraySchema(schema = @Schema(description = "VAE: one latent vector of the model's latentDim per image, or the "
-                    + "posterior /encode answered ({mean, logVariance, z}), whose z is decoded", oneOf = {float[].class,
-                    LatentJson.class})) @Nullable List<@Nullable LatentInput> latents,
+                    + "posterior /encode answered ({mean, logVariance, z}), whose z is decoded. A spatial latent (C x h x w) "
+                    + "comes nested as C lists of h rows of w numbers, or flat as C*h*w numbers channel-major",
+                    oneOf = {float[].class, float[][][].class, LatentJson.class})) @Nullable List<@Nullable LatentInput> latents,
             @Schema(description = CODES_DOC, oneOf = {int[][][].class, LevelCodesJson.class}) @Nullable Object codes,
             @ArraySchema(schema = @Schema(description = "VQ-VAE: D*h*w floats per image, channel-major, quantised first"))
             @Nullable List<float[]> vectors,
@@ -57,12 +66,15 @@ final class InferenceApi {
     }
 
     /**
-     * One latent vector to decode, as JSON gives it: a list of numbers (what /sample answers), or a posterior as /encode
-     * answers it ({@code {"mean": [...], "logVariance": [...], "z": [...]}}), of which z is decoded. So both answers go
-     * back to /decode as they are.
+     * One latent to decode, as JSON gives it: a list of numbers (what /sample answers for a vector latent), C lists of h
+     * rows of w numbers (a spatial latent), or a posterior as /encode answers it ({@code {"mean": ..., "logVariance": ...,
+     * "z": ...}}), of which z is decoded. So every answer goes back to /decode as it is.
      */
     @JsonDeserialize(using = LatentInput.Reader.class)
-    record LatentInput(float @Nullable [] z) {
+    record LatentInput(Latents.@Nullable Sent z) {
+
+        /** Nested lists deeper than a spatial latent's C x h x w are no latent. */
+        private static final int MAX_NESTING = 3;
 
         /**
          * Reads either form by its first token, leaving the numbers to Jackson's own float parsing, so a bad value is
@@ -74,13 +86,13 @@ final class InferenceApi {
             @Override
             public LatentInput deserialize(JsonParser parser, DeserializationContext context) {
                 if (!parser.isExpectedStartObjectToken()) {
-                    return new LatentInput(vector(parser, context));
+                    return new LatentInput(latent(parser, context, 1));
                 }
-                float[] z = null;
+                Latents.Sent z = null;
                 for (String name = parser.nextName(); name != null; name = parser.nextName()) {
                     parser.nextToken();
                     if ("z".equals(name)) {
-                        z = vector(parser, context);
+                        z = latent(parser, context, 1);
                     } else {
                         parser.skipChildren();
                     }
@@ -89,19 +101,64 @@ final class InferenceApi {
             }
 
             /**
-             * A list of numbers. Anything else is refused here with Jackson's usual "cannot deserialize float[] from ..."
-             * (handed a string, Jackson's own float[] reader misreports it as a truncated body).
+             * A list of numbers, or a list of equally nested such lists. Anything else is refused here with Jackson's usual
+             * "cannot deserialize float[] from ..." (handed a string, Jackson's own float[] reader misreports it as a
+             * truncated body).
              */
-            private static float[] vector(JsonParser parser, DeserializationContext context) {
+            private static Latents.Sent latent(JsonParser parser, DeserializationContext context, int depth) {
                 if (!parser.isExpectedStartArrayToken()) {
-                    return (float[]) context.handleUnexpectedToken(float[].class, parser);
+                    return Latents.Sent.flat((float[]) context.handleUnexpectedToken(float[].class, parser));
                 }
-                return context.readValue(parser, float[].class);
+                // Whether the list holds numbers or lists shows only in its first element: read it from a copy.
+                TokenBuffer copy = context.bufferAsCopyOfValue(parser);
+                boolean nested;
+                try (JsonParser peek = copy.asParserOnFirstToken(context)) {
+                    nested = peek.nextToken() == JsonToken.START_ARRAY;
+                }
+                try (JsonParser values = copy.asParserOnFirstToken(context)) {
+                    return nested ? nested(values, context, depth) : Latents.Sent.flat(context.readValue(values, float[].class));
+                }
+            }
+
+            /** A list of lists, each read by {@link #latent}, all nested alike; their numbers one after the other. */
+            private static Latents.Sent nested(JsonParser parser, DeserializationContext context, int depth) {
+                if (depth >= MAX_NESTING) {
+                    return context.reportInputMismatch(float[].class, "a latent nests at most " + MAX_NESTING
+                            + " deep (C lists of h rows of w numbers)");
+                }
+                List<Latents.Sent> parts = new ArrayList<>();
+                for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
+                    try {
+                        parts.add(latent(parser, context, depth + 1));
+                    } catch (JacksonException e) {
+                        throw DatabindException.wrapWithPath(context, e, new JacksonException.Reference(parts, parts.size()));
+                    }
+                    int[] first = parts.getFirst().nesting();
+                    if (!Arrays.equals(parts.getLast().nesting(), first)) {
+                        return context.reportInputMismatch(float[].class, "the lists of a latent must nest alike: element "
+                                + (parts.size() - 1) + " is nested " + nesting(parts.getLast().nesting()) + ", element 0 "
+                                + nesting(first));
+                    }
+                }
+                int[] inner = parts.getFirst().nesting();
+                int[] nesting = new int[inner.length + 1];
+                nesting[0] = parts.size();
+                System.arraycopy(inner, 0, nesting, 1, inner.length);
+                float[] values = new float[parts.size() * parts.getFirst().values().length];
+                for (int i = 0; i < parts.size(); i++) {
+                    float[] part = parts.get(i).values();
+                    System.arraycopy(part, 0, values, i * part.length, part.length);
+                }
+                return new Latents.Sent(values, nesting);
+            }
+
+            private static String nesting(int[] lengths) {
+                return Arrays.stream(lengths).mapToObj(Integer::toString).collect(Collectors.joining("x"));
             }
         }
 
-        /** The vectors of a request, a missing one (JSON null) staying null for the model to refuse by its index. */
-        static @Nullable List<float[]> vectors(@Nullable List<@Nullable LatentInput> latents) {
+        /** The latents of a request, a missing one (JSON null) staying null for the model to refuse by its index. */
+        static @Nullable List<Latents.@Nullable Sent> sent(@Nullable List<@Nullable LatentInput> latents) {
             return latents == null ? null : latents.stream().map(latent -> latent == null ? null : latent.z()).toList();
         }
     }

@@ -148,7 +148,7 @@ class InferenceController {
         }
         boolean includePixels = Boolean.TRUE.equals(body.includePixels());
         MediaType format = ResponseFormats.choose(accept, ResponseFormats.JSON_OR_PNG);
-        return responses.answer(inference.decode(model, InferenceApi.LatentInput.vectors(body.latents()), body.codes(), body.vectors()),
+        return responses.answer(inference.decode(model, InferenceApi.LatentInput.sent(body.latents()), body.codes(), body.vectors()),
                 result -> MediaType.IMAGE_PNG.equals(format) ? png(result.shape(), result.images())
                         : json(new DecodeResponse(result.model(), result.version(),
                                 images(result.shape(), result.images(), includePixels))));

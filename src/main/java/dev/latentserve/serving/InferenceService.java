@@ -108,7 +108,7 @@ public class InferenceService {
      * Decodes latents, codes or unquantised vectors, exactly one of which is given, read in the form the model's latent
      * space takes ({@link Latents#fromRequest}).
      */
-    public CompletableFuture<Decoded> decode(String reference, @Nullable List<float[]> latents, @Nullable Object codes,
+    public CompletableFuture<Decoded> decode(String reference, @Nullable List<Latents.@Nullable Sent> latents, @Nullable Object codes,
             @Nullable List<float[]> vectors) throws IOException {
         ModelManifest manifest = resolve(reference);
         Latents input = Latents.fromRequest(latents, codes, vectors, manifest.latent());

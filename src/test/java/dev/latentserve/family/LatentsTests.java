@@ -75,13 +75,34 @@ class LatentsTests {
 
     @Test
     void aDecodeRequestIsReadAsTheKindItSends() {
-        assertThat(Latents.fromRequest(List.of(new float[] {1f}), null, null, new LatentSpec.Gaussian(1)))
+        assertThat(Latents.fromRequest(List.of(Latents.Sent.flat(new float[] {1f})), null, null, new LatentSpec.Gaussian(1)))
                 .isInstanceOf(Latents.GaussianVectors.class);
         assertThat(Latents.fromRequest(null, null, List.of(new float[8]), GRID)).isInstanceOf(Latents.UnquantisedVectors.class);
         assertThat(Latents.fromRequest(null, List.of(List.of(List.of(1, 2))), null, GRID).count()).isEqualTo(1);
         // A null vector is the model's to refuse (422, naming it), not a crash here.
-        assertThat(Latents.fromRequest(java.util.Arrays.asList((float[]) null), null, null, new LatentSpec.Gaussian(1)).count())
+        assertThat(Latents.fromRequest(java.util.Arrays.asList((Latents.Sent) null), null, null, new LatentSpec.Gaussian(1)).count())
                 .isEqualTo(1);
+    }
+
+    @Test
+    void aSpatialLatentIsWrittenNestedAsItsMapAndReadNestedOrFlat() {
+        Latents.MapShape shape = new Latents.MapShape(2, 1, 3);
+        float[] z = {1, 2, 3, 4, 5, 6};
+        Latents.GaussianMaps maps = new Latents.GaussianMaps(List.of(z), shape);
+        assertThat(JSON.writeValueAsString(maps)).isEqualTo("[[[[1.0,2.0,3.0]],[[4.0,5.0,6.0]]]]");
+        Latents posteriors = new Latents.GaussianMapPosteriors(List.of(new Latents.GaussianPosteriors.Posterior(z, z, z)), shape);
+        assertThat(JSON.writeValueAsString(posteriors.json(0))).isEqualTo("{\"mean\":[[[1.0,2.0,3.0]],[[4.0,5.0,6.0]]],"
+                + "\"logVariance\":[[[1.0,2.0,3.0]],[[4.0,5.0,6.0]]],\"z\":[[[1.0,2.0,3.0]],[[4.0,5.0,6.0]]]}");
+        LatentSpec spatial = new LatentSpec.SpatialGaussian(2, List.of(1, 3));
+        Latents nested = Latents.fromRequest(List.of(new Latents.Sent(z, new int[] {2, 1, 3})), null, null, spatial);
+        Latents flat = Latents.fromRequest(List.of(Latents.Sent.flat(z)), null, null, spatial);
+        assertThat(nested).usingRecursiveComparison().isEqualTo(maps);
+        assertThat(flat).usingRecursiveComparison().isEqualTo(maps);
+        assertThat(Latents.concat(List.of(maps, maps.slice(0, 1))).count()).isEqualTo(2);
+        assertKind(() -> Latents.fromRequest(List.of(new Latents.Sent(z, new int[] {1, 3, 2})), null, null, spatial),
+                InvalidInferenceInputException.Kind.INVALID_LATENT, "latent 0 is nested 1x3x2; this model's latents are 2x1x3 maps");
+        assertKind(() -> Latents.fromRequest(List.of(new Latents.Sent(z, new int[] {2, 1, 3})), null, null, new LatentSpec.Gaussian(6)),
+                InvalidInferenceInputException.Kind.INVALID_LATENT, "latents are vectors");
     }
 
     private static void assertKind(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, InvalidInferenceInputException.Kind kind,

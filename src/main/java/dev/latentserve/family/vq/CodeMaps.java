@@ -22,20 +22,34 @@ import java.util.List;
  */
 public record CodeMaps(List<CodebookLevel> levels, ImageData train, ImageData test) {
 
+    /** Images to each level's code maps (n, h, w) as int64, in level order, made in the batch's scope. */
+    @FunctionalInterface
+    public interface Encoder {
+        List<NDArray> codes(NDManager scope, NDArray images);
+    }
+
     /** Encodes {@code train} and {@code test} with {@code net}, in batches opened under {@code parent}. */
     public static CodeMaps encode(NDManager parent, QuantizedAutoencoder net, ImageData train, ImageData test) {
-        return new CodeMaps(net.levels(), encode(parent, net, train), encode(parent, net, test));
+        return encode(parent, net.levels(), (scope, images) -> net.encodeCodes(new ParameterStore(scope, false), images), train, test);
+    }
+
+    /**
+     * Encodes {@code train} and {@code test} with {@code encoder}, whose codes are those of {@code levels}, in batches
+     * opened under {@code parent}.
+     */
+    public static CodeMaps encode(NDManager parent, List<CodebookLevel> levels, Encoder encoder, ImageData train, ImageData test) {
+        return new CodeMaps(levels, encode(parent, levels, encoder, train), encode(parent, levels, encoder, test));
     }
 
     /** Every image's code maps, packed; see {@link CodeMaps}. */
-    public static ImageData encode(NDManager parent, QuantizedAutoencoder net, ImageData data) {
-        int size = cells(net.levels());
+    private static ImageData encode(NDManager parent, List<CodebookLevel> levels, Encoder encoder, ImageData data) {
+        int size = cells(levels);
         float[] codes = new float[data.count() * size];
         TrainingLoop.forEachBatch(parent, data, TrainingLoop.identity(data.count()), data.count(), CodebookObjective.EVALUATION_BATCH,
                 (scope, images, from, to) -> {
                     long n = to - from;
                     NDList flat = new NDList();
-                    for (NDArray maps : net.encodeCodes(new ParameterStore(scope, false), images)) {
+                    for (NDArray maps : encoder.codes(scope, images)) {
                         flat.add(maps.reshape(n, -1));
                     }
                     float[] packed = NDArrays.concat(flat, 1).toType(DataType.FLOAT32, false).toFloatArray();

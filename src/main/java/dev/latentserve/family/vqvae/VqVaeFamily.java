@@ -27,6 +27,7 @@ import dev.latentserve.family.TrainingRun;
 import dev.latentserve.family.TrainingSpec;
 import dev.latentserve.family.vq.CodeMaps;
 import dev.latentserve.family.vq.CodePriors;
+import dev.latentserve.family.vq.PriorArchitecture;
 import dev.latentserve.family.vq.CodebookObjective;
 import dev.latentserve.family.vq.QuantizedSteps;
 import dev.latentserve.image.ImageData;
@@ -285,7 +286,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
     }
 
     static GatedPixelCnn priorBlock(VqVaeArchitecture model, PriorArchitecture prior) {
-        return new GatedPixelCnn(model.codes(), prior.channels(), prior.layers(), prior.kernel(), prior.hidden());
+        return prior.block(model.codes());
     }
 
     @SuppressWarnings("unchecked")

@@ -1,21 +1,30 @@
-package dev.latentserve.family.vqvae;
+package dev.latentserve.family.vq;
 
 import static dev.latentserve.family.Hyperparameters.integer;
 import static dev.latentserve.family.Hyperparameters.real;
 
 import dev.latentserve.family.Hyperparameters;
 import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.nn.GatedPixelCnn;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** Hyperparameters of the gated PixelCNN prior over a VQ-VAE's code maps. */
-record PriorArchitecture(int channels, int layers, int kernel, int hidden) {
+/**
+ * Hyperparameters of the gated PixelCNN prior over the code maps of a one-level VQ-VAE (a trained one, or an imported
+ * one): the {@code prior} of its architecture.
+ */
+public record PriorArchitecture(int channels, int layers, int kernel, int hidden) {
 
-    static final String TYPE = "gated-pixelcnn";
+    public static final String TYPE = "gated-pixelcnn";
     private static final Set<String> KEYS = Set.of("type", "channels", "layers", "kernel", "hidden");
 
-    static PriorArchitecture from(Map<String, Object> requested) {
+    /**
+     * The prior's hyperparameters with defaults filled in.
+     *
+     * @throws InvalidArchitectureException for an unknown field or a value out of range
+     */
+    public static PriorArchitecture from(Map<String, Object> requested) {
         Hyperparameters.checkKeys(requested, KEYS, "prior");
         Object type = requested.getOrDefault("type", TYPE);
         if (!TYPE.equals(type)) {
@@ -29,7 +38,12 @@ record PriorArchitecture(int channels, int layers, int kernel, int hidden) {
                 integer(requested, "hidden", 128, 1, 4096));
     }
 
-    Map<String, Object> toMap() {
+    /** The prior over the codes of a codebook of {@code codes} entries, to fit or to load parameters into. */
+    public GatedPixelCnn block(int codes) {
+        return new GatedPixelCnn(codes, channels, layers, kernel, hidden);
+    }
+
+    public Map<String, Object> toMap() {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("type", TYPE);
         map.put("channels", channels);
