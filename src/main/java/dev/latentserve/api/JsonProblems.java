@@ -37,6 +37,8 @@ final class JsonProblems {
 
     private static final Pattern COERCED_VALUE = Pattern.compile("value \\(([^)]{1,60})\\)");
     private static final Pattern FOUND_TOKEN = Pattern.compile("JsonToken\\.([A-Z_]+)");
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate Object property \"([^\"]{0,60})");
+    private static final Pattern CONTROL_CHARACTER = Pattern.compile("CTRL-CHAR, code (\\d+)");
     private static final Pattern NON_STANDARD = Pattern.compile("Non-standard token '([^']+)'");
     private static final Pattern UNEXPECTED_CHARACTER = Pattern.compile("Unexpected character \\('(.+?)' \\(code \\d+\\)\\)(?::\\s*(.*))?");
     private static final Pattern UNRECOGNIZED_TOKEN = Pattern.compile("Unrecognized token '([^']*)'");
@@ -128,6 +130,18 @@ final class JsonProblems {
 
     /** A JSON syntax error in words: what was found, and what JSON needs there. */
     private static String syntax(String message) {
+        Matcher duplicate = DUPLICATE.matcher(message);
+        if (duplicate.find()) {
+            return "field '" + duplicate.group(1) + "' is given twice; send each field once";
+        }
+        Matcher control = CONTROL_CHARACTER.matcher(message);
+        if (control.find()) {
+            String code = String.format("%04x", Integer.parseInt(control.group(1)));
+            return "a control character, U+" + code + ", where JSON allows none; inside a string write it escaped, as \\u" + code;
+        }
+        if (message.contains("Invalid UTF-8")) {
+            return "the body is not valid UTF-8 text; JSON bodies are UTF-8";
+        }
         Matcher nonStandard = NON_STANDARD.matcher(message);
         if (nonStandard.find()) {
             return nonStandard.group(1) + " is not a JSON number; send a finite number";
@@ -157,6 +171,7 @@ final class JsonProblems {
                 .replaceAll(":?\\s*(?:enable|disable) `[^`]*` to allow", "")
                 .replaceAll("\\s*\\(token `[^`]*`\\)", "")
                 .replaceAll("\\s*\\(code \\d+\\)", "")
+                .replaceAll(",\\s*from `[^`]*`", "")
                 .replaceAll("`[^`]*`", "a value")
                 .strip();
         return text.isEmpty() ? "unreadable" : text;

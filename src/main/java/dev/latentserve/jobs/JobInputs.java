@@ -57,6 +57,21 @@ class JobInputs {
         return train;
     }
 
+    /**
+     * A model's versions share one family: a bare name must not serve a VAE today and a VQ-VAE tomorrow, nor answer
+     * decode requests in one latent form and then another.
+     *
+     * @throws JobRejectedException when {@code model} exists with another family
+     */
+    void checkSameFamily(String model, String family) {
+        registry.list().stream().filter(summary -> summary.name().equals(model) && !summary.family().equals(family)).findFirst()
+                .ifPresent(existing -> {
+                    throw new JobRejectedException("model " + model + " is a " + existing.family() + " (versions "
+                            + existing.versions() + "); a new version must be a " + existing.family() + " too: train the "
+                            + family + " under another name");
+                });
+    }
+
     /** The model version a fit job starts from, checked to exist, to have a known family and to take the dataset's images. */
     ModelManifest checkBaseVersion(JobRequest request) throws IOException {
         ModelManifest base = baseVersion(request.model());

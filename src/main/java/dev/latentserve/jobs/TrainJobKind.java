@@ -44,6 +44,7 @@ class TrainJobKind implements JobKind {
         }
         ModelFamily family = families.find(request.family()).orElseThrow(() -> new JobRejectedException(
                 "unknown model family '" + request.family() + "'; known: " + families.names()));
+        inputs.checkSameFamily(request.model(), family.name());
         Dataset train = inputs.checkDatasets(request);
         Map<String, Object> architecture = family.architecture(
                 request.architecture() == null ? Map.of() : request.architecture(), train.shape());

@@ -141,6 +141,12 @@ public class ModelArchives {
         } else {
             manifest = fromExport(name, staging, files, sha256);
         }
+        String family = manifest.family();
+        registry.list().stream().filter(model -> model.name().equals(name) && !model.family().equals(family)).findFirst()
+                .ifPresent(existing -> {
+                    throw new InvalidArchiveException("model " + name + " is a " + existing.family() + "; a " + family
+                            + " cannot be a version of it: import it under another name");
+                });
         return registry.publish(manifest, staging);
     }
 

@@ -85,6 +85,17 @@ class JsonProblemsTests {
                 "a number beyond the range of a double");
     }
 
+    @Test
+    void duplicatesControlCharactersAndBrokenTextAreSaidPlainly() {
+        assertThat(detail(Sample.class, "{\"count\": 1, \"count\": 2}")).endsWith("field 'count' is given twice; send each field once");
+        assertThat(detail(Job.class, "{\"type\": \"a\u0001b\"}")).contains("a control character, U+0001", "\\u0001");
+        assertThat(JsonProblems.describe(catchThrowableOfType(JacksonException.class, () -> JSON.readValue(
+                new byte[] {'{', '"', 't', 'y', 'p', 'e', '"', ':', '"', (byte) 0xff, '"', '}'}, Job.class))))
+                .contains("not valid UTF-8");
+        assertThat(detail(Job.class, "{\"type\": \"t\", \"architecture\": {\"a\": " + "[".repeat(600) + "]".repeat(600) + "}}")).contains("breaks a limit")
+                .doesNotContain("from a");
+    }
+
     /** Every malformed body, read into every kind of request, gets a detail free of Jackson's internals. */
     @ParameterizedTest
     @ValueSource(strings = {"[1,2]", "{\"count\": 2", "{", "}", "{'count': 2}", "{\"count\": 2,}", "{\"count\": \"two\"}",

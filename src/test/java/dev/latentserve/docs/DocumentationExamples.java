@@ -95,15 +95,18 @@ final class DocumentationExamples {
     static String script(List<Example> examples, int port) {
         StringBuilder script = new StringBuilder("""
                 set -euo pipefail
-                shopt -s expand_aliases
-                # The README's alias adds the key and calls this function: an error status fails the run, except
-                # for a call that prints its status itself (-w), as an example of an error does.
-                curl() {
-                  case " $* " in
-                    *" -w "*) command curl --max-time 900 "$@" ;;
-                    *) command curl --fail-with-body --max-time 900 "$@" ;;
-                  esac
-                }
+                # The README's curl function calls `command curl`, which finds this one first: an error status fails the
+                # run, except for a call that prints its status itself (-w), as an example of an error does.
+                mkdir -p .bin
+                cat > .bin/curl <<'CURL'
+                #!/usr/bin/env bash
+                case " $* " in
+                  *" -w "*) exec /usr/bin/curl --max-time 900 "$@" ;;
+                  *) exec /usr/bin/curl --fail-with-body --max-time 900 "$@" ;;
+                esac
+                CURL
+                chmod +x .bin/curl
+                export PATH="$PWD/.bin:$PATH"
                 """);
         for (Example example : examples) {
             if (!example.runs()) {

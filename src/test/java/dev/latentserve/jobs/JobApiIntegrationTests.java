@@ -33,6 +33,11 @@ class JobApiIntegrationTests extends ApiIntegrationSupport {
         assertProblem(http.postJson("/v1/jobs", valid + ", \"architecture\": {\"channels\": [4, 4, 4, 4, 4]}}"), 422,
                 "invalid-architecture");
         assertProblem(http.postJson("/v1/jobs", valid.replace("\"m\"", "\"../m\"") + "}"), 400, "invalid-name");
+        // MODEL is a VAE: a VQ-VAE under its name would make a bare name change what it serves.
+        Response otherFamily = http.postJson("/v1/jobs", valid.replace("\"m\"", "\"" + MODEL + "\"").replace("\"vae\"",
+                "\"vqvae\"") + "}");
+        assertProblem(otherFamily, 422, "invalid-job");
+        assertThat(otherFamily.json().get("detail").asString()).contains("is a vae", "another name");
         assertProblem(http.postJson("/v1/jobs", "{\"type\": \"train\""), 400, "bad-request");
         assertThat(http.get("/v1/jobs").json()).hasSize(before);
         assertProblem(http.get("/v1/jobs/job-nope"), 404, "job-not-found");
