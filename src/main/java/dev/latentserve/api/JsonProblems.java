@@ -15,6 +15,7 @@ import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.core.exc.UnexpectedEndOfInputException;
 import tools.jackson.databind.exc.InvalidFormatException;
 import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 /**
  * Says what is wrong with a JSON request body in words a client can act on: the field (as a path such as
@@ -76,6 +77,13 @@ final class JsonProblems {
         }
         if (e instanceof InvalidFormatException format) {
             return field + where + ": the value " + quote(format.getValue()) + " is not " + expected(format.getTargetType());
+        }
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            String parent = path.contains(".") ? "field '" + path.substring(0, path.lastIndexOf('.')) + "'" : "the body";
+            List<String> known = unknown.getKnownPropertyIds() == null ? List.of()
+                    : unknown.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
+            return "field '" + unknown.getPropertyName() + "'" + where + " is not one " + parent + " takes"
+                    + (known.isEmpty() ? "" : "; it takes " + String.join(", ", known));
         }
         if (e instanceof MismatchedInputException mismatch) {
             if (path.isEmpty() && original.contains("No content")) {

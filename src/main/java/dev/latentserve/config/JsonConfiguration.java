@@ -19,6 +19,16 @@ class JsonConfiguration {
         return builder -> builder.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
     }
 
+    /**
+     * A field the body's type does not have ({@code "cuont": 2}, {@code "ephocs": 3}) is refused naming the fields it
+     * has, instead of being dropped so that a typo silently runs with the default. Bodies that take other endpoints'
+     * answers as they are (decode) say so on their type.
+     */
+    @Bean
+    JsonMapperBuilderCustomizer unknownFieldsRefused() {
+        return builder -> builder.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
+
     /** {@code "count": 1.5} is refused instead of becoming 1: a whole-number field takes whole numbers only. */
     @Bean
     JsonMapperBuilderCustomizer wholeNumbersOnly() {

@@ -1,5 +1,6 @@
 package dev.latentserve.serving;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -54,6 +55,8 @@ final class InferenceApi {
 
     @Schema(description = "What to decode: latent vectors (VAE), code grids or unquantised vectors (VQ-VAE); send one",
             example = "{\"latents\": [[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]]}")
+    // The other fields of what /encode, /sample and a sample job's result answer, so that those go back as they are.
+    @JsonIgnoreProperties({"model", "version", "seed", "images", "count", "samplesPerSecond"})
     record DecodeRequest(
             @ArraySchema(schema = @Schema(description = "VAE: one latent vector of the model's latentDim per image, or the "
                     + "posterior /encode answered ({mean, logVariance, z}), whose z is decoded. A spatial latent (C x h x w) "

@@ -18,7 +18,7 @@ class JsonProblemsTests {
 
     /** Read as the application reads bodies (config.JsonConfiguration). */
     private static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT).build();
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     private static final List<String> INTERNALS = List.of("`", "JsonToken", "Feature", "Cannot deserialize", "REDACTED", "(code ",
             "dev.latentserve", "java.util", "java.lang", "Source:", "START_", "VALUE_");
@@ -83,6 +83,14 @@ class JsonProblemsTests {
                         + "-2147483648 to 2147483647");
         assertThat(detail(Job.class, "{\"type\": \"train\", \"epochs\": 1e400}")).contains("'epochs'",
                 "a number beyond the range of a double");
+    }
+
+    @Test
+    void anUnknownFieldIsNamedWithTheFieldsTheBodyTakes() {
+        assertThat(detail(Sample.class, "{\"count\": 1, \"cuont\": 2}"))
+                .isEqualTo("field 'cuont' (line 1, column 25) is not one the body takes; it takes count, seed, temperature");
+        assertThat(detail(Job.class, "{\"type\": \"t\", \"sample\": {\"cuont\": 2}}"))
+                .startsWith("field 'cuont'").contains("is not one field 'sample' takes; it takes count, seed, temperature");
     }
 
     @Test

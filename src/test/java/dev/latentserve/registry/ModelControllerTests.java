@@ -23,6 +23,9 @@ class ModelControllerTests {
     @MockitoBean
     ModelRegistry registry;
 
+    @MockitoBean
+    ModelArchives archives;
+
     @Test
     void anUnknownModelOrVersionIsNotFound() throws Exception {
         when(registry.summary("nope")).thenThrow(new ModelNotFoundException("no model named 'nope'; GET /v1/models lists them"));
