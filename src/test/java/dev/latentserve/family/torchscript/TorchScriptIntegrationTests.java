@@ -59,6 +59,94 @@ class TorchScriptIntegrationTests extends ApiIntegrationSupport {
     }
 
     @Test
+    void anImportedVaeArchiveServesPyTorchsNumbersAndMovesToAnotherInstallationUnchanged() throws IOException {
+        Path dir = Fixtures.folder("torchscript/conv-vae");
+        Response imported = http.postMultipart("/v1/models/torch-vae/versions", List.of(new Http.Part("archive", "conv-vae.zip",
+                "application/zip", zip(dir, FILES))), "application/json");
+        assertThat(imported.status()).as(imported.text()).isEqualTo(201);
+        assertThat(imported.json().get("latent").get("dimension").asInt()).isEqualTo(16);
+        assertThat(imported.json().get("training").get("type").asString()).isEqualTo("import");
+
+        float[][] images = Fixtures.floatRows(dir.resolve("probe-images.npy"));
+        float[][] expectedMean = Fixtures.floatRows(dir.resolve("expected-mean.npy"));
+        float[][] expectedPixels = Fixtures.floatRows(dir.resolve("expected-decoded.npy"));
+        String pixels = "{\"pixels\": [" + numbers(images[0]) + ", " + numbers(images[1]) + "]}";
+        JsonNode latents = http.postJson("/v1/models/torch-vae/encode", pixels).json().get("latents");
+        for (int i = 0; i < 2; i++) {
+            float[] mean = new float[16];
+            for (int j = 0; j < 16; j++) {
+                mean[j] = latents.get(i).get("mean").get(j).floatValue();
+            }
+            assertThat(mean).containsExactly(expectedMean[i], within(1e-4f));
+        }
+        Response decoded = http.postJson("/v1/models/torch-vae/decode", "{\"latents\": " + latents + ", \"includePixels\": true}");
+        assertThat(pixels(decoded)).containsExactly(expectedPixels[0], within(1e-4f));
+        assertThat(http.postJson("/v1/models/torch-vae/sample", "{\"count\": 3, \"seed\": 2}").json().get("latents")).hasSize(3);
+        assertThat(http.postJson("/v1/models/torch-vae/reconstruct", pixels).json().get("reconstructions"))
+                .allSatisfy(r -> assertThat(r.get("negativeElbo").asDouble()).isPositive());
+
+        Response archive = http.get("/v1/models/torch-vae/versions/1/archive", "application/zip");
+        assertThat(archive.status()).isEqualTo(200);
+        Response moved = http.postMultipart("/v1/models/torch-vae-moved/versions", List.of(new Http.Part("archive", "a.zip",
+                "application/zip", archive.body())), "application/json");
+        assertThat(moved.status()).as(moved.text()).isEqualTo(201);
+        assertThat(moved.json().get("family").asString()).isEqualTo("torchscript");
+        assertThat(moved.json().get("training").get("importedFrom").get("model").asString()).isEqualTo("torch-vae@1");
+        Response again = http.postJson("/v1/models/torch-vae-moved/decode", "{\"latents\": " + latents + ", \"includePixels\": true}");
+        assertThat(pixels(again)).containsExactly(pixels(decoded));
+        assertThat(http.postJson("/v1/models/torch-vae-moved/sample", "{\"count\": 3, \"seed\": 2}").json().get("images"))
+                .isEqualTo(http.postJson("/v1/models/torch-vae/sample", "{\"count\": 3, \"seed\": 2}").json().get("images"));
+
+        // The model is a torchscript VAE now: training a VAE of this service under its name is refused.
+        Response otherFamily = http.postJson("/v1/jobs", "{\"type\": \"train\", \"model\": \"torch-vae\", \"family\": \"vae\", "
+                + "\"dataset\": \"" + trainId + "\"}");
+        Http.assertProblem(otherFamily, 422, "invalid-job");
+        assertThat(http.delete("/v1/models/torch-vae/versions/1").status()).isEqualTo(204);
+        assertThat(http.delete("/v1/models/torch-vae-moved/versions/1").status()).isEqualTo(204);
+    }
+
+    @Test
+    void anImportedVqVaeGivesPyTorchsCodesAndRefusesToSampleUntilAPriorIsFitted() throws IOException {
+        Path dir = Fixtures.folder("torchscript/vqvae");
+        List<Http.Part> parts = new ArrayList<>();
+        for (String file : List.of("latentserve-model.json", "encoder.pt", "decoder.pt", "codebook.npy")) {
+            parts.add(new Http.Part("file", file, "application/octet-stream", Files.readAllBytes(dir.resolve(file))));
+        }
+        Response imported = http.postMultipart("/v1/models/torch-vq/versions", parts, "application/json");
+        assertThat(imported.status()).as(imported.text()).isEqualTo(201);
+        assertThat(imported.json().get("latent").get("codes").asInt()).isEqualTo(64);
+
+        float[][] images = Fixtures.floatRows(dir.resolve("probe-images.npy"));
+        JsonNode codes = http.postJson("/v1/models/torch-vq/encode", "{\"pixels\": [" + numbers(images[0]) + "]}").json().get("codes");
+        assertThat(codes.get(0)).hasSize(7);
+        Response decoded = http.postJson("/v1/models/torch-vq/decode", "{\"codes\": " + codes + ", \"includePixels\": true}");
+        assertThat(pixels(decoded)).containsExactly(Fixtures.floatRows(dir.resolve("expected-decoded.npy"))[0], within(1e-4f));
+        Response noPrior = http.postJson("/v1/models/torch-vq/sample", "{\"count\": 1}");
+        Http.assertProblem(noPrior, 409, "no-prior");
+        assertThat(noPrior.json().get("detail").asString()).contains("fit-prior", "torch-vq@1");
+
+        // A codebook of another D than the encoder's vectors is refused, naming both.
+        parts.set(3, new Http.Part("file", "codebook.npy", "application/octet-stream",
+                Files.readAllBytes(Fixtures.folder("torchscript/bad").resolve("codebook-wrong-d.npy"))));
+        Response wrongD = http.postMultipart("/v1/models/torch-vq-bad/versions", parts, "application/json");
+        Http.assertProblem(wrongD, 422, "invalid-import");
+        assertThat(wrongD.json().get("detail").asString()).contains("33", "32");
+        assertThat(http.delete("/v1/models/torch-vq/versions/1").status()).isEqualTo(204);
+    }
+
+    private static byte[] zip(Path dir, List<String> files) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
+            for (String file : files) {
+                zip.putNextEntry(new java.util.zip.ZipEntry("conv-vae/" + file));
+                zip.write(Files.readAllBytes(dir.resolve(file)));
+                zip.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    @Test
     void anExportWhoseDecoderAnswersNaNIsRefusedSayingSo() throws IOException {
         Response refused = importFiles("broken", Fixtures.folder("torchscript/bad/nan-decoder"));
         Http.assertProblem(refused, 422, "invalid-import");
