@@ -1,5 +1,6 @@
 package dev.latentserve.registry;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,6 +26,13 @@ import org.jspecify.annotations.Nullable;
 final class ArchiveUnpacker {
 
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
+
+    /**
+     * Whether {@code name} may name a file of a version: a plain name, no folder, no leading dot.
+     */
+    static boolean isPlainFileName(String name) {
+        return FILE_NAME.matcher(name).matches();
+    }
 
     private final long maxBytes;
     private final int maxEntries;
@@ -60,6 +68,9 @@ final class ArchiveUnpacker {
         String folder = null;
         try (ZipInputStream entries = new ZipInputStream(counted)) {
             for (ZipEntry entry = entries.getNextEntry(); entry != null; entry = entries.getNextEntry()) {
+                if (entry.getName().startsWith("/") || entry.getName().startsWith("\\")) {
+                    throw unsafe(entry.getName());
+                }
                 String[] parts = entry.getName().replace("\\", "/").replaceFirst("^\\./", "").split("/", -1);
                 if (entry.isDirectory()) {
                     folder = checkFolder(entry.getName(), parts.length == 2 && parts[1].isEmpty() ? parts[0] : null, folder);
@@ -91,6 +102,9 @@ final class ArchiveUnpacker {
             counted.transferTo(OutputStream.nullOutputStream());
         } catch (ZipException e) {
             throw new InvalidArchiveException("the upload is not a readable zip archive: " + e.getMessage());
+        } catch (EOFException e) {
+            // The whole upload arrived (Tomcat checks its length); the zip inside it is what ends early.
+            throw new InvalidArchiveException("the zip archive ends in the middle of an entry: it was cut short before it was sent");
         }
         if (files.isEmpty()) {
             throw new InvalidArchiveException("the upload is not a zip archive, or an empty one: send the zip that "

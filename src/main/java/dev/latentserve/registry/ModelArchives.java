@@ -2,6 +2,7 @@ package dev.latentserve.registry;
 
 import ai.djl.Device;
 import dev.latentserve.family.Importing;
+import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamilies;
 import dev.latentserve.family.ModelFamily;
@@ -10,6 +11,7 @@ import dev.latentserve.storage.Names;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +23,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -44,6 +53,9 @@ import tools.jackson.databind.json.JsonMapper;
 public class ModelArchives {
 
     static final String CHECKSUMS = "checksums.sha256";
+    /** Imports are rare and admin-only: one daemon thread a probe, so a module that never answers holds only its own. */
+    private static final ExecutorService PROBES = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("import-probe-", 0)
+            .factory());
 
     private final ModelRegistry registry;
     private final ModelFamilies families;
@@ -114,6 +126,11 @@ public class ModelArchives {
             MessageDigest digest = ArchiveUnpacker.sha256();
             long total = 0;
             for (Map.Entry<String, InputStreamSource> file : files.entrySet()) {
+                if (!ArchiveUnpacker.isPlainFileName(file.getKey())) {
+                    throw new InvalidArchiveException("file name '" + file.getKey() + "' is not a plain file name (letters, digits, "
+                            + "'.', '_', '-'; no folders): send the files as they are named in the export, e.g. "
+                            + "-F file=@export/encoder.pt");
+                }
                 try (InputStream in = new DigestInputStream(file.getValue().open(), digest)) {
                     total += Files.copy(in, staging.resolve(file.getKey()));
                 }
@@ -141,28 +158,64 @@ public class ModelArchives {
         } else {
             manifest = fromExport(name, staging, files, sha256);
         }
-        String family = manifest.family();
-        registry.list().stream().filter(model -> model.name().equals(name) && !model.family().equals(family)).findFirst()
-                .ifPresent(existing -> {
-                    throw new InvalidArchiveException("model " + name + " is a " + existing.family() + "; a " + family
-                            + " cannot be a version of it: import it under another name");
-                });
+        checkSameKind(name, manifest);
         return registry.publish(manifest, staging);
+    }
+
+    /**
+     * A model's versions share one family and one kind of latent space (an imported VAE and an imported VQ-VAE are both
+     * of the torchscript family): a bare name must not encode to vectors today and to codes tomorrow.
+     */
+    private void checkSameKind(String name, ModelManifest manifest) {
+        List<Integer> versions = registry.list().stream().filter(model -> model.name().equals(name)).findFirst()
+                .map(ModelSummary::versions).orElse(List.of());
+        if (versions.isEmpty()) {
+            return;
+        }
+        ModelManifest latest = registry.version(name, versions.getLast());
+        if (!latest.family().equals(manifest.family()) || latest.latent().getClass() != manifest.latent().getClass()) {
+            throw new InvalidArchiveException("model " + name + " is a " + latest.family() + " with " + latest.latent().getClass().getSimpleName()
+                    + " latents; a " + manifest.family() + " with " + manifest.latent().getClass().getSimpleName() + " latents cannot be a version of "
+                    + "it: import it under another name");
+        }
     }
 
     /** An archive this service exported: checked file by file, then loaded and run once. */
     private ModelManifest fromArchive(String name, Path staging, List<String> files, String sha256) throws IOException {
         verifyChecksums(staging, files);
         Files.delete(staging.resolve(CHECKSUMS));
-        ModelManifest original;
-        try {
-            original = json.readValue(staging.resolve(ModelRegistry.MANIFEST).toFile(), ModelManifest.class);
-        } catch (JacksonException e) {
-            throw new InvalidArchiveException("the archive's manifest.json cannot be read: " + e.getOriginalMessage());
-        }
+        ModelManifest original = readManifest(staging);
         ModelFamily family = families.find(original.family()).orElseThrow(() -> new InvalidArchiveException("the archive holds a "
                 + original.family() + " model, a family this server does not know (known: " + families.names() + ")"));
-        probe(family, staging, original);
+        LatentSpec latent;
+        try {
+            latent = family.latentSpec(original.architecture(), original.inputShape());
+        } catch (RuntimeException e) {
+            throw new InvalidArchiveException("the archive's manifest.json has an architecture its family cannot read: "
+                    + firstLine(e));
+        }
+        if (!latent.equals(original.latent())) {
+            throw new InvalidArchiveException("the archive's manifest.json says its latent space is " + json.writeValueAsString(
+                    original.latent()) + " but its architecture gives " + json.writeValueAsString(latent));
+        }
+        if (family instanceof Importing importing) {
+            // The files the family reads at load (a descriptor, modules) must say what the manifest says.
+            Importing.Imported imported = withinTimeout(() -> importing.inspect(staging, device));
+            imported.architecture().forEach((key, value) -> {
+                if (!value.equals(original.architecture().get(key))) {
+                    throw new InvalidArchiveException("the archive's manifest.json records " + key + " = "
+                            + original.architecture().get(key) + " but its files say " + value);
+                }
+            });
+            if (!imported.inputShape().equals(original.inputShape())) {
+                throw new InvalidArchiveException("the archive's manifest.json records images of " + original.inputShape()
+                        + " but its files take " + imported.inputShape());
+            }
+        }
+        withinTimeout(() -> {
+            probe(family, staging, original);
+            return null;
+        });
         Map<String, Object> training = new LinkedHashMap<>(original.training());
         training.put("importedFrom", Map.of("model", original.reference(), "archiveSha256", sha256, "importedAt",
                 Instant.now().toString()));
@@ -170,12 +223,71 @@ public class ModelArchives {
                 training, original.metrics(), original.createdAt());
     }
 
+    /** The archived manifest, with every field a version needs; its name and version are only kept as lineage. */
+    private ModelManifest readManifest(Path staging) throws IOException {
+        ModelManifest original;
+        try {
+            original = json.readValue(staging.resolve(ModelRegistry.MANIFEST).toFile(), ModelManifest.class);
+        } catch (JacksonException e) {
+            throw new InvalidArchiveException("the archive's manifest.json cannot be read: " + e.getOriginalMessage());
+        }
+        if (original == null) {
+            throw new InvalidArchiveException("the archive's manifest.json is empty (null)");
+        }
+        Map<String, Object> required = new LinkedHashMap<>();
+        required.put("name", original.name());
+        required.put("family", original.family());
+        required.put("architecture", original.architecture());
+        required.put("inputShape", original.inputShape());
+        required.put("latent", original.latent());
+        required.put("training", original.training());
+        required.put("metrics", original.metrics());
+        required.put("createdAt", original.createdAt());
+        required.forEach((field, value) -> {
+            if (value == null) {
+                throw new InvalidArchiveException("the archive's manifest.json has no " + field);
+            }
+        });
+        if (!Names.isSafe(original.name()) || original.version() < 1) {
+            throw new InvalidArchiveException("the archive's manifest.json names model '" + original.name() + "' version "
+                    + original.version() + ", which no registry publishes");
+        }
+        return original;
+    }
+
+    /**
+     * Runs the import's probes with a deadline: TorchScript is code, and a module that never answers must not hold the
+     * request (and the publishing of anything) forever. Past the deadline nothing is published; the module's computation
+     * finishes on its own thread, which cannot be interrupted inside libtorch.
+     */
+    private <T> T withinTimeout(Callable<T> probe) throws IOException {
+        Future<T> running = PROBES.submit(probe);
+        try {
+            return running.get(properties.importProbeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            running.cancel(true);
+            throw new InvalidArchiveException("the model did not answer its probe within " + properties.importProbeTimeout()
+                    .toSeconds() + " s (latentserve.registry.import-probe-timeout); nothing was published");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while probing an import", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
     /** A model trained elsewhere, in the form a family that imports files reads: that family checks it completely. */
     private ModelManifest fromExport(String name, Path staging, List<String> files, String sha256) throws IOException {
         ModelFamily family = families.all().stream().filter(Importing.class::isInstance).findFirst().orElseThrow(() ->
                 new InvalidArchiveException("the archive has no manifest.json, so it is not a latentserve archive, and no family "
                         + "of this server imports models trained elsewhere"));
-        Importing.Imported imported = ((Importing) family).inspect(staging, device);
+        Importing.Imported imported = withinTimeout(() -> ((Importing) family).inspect(staging, device));
         List<String> unknown = files.stream().filter(file -> !imported.files().contains(file)).toList();
         if (!unknown.isEmpty()) {
             throw new InvalidArchiveException("files " + unknown + " are not part of a " + family.name() + " model, which takes "
@@ -197,7 +309,13 @@ public class ModelArchives {
                     + "/v1/models/{name}/versions/{version}/archive answers, unchanged");
         }
         Map<String, String> listed = new TreeMap<>();
-        for (String line : Files.readAllLines(staging.resolve(CHECKSUMS), StandardCharsets.UTF_8)) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(staging.resolve(CHECKSUMS), StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            throw new InvalidArchiveException(CHECKSUMS + " is not text: it holds '<sha256>  <file>' lines, as sha256sum writes them");
+        }
+        for (String line : lines) {
             if (line.isBlank()) {
                 continue;
             }

@@ -13,15 +13,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.jspecify.annotations.Nullable;
+import java.util.Set;
+import java.util.TreeSet;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.multipart.MultipartHttpServletRequest;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -46,6 +47,13 @@ class ModelController {
     ModelController(ModelRegistry registry, ModelArchives archives) {
         this.registry = registry;
         this.archives = archives;
+    }
+
+    /** The parts of an import, for the OpenAPI document: one archive, or the files of an export. */
+    record ImportForm(@Schema(type = "string", format = "binary", description = "a zip: an exported version, or a PyTorch "
+            + "export's files") String archive,
+            @ArraySchema(schema = @Schema(type = "string", format = "binary", description = "one file of a PyTorch export, "
+                    + "stored under its file name")) List<String> file) {
     }
 
     /** A model with the manifests of all its versions. */
@@ -103,14 +111,24 @@ class ModelController {
     @ApiResponse(responseCode = "422", description = "Not a model archive, an unsafe or unknown entry, a checksum mismatch, or "
             + "modules whose outputs do not fit the descriptor",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(mediaType = MediaType.MULTIPART_FORM_DATA_VALUE,
+            schema = @Schema(implementation = ImportForm.class)))
     @PostMapping(value = "/{name}/versions", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    ResponseEntity<ModelManifest> importVersion(@PathVariable String name,
-            @RequestPart(name = "archive", required = false) @Nullable MultipartFile archive,
-            @RequestPart(name = "file", required = false) @Nullable List<MultipartFile> files) throws IOException {
+    ResponseEntity<ModelManifest> importVersion(@PathVariable String name, MultipartHttpServletRequest request) throws IOException {
+        Set<String> unknown = new TreeSet<>(request.getMultiFileMap().keySet());
+        unknown.removeAll(Set.of("archive", "file"));
+        unknown.addAll(request.getParameterMap().keySet());
+        if (!unknown.isEmpty()) {
+            throw new InvalidArchiveException("parts " + unknown + " are not files this endpoint takes: send one part 'archive' "
+                    + "(-F archive=@model.zip) or the files as parts 'file' (-F file=@encoder.pt ...); a part sent as text "
+                    + "(-F 'file=<encoder.pt') is not a file");
+        }
+        List<MultipartFile> archive = request.getFiles("archive");
+        List<MultipartFile> files = request.getFiles("file");
         ModelManifest imported;
-        if (archive != null && (files == null || files.isEmpty())) {
-            imported = archives.importArchive(name, archive.getInputStream());
-        } else if (archive == null && files != null && !files.isEmpty()) {
+        if (archive.size() == 1 && files.isEmpty()) {
+            imported = archives.importArchive(name, archive.getFirst().getInputStream());
+        } else if (archive.isEmpty() && !files.isEmpty()) {
             Map<String, ModelArchives.InputStreamSource> byName = new LinkedHashMap<>();
             for (MultipartFile file : files) {
                 String fileName = file.getOriginalFilename();
@@ -122,7 +140,8 @@ class ModelController {
             imported = archives.importFiles(name, byName);
         } else {
             throw new InvalidArchiveException("send either one part named 'archive' (a zip) or the files as parts named 'file', "
-                    + "not both and not neither");
+                    + "not both, not neither, and one archive at a time (got " + archive.size() + " archive and " + files.size()
+                    + " file parts)");
         }
         return ResponseEntity.created(URI.create("/v1/models/" + imported.name() + "/versions/" + imported.version())).body(imported);
     }

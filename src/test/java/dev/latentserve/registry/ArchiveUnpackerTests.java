@@ -57,7 +57,7 @@ class ArchiveUnpackerTests {
 
     @Test
     void entriesThatCouldEscapeOrNestAreRefused() {
-        for (String name : new String[] {"../evil.pt", "/etc/passwd", "a/b/c.pt", "a/../../x", "..", ".hidden", "a\\..\\x.pt",
+        for (String name : new String[] {"../evil.pt", "/etc/passwd", "/encoder.pt", "\\encoder.pt", "a/b/c.pt", "a/../../x", "..", ".hidden", "a\\..\\x.pt",
                 "sp ace.pt"}) {
             assertThatThrownBy(() -> unpacker.unpack(new ByteArrayInputStream(zip(entries(name, "x"))), target))
                     .as(name).isInstanceOf(InvalidArchiveException.class).hasMessageContaining("not a plain file name");
@@ -82,6 +82,15 @@ class ArchiveUnpackerTests {
                 .isInstanceOf(ArchiveTooLargeException.class).hasMessageContaining("max-import-bytes");
         assertThatThrownBy(() -> unpacker.unpack(new ByteArrayInputStream(zip(entries("a", "1", "b", "2", "c", "3", "d", "4", "e",
                 "5"))), target)).isInstanceOf(ArchiveTooLargeException.class).hasMessageContaining("max-import-entries");
+    }
+
+    @Test
+    void aZipCutShortInsideAnEntryIsRefusedAsSuch() throws IOException {
+        byte[] whole = zip(Map.of("big.pt", new java.util.Random(1).ints(20_000).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining(",")).getBytes(StandardCharsets.UTF_8)));
+        byte[] cut = java.util.Arrays.copyOf(whole, whole.length / 2);
+        assertThatThrownBy(() -> unpacker.unpack(new ByteArrayInputStream(cut), target))
+                .isInstanceOf(InvalidArchiveException.class).hasMessageContaining("cut short");
     }
 
     @Test

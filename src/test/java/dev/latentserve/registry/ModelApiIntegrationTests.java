@@ -111,6 +111,29 @@ class ModelApiIntegrationTests extends ApiIntegrationSupport {
         assertImportRefused(zip(noChecksums), 422, "checksums.sha256");
 
         assertImportRefused(zip(Map.of("../escape.pt", new byte[] {1})), 422, "not a plain file name");
+        assertImportRefused(zip(withChecksums(files, "manifest.json", "null".getBytes(StandardCharsets.UTF_8))), 422, "empty");
+        String manifest = new String(files.get("manifest.json"), StandardCharsets.UTF_8);
+        assertImportRefused(zip(withChecksums(files, "manifest.json", manifest.replace("\"family\"", "\"familie\"")
+                .getBytes(StandardCharsets.UTF_8))), 422, "manifest.json");
+        assertImportRefused(zip(withChecksums(files, "manifest.json", manifest.replaceFirst("\"dimension\" ?: ?4", "\"dimension\":999")
+                .getBytes(StandardCharsets.UTF_8))), 422, "latent space");
+        assertImportRefused(zip(withChecksums(files, ModelArchives.CHECKSUMS, new byte[] {0, (byte) 0xff, 'x'})), 422, "not text");
+
+        // A file part's name is a file name, never a path: nothing is written outside the staging folder.
+        Response escape = http.postMultipart("/v1/models/refused/versions", List.of(new Http.Part("file", "../../escape.json",
+                "application/json", new byte[] {'{', '}'})), "application/json");
+        assertProblem(escape, 422, "invalid-archive");
+        assertThat(escape.json().get("detail").asString()).contains("not a plain file name");
+        try (var paths = java.nio.file.Files.walk(dataDir)) {
+            assertThat(paths.filter(path -> path.getFileName().toString().equals("escape.json")).toList()).isEmpty();
+        }
+        Response unknownPart = http.postMultipart("/v1/models/refused/versions", List.of(new Http.Part("model", "a.zip",
+                "application/zip", zip(files))), "application/json");
+        assertProblem(unknownPart, 422, "invalid-archive");
+        assertThat(unknownPart.json().get("detail").asString()).contains("[model]");
+        assertProblem(http.postMultipart("/v1/models/refused/versions", List.of(new Http.Part("archive", "a.zip", "application/zip",
+                zip(files)), new Http.Part("archive", "b.zip", "application/zip", zip(files))), "application/json"), 422,
+                "invalid-archive");
         assertImportRefused("plain text".getBytes(StandardCharsets.UTF_8), 422, "not a zip");
 
         Response both = http.postMultipart("/v1/models/refused/versions", List.of(new Http.Part("archive", "a.zip", "application/zip",
@@ -120,6 +143,23 @@ class ModelApiIntegrationTests extends ApiIntegrationSupport {
                 "application/zip", zip(files))), "application/json"), 400, "invalid-name");
         assertProblem(http.get("/v1/models/" + MODEL + "/versions/99/archive", "application/zip"), 404, "model-not-found");
         assertProblem(http.get("/v1/models/refused"), 404, "model-not-found");
+    }
+
+    /** {@code files} with {@code name} replaced and the checksums made to match, as a careful forger would. */
+    private static Map<String, byte[]> withChecksums(Map<String, byte[]> files, String name, byte[] content) {
+        Map<String, byte[]> changed = new LinkedHashMap<>(files);
+        changed.put(name, content);
+        if (!name.equals(ModelArchives.CHECKSUMS)) {
+            StringBuilder sums = new StringBuilder();
+            changed.forEach((file, bytes) -> {
+                if (!file.equals(ModelArchives.CHECKSUMS)) {
+                    sums.append(java.util.HexFormat.of().formatHex(ArchiveUnpacker.sha256().digest(bytes))).append("  ").append(file)
+                            .append('\n');
+                }
+            });
+            changed.put(ModelArchives.CHECKSUMS, sums.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        return changed;
     }
 
     private void assertImportRefused(byte[] archive, int status, String detail) {

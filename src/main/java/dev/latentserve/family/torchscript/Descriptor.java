@@ -137,10 +137,15 @@ record Descriptor(Kind kind, ImageShape inputShape, double[] mean, double[] std,
         EncoderOutput encoderOutput = vae ? read.choice(json, "encoderOutput", EncoderOutput.values(), e -> e.json) : null;
         List<Integer> latentShape = latentShape(read, json, kind, encoderOutput);
         double scalingFactor = vae ? read.number(json, "scalingFactor", 1.0) : 1.0;
-        if (!(scalingFactor > 0)) {
-            throw read.invalid("scalingFactor", "must be positive, not " + scalingFactor);
+        // Latent-diffusion VAEs publish factors near 0.1-10; beyond these bounds every latent overflows or vanishes in
+        // float32, so such a descriptor would import and then fail every request.
+        if (!(scalingFactor >= 1e-6 && scalingFactor <= 1e6)) {
+            throw read.invalid("scalingFactor", "must be a positive number from 1e-6 to 1e6, not " + scalingFactor);
         }
         double shiftFactor = vae ? read.number(json, "shiftFactor", 0.0) : 0.0;
+        if (!(Math.abs(shiftFactor) <= 1e6)) {
+            throw read.invalid("shiftFactor", "must be a number from -1e6 to 1e6, not " + shiftFactor);
+        }
         Map<String, ?> decoder = read.object(json, "decoderOutput");
         read.onlyKnown(decoder, List.of("kind"), "decoderOutput.");
         DecoderOutput decoderOutput = read.choice(decoder, "decoderOutput.kind", "kind", DecoderOutput.values(), d -> d.json);
@@ -152,8 +157,9 @@ record Descriptor(Kind kind, ImageShape inputShape, double[] mean, double[] std,
                     + " and std " + Arrays.toString(std));
         }
         Object exporter = json.get("exporter");
-        if (exporter != null && !(exporter instanceof String)) {
-            throw read.invalid("exporter", "must be a string such as \"torch 2.7.1\", not " + describe(exporter));
+        if (exporter != null && !(exporter instanceof String text && text.length() <= 200)) {
+            throw read.invalid("exporter", "must be a string of at most 200 characters such as \"torch 2.7.1\", not "
+                    + (exporter instanceof String text ? "one of " + text.length() : describe(exporter)));
         }
         return new Descriptor(kind, shape, mean, std, encoderOutput, latentShape, scalingFactor, shiftFactor, decoderOutput,
                 likelihood, (String) exporter);
@@ -205,9 +211,9 @@ record Descriptor(Kind kind, ImageShape inputShape, double[] mean, double[] std,
                             + "\"bernoulli-logits\"");
                 }
                 double sigma = read.number(likelihood, "likelihood.sigma", "sigma", Double.NaN);
-                if (!(sigma > 0)) {
-                    throw read.invalid("likelihood.sigma", "must be a positive number (the Gaussian's standard deviation in the "
-                            + "normalised space), not " + describe(likelihood.get("sigma")));
+                if (!(sigma >= 1e-6 && sigma <= 1e6)) {
+                    throw read.invalid("likelihood.sigma", "must be a positive number from 1e-6 to 1e6 (the Gaussian's standard "
+                            + "deviation in the normalised space), not " + describe(likelihood.get("sigma")));
                 }
                 return new Likelihood.Gaussian(sigma);
             }

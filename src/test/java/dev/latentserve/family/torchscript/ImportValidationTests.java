@@ -124,7 +124,14 @@ class ImportValidationTests {
         descriptor(dir, d -> d.put("likelihood", Map.of("kind", "gaussian", "sigma", 0.1)));
         refused(dir).hasMessageContaining("field 'likelihood' \"gaussian\" needs decoderOutput \"gaussian-mean\" or \"image\"");
         descriptor(dir, d -> d.put("scalingFactor", -1));
-        refused(dir).hasMessageContaining("field 'scalingFactor' must be positive, not -1.0");
+        refused(dir).hasMessageContaining("field 'scalingFactor' must be a positive number from 1e-6 to 1e6, not -1.0");
+        // Factors no float32 latent survives: every request would fail after the import.
+        descriptor(dir, d -> d.put("scalingFactor", 1e308));
+        refused(dir).hasMessageContaining("field 'scalingFactor' must be a positive number from 1e-6 to 1e6");
+        descriptor(dir, d -> d.put("shiftFactor", -1e308));
+        refused(dir).hasMessageContaining("field 'shiftFactor' must be a number from -1e6 to 1e6");
+        descriptor(dir, d -> d.put("exporter", "x".repeat(201)));
+        refused(dir).hasMessageContaining("at most 200 characters");
         descriptor(dir, d -> d.put("latentShape", List.of(4, 2)));
         refused(dir).hasMessageContaining("field 'latentShape' must be [d] or [c, h, w], not [4, 2]");
         descriptor(dir, d -> d.put("encoderOutput", "moments"));
