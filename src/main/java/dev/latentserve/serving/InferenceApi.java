@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
+import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.Latents;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -162,7 +163,20 @@ final class InferenceApi {
 
         /** The latents of a request, a missing one (JSON null) staying null for the model to refuse by its index. */
         static @Nullable List<Latents.@Nullable Sent> sent(@Nullable List<@Nullable LatentInput> latents) {
-            return latents == null ? null : latents.stream().map(latent -> latent == null ? null : latent.z()).toList();
+            if (latents == null) {
+                return null;
+            }
+            List<Latents.@Nullable Sent> sent = new java.util.ArrayList<>();
+            for (int i = 0; i < latents.size(); i++) {
+                LatentInput latent = latents.get(i);
+                if (latent != null && latent.z() == null) {
+                    throw new InvalidInferenceInputException(InvalidInferenceInputException.Kind.INVALID_LATENT, "latent " + i
+                            + " is an object without its z: /decode decodes a posterior's z, so send what /encode answered "
+                            + "({\"mean\", \"logVariance\", \"z\"}) or the numbers alone");
+                }
+                sent.add(latent == null ? null : latent.z());
+            }
+            return sent;
         }
     }
 

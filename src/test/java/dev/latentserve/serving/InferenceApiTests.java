@@ -19,14 +19,17 @@ class InferenceApiTests {
     @Test
     void aLatentIsAVectorOrAPosteriorWhoseZIsDecoded() {
         InferenceApi.DecodeRequest request = JSON.readValue("{\"latents\": [[1, 2], {\"mean\": [0, 0], \"logVariance\": [0, 0], "
-                + "\"z\": [3, 4]}, null, {\"mean\": [5, 6]}]}", InferenceApi.DecodeRequest.class);
+                + "\"z\": [3, 4]}, null]}", InferenceApi.DecodeRequest.class);
         List<Latents.Sent> vectors = InferenceApi.LatentInput.sent(request.latents());
-        assertThat(vectors).hasSize(4);
+        assertThat(vectors).hasSize(3);
         assertThat(vectors.get(0).values()).containsExactly(1f, 2f);
         assertThat(vectors.get(0).nesting()).containsExactly(2);
         assertThat(vectors.get(1).values()).containsExactly(3f, 4f);
         assertThat(vectors.get(2)).isNull();
-        assertThat(vectors.get(3)).as("a posterior without z has nothing to decode").isNull();
+        InferenceApi.DecodeRequest noZ = JSON.readValue("{\"latents\": [[1], {\"mean\": [5, 6]}]}", InferenceApi.DecodeRequest.class);
+        assertThatThrownBy(() -> InferenceApi.LatentInput.sent(noZ.latents())).as("a posterior without z has nothing to decode")
+                .isInstanceOf(dev.latentserve.family.InvalidInferenceInputException.class)
+                .hasMessageContaining("latent 1 is an object without its z");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> JSON.readValue("{\"latents\": [{\"z\": [0, \"x\"]}]}",
                 InferenceApi.DecodeRequest.class)).hasMessageContaining("latents").hasMessageContaining("[1]");
         for (String wrong : new String[] {"[\"x\"]", "[{\"z\": \"x\"}]", "[{\"z\": 5}]", "[3]"}) {
