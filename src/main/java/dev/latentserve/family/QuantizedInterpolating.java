@@ -20,12 +20,17 @@ public interface QuantizedInterpolating extends Interpolating, LoadedModel {
     /** Each D*h*w vector map quantised to its nearest codes. */
     Latents.CodeGrids quantise(Latents.UnquantisedVectors vectors);
 
+    /** Seeds name no point of a space of codes: the answer to them for every model that samples through a prior. */
+    static InvalidInferenceInputException seedsRefused() {
+        return new InvalidInferenceInputException(Kind.INVALID_LATENT, "a model with codes samples through its autoregressive "
+                + "prior, so a seed names no point to interpolate from: sample with /sample and send the two code grids it "
+                + "answers as {\"codes\": ...}, or send two images");
+    }
+
     @Override
     default void checkInterpolate(Ends ends) {
         switch (ends) {
-            case Ends.Seeds seeds -> throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "a model with codes samples "
-                    + "through its autoregressive prior, so a seed names no point to interpolate from: sample with /sample and "
-                    + "send the two code grids it answers as {\"codes\": [a, b]}, or send two images");
+            case Ends.Seeds seeds -> throw seedsRefused();
             case Ends.Given given -> {
                 if (!(given.latents() instanceof Latents.CodeGrids || given.latents() instanceof Latents.UnquantisedVectors)) {
                     throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "this model interpolates between code grids "
