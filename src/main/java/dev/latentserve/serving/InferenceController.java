@@ -245,7 +245,7 @@ class InferenceController {
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(body);
     }
 
-    static ResponseEntity<byte[]> png(ImageShape shape, float[][] images) {
+    private static ResponseEntity<byte[]> png(ImageShape shape, float[][] images) {
         byte[] grid = ImageCodec.grid(shape, Arrays.asList(images), ImageCodec.gridColumns(images.length));
         return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(grid);
     }

@@ -19,6 +19,7 @@ import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.media.SchemaProperty;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
@@ -104,13 +105,7 @@ class InterpolationController {
                     oneOf = {int[][][].class, LevelCodesJson.class}) @Nullable Object codes) {
     }
 
-    @Operation(summary = "Interpolate between two images, latents or seeds (JSON)", description = DOC,
-            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
-                    mediaType = "application/json", schema = @Schema(implementation = InterpolateRequest.class), examples = {
-                            @ExampleObject(name = "seeds", value = "{\"seeds\": [1, 2], \"steps\": 8, \"method\": \"slerp\"}"),
-                            @ExampleObject(name = "latents", value = "{\"latents\": [[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0], "
-                                    + "[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]], \"steps\": 4}"),
-                            @ExampleObject(name = "codes", value = "{\"codes\": [[[0, 1], [2, 3]], [[3, 2], [1, 0]]], \"steps\": 5}")})))
+    @Operation(summary = "Interpolate between two images, latents or seeds (JSON)", description = DOC)
     @ApiResponse(responseCode = "200", description = "The path", content = {
             @Content(mediaType = "application/json", schema = @Schema(implementation = InterpolateResponse.class)),
             @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
@@ -127,7 +122,17 @@ class InterpolationController {
                 result -> answer(result, Boolean.TRUE.equals(body.includePixels()), format));
     }
 
-    @Operation(summary = "Interpolate between two uploaded images (two multipart parts named 'image')", description = DOC)
+    // springdoc merges both methods into one operation whose request body is this one's: it describes both forms.
+    @Operation(summary = "Interpolate between two uploaded images (two multipart parts named 'image')", description = DOC,
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = {@Content(
+                    mediaType = "application/json", schema = @Schema(implementation = InterpolateRequest.class), examples = {
+                            @ExampleObject(name = "seeds", value = "{\"seeds\": [1, 2], \"steps\": 8, \"method\": \"slerp\"}"),
+                            @ExampleObject(name = "latents", value = "{\"latents\": [[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0], "
+                                    + "[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]], \"steps\": 4}"),
+                            @ExampleObject(name = "codes", value = "{\"codes\": [[[0, 1], [2, 3]], [[3, 2], [1, 0]]], \"steps\": 5}")}),
+                    @Content(mediaType = "multipart/form-data", schema = @Schema(type = "object"), schemaProperties =
+                            @SchemaProperty(name = "image", array = @ArraySchema(schema = @Schema(type = "string", format = "binary"),
+                                    minItems = 2, maxItems = 2)))}))
     @ApiResponse(responseCode = "200", description = "The path", content = {
             @Content(mediaType = "application/json", schema = @Schema(implementation = InterpolateResponse.class)),
             @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})

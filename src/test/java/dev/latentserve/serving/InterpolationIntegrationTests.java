@@ -169,6 +169,17 @@ class InterpolationIntegrationTests extends ApiIntegrationSupport {
         assertProblem(http.postJson(path, "{\"vectors\": [[0.5], [0.5]]}"), 422, "invalid-latent");
     }
 
+    @Test
+    void theApiDocumentDescribesTheEndpointWithExamples() {
+        JsonNode post = http.get("/v3/api-docs").json().get("paths").get("/v1/models/{model}/interpolate").get("post");
+        assertThat(post.get("responses").propertyNames()).contains("200", "400", "404", "422");
+        assertThat(post.get("responses").get("200").get("content").propertyNames()).contains("application/json", "image/png");
+        JsonNode json = post.get("requestBody").get("content").get("application/json");
+        assertThat(json.get("examples").propertyNames()).contains("seeds", "latents", "codes");
+        assertThat(post.get("requestBody").get("content").get("multipart/form-data").get("schema").get("properties")
+                .get("image").get("type").asString()).isEqualTo("array");
+    }
+
     private String base64(int index) {
         return Base64.getEncoder().encodeToString(TestFiles.png(testImages, index));
     }
