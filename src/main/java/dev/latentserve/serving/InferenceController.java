@@ -198,7 +198,7 @@ class InferenceController {
                 LatentFields.codes(encoded.latents()), encoded.vectors() == null ? null : encoded.vectors().json()));
     }
 
-    private static List<ImageInput> inputs(ImagesRequest body) {
+    static List<ImageInput> inputs(ImagesRequest body) {
         boolean hasImages = body.images() != null && !body.images().isEmpty();
         boolean hasPixels = body.pixels() != null && !body.pixels().isEmpty();
         if (hasImages == hasPixels) {
@@ -232,7 +232,7 @@ class InferenceController {
                 ? encoded.substring(comma + 1) : encoded;
     }
 
-    private static List<ImageInput> inputs(List<MultipartFile> parts) throws IOException {
+    static List<ImageInput> inputs(List<MultipartFile> parts) throws IOException {
         List<ImageInput> inputs = new ArrayList<>();
         for (MultipartFile part : parts) {
             inputs.add(new ImageInput.Encoded(part.getBytes()));
@@ -241,7 +241,7 @@ class InferenceController {
     }
 
     /** JSON with its type set, so Spring writes it as negotiated by {@link ResponseFormats}, whatever Accept says. */
-    private static ResponseEntity<?> json(Object body) {
+    static ResponseEntity<?> json(Object body) {
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(body);
     }
 
@@ -250,7 +250,7 @@ class InferenceController {
         return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(grid);
     }
 
-    private static List<ImageJson> images(ImageShape shape, float[][] images, boolean includePixels) {
+    static List<ImageJson> images(ImageShape shape, float[][] images, boolean includePixels) {
         return Arrays.stream(images).map(pixels -> new ImageJson(base64Png(shape, pixels), includePixels ? pixels : null)).toList();
     }
 

@@ -146,7 +146,7 @@ public class InferenceService {
         return result;
     }
 
-    private float[][] pixels(List<ImageInput> images, ImageShape shape) {
+    float[][] pixels(List<ImageInput> images, ImageShape shape) {
         float[][] batch = new float[images.size()][];
         for (int i = 0; i < batch.length; i++) {
             batch[i] = switch (images.get(i)) {

@@ -3,6 +3,7 @@ package dev.latentserve.family.torchscript;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import dev.latentserve.family.GaussianInterpolating;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.Latents;
@@ -32,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Every call merges its requests into one engine batch; each request's noise comes from a generator seeded by its own
  * seed, so its answer is the one it gets alone.
  */
-final class ImportedVae extends ServedModel {
+final class ImportedVae extends ServedModel implements GaussianInterpolating {
 
     private final Descriptor descriptor;
     private final TorchScriptModule encoder;

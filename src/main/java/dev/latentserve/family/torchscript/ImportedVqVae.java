@@ -13,6 +13,7 @@ import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.NoPriorException;
+import dev.latentserve.family.QuantizedInterpolating;
 import dev.latentserve.family.RasterSampling;
 import dev.latentserve.family.ServedModel;
 import dev.latentserve.image.ImageShape;
@@ -29,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * tie); decoding looks the codes up in the codebook and runs the decoder on the vectors; sampling draws code grids from
  * the fitted gated PixelCNN prior in raster order, as a trained VQ-VAE does.
  */
-final class ImportedVqVae extends ServedModel {
+final class ImportedVqVae extends ServedModel implements QuantizedInterpolating {
 
     /** The one level's name, for {@link SampleOptions#temperature(String)}: the request's temperature applies. */
     private static final String LEVEL = "codes";
@@ -150,6 +151,19 @@ final class ImportedVqVae extends ServedModel {
         NDArray ze = scope.create(checkVectors(((Latents.UnquantisedVectors) input).vectors()),
                 new Shape(n, quantizer.dimension(), gridHeight, gridWidth));
         return quantizer.lookup(quantizer.encode(ze));
+    }
+
+    @Override
+    public List<float[]> codebookVectors(Latents.CodeGrids codes) {
+        int n = codes.count();
+        return List.of(run(scope -> rows(quantized(scope, codes), n)));
+    }
+
+    @Override
+    public Latents.CodeGrids quantise(Latents.UnquantisedVectors vectors) {
+        int n = vectors.count();
+        return new Latents.CodeGrids(List.of(run(scope -> grids(quantizer.encode(scope.create(checkVectors(vectors.vectors()),
+                new Shape(n, quantizer.dimension(), gridHeight, gridWidth))), n))));
     }
 
     /** Pixels decoded from the nearest codes of the input, their mean squared error against it, and the codes. */

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
+import dev.latentserve.family.GaussianInterpolating;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.Latents.GaussianPosteriors.Posterior;
@@ -24,7 +25,7 @@ import java.util.stream.IntStream;
  * returning, so nothing native outlives a request. Noise comes from a Java generator seeded per
  * request: the same seed gives the same output whatever else the engine is doing.
  */
-final class VaeModel extends ServedModel {
+final class VaeModel extends ServedModel implements GaussianInterpolating {
 
     private final ConvVae vae;
 

@@ -13,6 +13,7 @@ import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.NoPriorException;
+import dev.latentserve.family.QuantizedInterpolating;
 import dev.latentserve.family.RasterSampling;
 import dev.latentserve.family.ServedModel;
 import dev.latentserve.image.ImageShape;
@@ -26,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * A trained VQ-VAE held for serving: images to code grids and back. Every call runs in its own child
  * NDManager, closed before returning. Decoded images are clamped to [0, 1].
  */
-final class VqVaeModel extends ServedModel {
+final class VqVaeModel extends ServedModel implements QuantizedInterpolating {
 
     /** The one level's name, for {@link SampleOptions#temperature(String)}: the request's temperature applies. */
     private static final String LEVEL = "codes";
@@ -159,6 +160,19 @@ final class VqVaeModel extends ServedModel {
             }
             return slices(all, counts);
         });
+    }
+
+    @Override
+    public List<float[]> codebookVectors(Latents.CodeGrids codes) {
+        int n = codes.count();
+        return List.of(run(scope -> rows(quantized(scope, codes), n)));
+    }
+
+    @Override
+    public Latents.CodeGrids quantise(Latents.UnquantisedVectors vectors) {
+        int n = vectors.count();
+        return new Latents.CodeGrids(List.of(run(scope -> grids(net.quantizer().encode(scope.create(checkVectors(vectors.vectors()),
+                new Shape(n, net.architecture().codeDim(), gridHeight, gridWidth))), n))));
     }
 
     private long[] checkCodes(List<int[][]> grids) {

@@ -163,12 +163,20 @@ final class VqVae2 extends AbstractBlock implements QuantizedAutoencoder {
     /** Both levels' code maps, {@code (top (N, h/8, w/8), bottom (N, h/4, w/4))} as int64, without gradients. */
     @Override
     public NDList encodeCodes(ParameterStore store, NDArray images) {
+        NDList ze = encodeVectors(store, images);
+        return new NDList(topQuantizer.encode(ze.get(0)), bottomQuantizer.encode(ze.get(1)));
+    }
+
+    /**
+     * Both levels' encoder outputs before quantisation, {@code (top (N, D_top, h/8, w/8), bottom (N, D_bottom, h/4,
+     * w/4))}: the bottom one computed, as in encoding, from the quantised top map.
+     */
+    NDList encodeVectors(ParameterStore store, NDArray images) {
         NDArray features = bottomEncoder.forward(store, new NDList(pad(images)), false).singletonOrThrow();
         NDArray topZe = topPreQuantization.forward(store, topEncoder.forward(store, new NDList(features), false), false)
                 .singletonOrThrow();
-        NDArray topCodes = topQuantizer.encode(topZe);
-        NDArray bottomZe = bottomZe(store, topQuantizer.lookup(topCodes), features, false);
-        return new NDList(topCodes, bottomQuantizer.encode(bottomZe));
+        NDArray bottomZe = bottomZe(store, topQuantizer.lookup(topQuantizer.encode(topZe)), features, false);
+        return new NDList(topZe, bottomZe);
     }
 
     /** Reconstructions (N, C, H, W), unclamped, from both levels' code maps. */

@@ -8,10 +8,13 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.latentserve.family.CodeGridChecks;
+import dev.latentserve.family.Interpolating;
+import dev.latentserve.family.Interpolation;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.NoPriorException;
+import dev.latentserve.family.QuantizedInterpolating;
 import dev.latentserve.family.RasterSampling;
 import dev.latentserve.family.ServedModel;
 import dev.latentserve.family.vqvae2.VqVae2Family.Grids;
@@ -31,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  * priors, the top map first, then the bottom map given it. Every call runs in its own child NDManager. Decoded
  * images are cropped to the input size and clamped to [0, 1].
  */
-final class VqVae2Model extends ServedModel {
+final class VqVae2Model extends ServedModel implements Interpolating {
 
     private final VqVae2 net;
     private final @Nullable Model topPrior;
@@ -164,6 +167,62 @@ final class VqVae2Model extends ServedModel {
             }
             return slices(all, counts);
         });
+    }
+
+    @Override
+    public void checkInterpolate(Ends ends) {
+        switch (ends) {
+            case Ends.Seeds seeds -> throw QuantizedInterpolating.seedsRefused();
+            case Ends.Given given -> checkDecode(given.latents());
+            case Ends.Images images -> {
+            }
+        }
+    }
+
+    /**
+     * Both levels' paths run between the encoder outputs before quantisation (of the images, or the codebook vectors of
+     * the codes sent), each step quantised level by level and decoded; every call's steps in one decoder batch.
+     */
+    @Override
+    public List<Interpolated> interpolate(List<InterpolateCall> calls) {
+        int total = calls.stream().mapToInt(InterpolateCall::steps).sum();
+        VqVae2Architecture architecture = net.architecture();
+        return run(scope -> {
+            List<float[]> topSteps = new ArrayList<>(total);
+            List<float[]> bottomSteps = new ArrayList<>(total);
+            for (InterpolateCall call : calls) {
+                NDList ze = switch (call.ends()) {
+                    case Ends.Images images -> net.encodeVectors(store(scope), batch(scope, new float[][] {images.from(), images.to()}));
+                    case Ends.Given given -> {
+                        long[][] codes = flatten((Latents.CodeHierarchy) given.latents());
+                        yield new NDList(net.topQuantizer().lookup(scope.create(codes[0], grids.top(2))),
+                                net.bottomQuantizer().lookup(scope.create(codes[1], grids.bottom(2))));
+                    }
+                    case Ends.Seeds seeds -> throw QuantizedInterpolating.seedsRefused();
+                };
+                float[][] top = rows(ze.get(0), 2);
+                float[][] bottom = rows(ze.get(1), 2);
+                topSteps.addAll(Arrays.asList(Interpolation.path(top[0], top[1], call.steps(), call.method())));
+                bottomSteps.addAll(Arrays.asList(Interpolation.path(bottom[0], bottom[1], call.steps(), call.method())));
+            }
+            long[] topCodes = codes(net.topQuantizer().encode(scope.create(topSteps.toArray(float[][]::new))
+                    .reshape(total, architecture.topCodeDim(), grids.topHeight(), grids.topWidth())));
+            long[] bottomCodes = codes(net.bottomQuantizer().encode(scope.create(bottomSteps.toArray(float[][]::new))
+                    .reshape(total, architecture.bottomCodeDim(), grids.bottomHeight(), grids.bottomWidth())));
+            int[] steps = calls.stream().mapToInt(InterpolateCall::steps).toArray();
+            List<float[][]> images = slices(images(scope, topCodes, bottomCodes, total), steps);
+            Latents.CodeHierarchy levels = hierarchy(RasterSampling.grids(topCodes, total, grids.topHeight(), grids.topWidth()),
+                    RasterSampling.grids(bottomCodes, total, grids.bottomHeight(), grids.bottomWidth()));
+            List<Interpolated> result = new ArrayList<>(calls.size());
+            for (int i = 0, at = 0; i < calls.size(); at += steps[i], i++) {
+                result.add(new Interpolated(images.get(i), levels.slice(at, at + steps[i])));
+            }
+            return result;
+        });
+    }
+
+    private static long[] codes(NDArray codes) {
+        return codes.toType(DataType.INT64, false).toLongArray();
     }
 
     private float[][] images(NDManager scope, long[] top, long[] bottom, int n) {

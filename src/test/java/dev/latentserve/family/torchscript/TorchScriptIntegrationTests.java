@@ -55,6 +55,19 @@ class TorchScriptIntegrationTests extends ApiIntegrationSupport {
         assertThat(sampled.get("latents")).hasSize(2).allSatisfy(z -> assertThat(z).hasSize(4));
         JsonNode reconstructed = http.postJson("/v1/models/ldm/reconstruct", "{\"pixels\": [" + numbers(image) + "]}").json();
         assertThat(reconstructed.get("reconstructions").get(0).get("negativeElbo").isNumber()).isTrue();
+
+        // /interpolate walks between the two posterior means, each step a nested map as /sample answers it.
+        float[][] probes = Fixtures.floatRows(dir.resolve("probe-images.npy"));
+        String two = "{\"pixels\": [" + numbers(probes[0]) + ", " + numbers(probes[1]) + "]";
+        JsonNode path = http.postJson("/v1/models/ldm/interpolate", two + ", \"steps\": 3, \"method\": \"slerp\"}").json();
+        assertThat(path.get("latents")).hasSize(3).allSatisfy(z -> assertThat(z).hasSize(4));
+        JsonNode posteriors = http.postJson("/v1/models/ldm/encode", two + "}").json().get("latents");
+        assertThat(path.get("latents").get(0)).isEqualTo(posteriors.get(0).get("mean"));
+        assertThat(path.get("latents").get(2)).isEqualTo(posteriors.get(1).get("mean"));
+        JsonNode seeds = http.postJson("/v1/models/ldm/interpolate", "{\"seeds\": [3, 4], \"steps\": 2}").json();
+        assertThat(seeds.get("latents").get(1))
+                .isEqualTo(http.postJson("/v1/models/ldm/sample", "{\"count\": 1, \"seed\": 4}").json().get("latents").get(0));
+        Http.assertProblem(http.postJson("/v1/models/ldm/interpolate", "{\"latents\": [[0, 0], [0, 0]]}"), 422, "invalid-latent");
         assertThat(http.delete("/v1/models/ldm/versions/1").status()).isEqualTo(204);
     }
 
@@ -124,6 +137,14 @@ class TorchScriptIntegrationTests extends ApiIntegrationSupport {
         Response noPrior = http.postJson("/v1/models/torch-vq/sample", "{\"count\": 1}");
         Http.assertProblem(noPrior, 409, "no-prior");
         assertThat(noPrior.json().get("detail").asString()).contains("fit-prior", "torch-vq@1");
+        // /interpolate walks between the encoder outputs of two images, each step quantised: the ends are their codes.
+        String two = "{\"pixels\": [" + numbers(images[0]) + ", " + numbers(images[1]) + "]";
+        JsonNode path = http.postJson("/v1/models/torch-vq/interpolate", two + ", \"steps\": 4}").json().get("codes");
+        JsonNode both = http.postJson("/v1/models/torch-vq/encode", two + "}").json().get("codes");
+        assertThat(path).hasSize(4);
+        assertThat(path.get(0)).isEqualTo(both.get(0));
+        assertThat(path.get(3)).isEqualTo(both.get(1));
+        Http.assertProblem(http.postJson("/v1/models/torch-vq/interpolate", "{\"seeds\": [1, 2]}"), 422, "invalid-latent");
 
         // A codebook of another D than the encoder's vectors is refused, naming both.
         parts.set(3, new Http.Part("file", "codebook.npy", "application/octet-stream",

@@ -134,6 +134,36 @@ class HierarchyIntegrationTests {
     }
 
     @Test
+    void interpolationWalksBothLevelsAndAnswersCodesThatDecodeAgain() {
+        String a = Base64.getEncoder().encodeToString(TestFiles.png(testImages, 0));
+        String b = Base64.getEncoder().encodeToString(TestFiles.png(testImages, 1));
+        String images = "\"images\": [\"" + a + "\", \"" + b + "\"]";
+        JsonNode path = http.postJson("/v1/models/hier/interpolate", "{" + images + ", \"steps\": 5}").json();
+        JsonNode codes = path.get("codes");
+        assertThat(codes.get("top")).hasSize(5);
+        assertThat(codes.get("bottom")).hasSize(5);
+        codes.get("top").forEach(grid -> grid.forEach(row -> row.forEach(code -> assertThat(code.asInt()).isBetween(0, 7))));
+        codes.get("bottom").forEach(grid -> grid.forEach(row -> row.forEach(code -> assertThat(code.asInt()).isBetween(0, 15))));
+        JsonNode encoded = http.postJson("/v1/models/hier/encode", "{" + images + "}").json().get("codes");
+        assertThat(codes.get("top").get(0)).isEqualTo(encoded.get("top").get(0));
+        assertThat(codes.get("bottom").get(0)).isEqualTo(encoded.get("bottom").get(0));
+        assertThat(codes.get("top").get(4)).isEqualTo(encoded.get("top").get(1));
+        assertThat(codes.get("bottom").get(4)).isEqualTo(encoded.get("bottom").get(1));
+        JsonNode decoded = http.postJson("/v1/models/hier/decode", "{\"codes\": " + codes + "}").json();
+        assertThat(decoded.get("images")).isEqualTo(path.get("images"));
+
+        JsonNode between = http.postJson("/v1/models/hier/interpolate", "{\"codes\": " + encoded + ", \"steps\": 3, "
+                + "\"method\": \"slerp\"}").json().get("codes");
+        assertThat(between.get("top").get(2)).isEqualTo(encoded.get("top").get(1));
+        assertThat(between.get("bottom").get(0)).isEqualTo(encoded.get("bottom").get(0));
+        Response strip = http.postJson("/v1/models/hier/interpolate", "{" + images + ", \"steps\": 3}", "image/png");
+        assertThat(ImageCodec.decode(strip.body(), 4096).shape()).isEqualTo(new ImageShape(1, 28, 3 * 28 + 2 * 2));
+        assertProblem(http.postJson("/v1/models/hier/interpolate", "{\"seeds\": [1, 2]}"), 422, "invalid-latent");
+        assertProblem(http.postJson("/v1/models/hier/interpolate", "{\"codes\": {\"top\": " + encoded.get("top")
+                + ", \"bottom\": " + encoded.get("top") + "}}"), 422, "invalid-latent");
+    }
+
+    @Test
     void samplingIsDeterministicPerSeedAndTakesATemperaturePerLevel() {
         JsonNode first = http.postJson("/v1/models/hier/sample", "{\"count\": 3, \"seed\": 11, \"topK\": 4}").json();
         assertThat(first.get("version").asInt()).isEqualTo(2);
