@@ -126,6 +126,17 @@ class CompletionIntegrationTests extends ApiIntegrationSupport {
     }
 
     @Test
+    void theOpenApiDescriptionDocumentsCompletion() {
+        JsonNode complete = http.get("/v3/api-docs").json().get("paths").get("/v1/models/{model}/complete").get("post");
+        assertThat(complete.get("responses").propertyNames()).contains("200", "400", "404", "409", "422");
+        assertThat(complete.get("description").asString()).contains("exact", "approximation", "footprint");
+        assertThat(complete.get("requestBody").get("content").propertyNames()).contains("application/json",
+                "multipart/form-data");
+        JsonNode request = http.get("/v3/api-docs").json().get("components").get("schemas").get("CompleteRequest");
+        assertThat(request.get("example").toString()).contains("knownRows");
+    }
+
+    @Test
     void whatDoesNotFitIsRefused() {
         assertProblem(complete("\"knownRows\": 17"), 400, "out-of-range");
         assertProblem(complete("\"knownRows\": -1"), 400, "out-of-range");
