@@ -100,7 +100,7 @@ public class CompletionService {
         LoadedModel model = models.get(manifest);
         if (!(model instanceof Completing completing)) {
             throw new NotCompletableException("model " + manifest.reference() + " cannot complete images yet; completion needs "
-                    + "a model with an autoregressive prior that implements it (trained VQ-VAEs and VQ-VAE-2s)");
+                    + "a model with an autoregressive prior that implements it (VQ-VAEs, VQ-VAE-2s and imported VQ-VAEs)");
         }
         ImageShape shape = model.shape();
         float[] pixels = inference.pixels(List.of(image), shape)[0];
