@@ -110,7 +110,18 @@ public class CompletionService {
         model.checkSample(options);
         Completing.CompleteCall call = new Completing.CompleteCall(pixels, known, options);
         return InferenceService.mapped(batchers.submit(manifest, new Operation<>("complete", completing::complete), call, count),
-                completed -> new Completion(manifest.name(), manifest.version(), shape, actualSeed, pixels, completed));
+                completed -> new Completion(manifest.name(), manifest.version(), shape, actualSeed, pixels, finite(completed)));
+    }
+
+    /** As {@code /sample}'s: no answer carries NaN or infinite pixels. */
+    private static Completing.Completed finite(Completing.Completed completed) {
+        for (int i = 0; i < completed.images().length; i++) {
+            if (!FiniteOutputs.finite(completed.images()[i])) {
+                throw new InvalidInferenceInputException(Kind.NON_FINITE_OUTPUT, "completion " + i + " came out non-finite; "
+                        + "try a lower temperature or another seed");
+            }
+        }
+        return completed;
     }
 
     private static boolean[] rows(int knownRows, ImageShape shape) {
