@@ -27,7 +27,7 @@ class OpenApiConfiguration {
                         .description("Trains and serves latent-variable image models (VAE, VQ-VAE, VQ-VAE-2). Models are "
                                 + "addressed as {name} (its newest version) or {name}@{version}. Errors are RFC 9457 problem "
                                 + "documents. Every /v1 call needs an API key (X-API-Key) or a JWT bearer token: scope "
-                                + "inference for sample, encode, decode, reconstruct and reading models, admin for the rest.")
+                                + "inference for sample, encode, decode, reconstruct, complete and reading models, admin for the rest.")
                         .license(new License().name("Apache-2.0")))
                 .components(new Components()
                         .addSecuritySchemes(API_KEY, new SecurityScheme().type(SecurityScheme.Type.APIKEY)

@@ -4,6 +4,7 @@ import dev.latentserve.family.LoadedModel.SampleOptions;
 import dev.latentserve.nn.Categorical;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Ancestral sampling of code maps from an autoregressive prior in raster order: one prior pass per position over
@@ -34,24 +35,72 @@ public final class RasterSampling {
      */
     public static long[] draw(List<SampleOptions> requests, String level, SplittableRandom[] randoms, int height, int width,
             int codes, Logits logits) {
+        return draw(requests, level, randoms, height, width, codes, null, logits);
+    }
+
+    /**
+     * Codes some of which are given: where {@code fixed} keeps a sample's position, the sample takes the kept code and
+     * draws nothing (its generator is not advanced); elsewhere it draws as {@link #draw(List, String, SplittableRandom[],
+     * int, int, int, Logits)} does, conditioned on every code before it in raster order, kept or drawn. A position every
+     * sample keeps costs no prior pass. Conditioning is exact when every kept code comes before every drawn one in raster
+     * order (a known top part); a kept code after a drawn one is not seen by the (causal) prior when that one is drawn.
+     *
+     * @param fixed the kept codes, or null for none
+     */
+    public static long[] draw(List<SampleOptions> requests, String level, SplittableRandom[] randoms, int height, int width,
+            int codes, @Nullable Fixed fixed, Logits logits) {
         int n = requests.stream().mapToInt(SampleOptions::count).sum();
         int cells = height * width;
         long[] maps = new long[n * cells];
+        if (fixed != null) {
+            if (fixed.codes().length != maps.length || fixed.kept().length != maps.length) {
+                throw new IllegalArgumentException("fixed codes for " + fixed.codes().length / Math.max(cells, 1)
+                        + " maps, sampling " + n);
+            }
+            for (int i = 0; i < maps.length; i++) {
+                maps[i] = fixed.kept()[i] ? fixed.codes()[i] : 0;
+            }
+        }
         for (int row = 0; row < height; row++) {
             for (int column = 0; column < width; column++) {
+                int cell = row * width + column;
+                if (fixed != null && fixed.keptByAll(n, cells, cell)) {
+                    continue;
+                }
                 float[] values = logits.at(maps, row, column);
                 int s = 0;
                 for (int r = 0; r < requests.size(); r++) {
                     SampleOptions options = requests.get(r);
                     double temperature = options.temperature(level);
                     for (int k = 0; k < options.count(); k++, s++) {
-                        maps[s * cells + row * width + column] = Categorical.gumbelMax(values, s * codes, codes, temperature,
-                                options.topK(), randoms[r]);
+                        if (fixed != null && fixed.kept()[s * cells + cell]) {
+                            continue;
+                        }
+                        maps[s * cells + cell] = Categorical.gumbelMax(values, s * codes, codes, temperature, options.topK(),
+                                randoms[r]);
                     }
                 }
             }
         }
         return maps;
+    }
+
+    /**
+     * Codes to keep while sampling the others.
+     *
+     * @param codes (samples, height, width) flattened; read only where {@code kept}
+     * @param kept (samples, height, width) flattened: true where the sample keeps its code
+     */
+    public record Fixed(long[] codes, boolean[] kept) {
+
+        private boolean keptByAll(int n, int cells, int cell) {
+            for (int s = 0; s < n; s++) {
+                if (!kept[s * cells + cell]) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /** One generator per request, seeded by its seed. */

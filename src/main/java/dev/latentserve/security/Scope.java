@@ -3,7 +3,7 @@ package dev.latentserve.security;
 import java.util.Locale;
 
 /**
- * What a caller may do. {@code inference}: sample, encode, decode, reconstruct and read models. {@code admin}:
+ * What a caller may do. {@code inference}: sample, encode, decode, reconstruct, complete and read models. {@code admin}:
  * everything, including datasets, jobs, deleting model versions and the non-public actuator endpoints.
  */
 public enum Scope {

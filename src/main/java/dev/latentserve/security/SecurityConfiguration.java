@@ -44,7 +44,7 @@ class SecurityConfiguration {
     private static final String[] PUBLIC = {"/actuator/health", "/actuator/health/**", "/actuator/info", "/actuator/prometheus",
             "/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**", "/error"};
     private static final String[] INFERENCE_POST = {"/v1/models/*/sample", "/v1/models/*/encode", "/v1/models/*/decode",
-            "/v1/models/*/reconstruct", "/v1/models/*/interpolate"};
+            "/v1/models/*/reconstruct", "/v1/models/*/interpolate", "/v1/models/*/complete"};
 
     @Bean
     SecurityFilterChain api(HttpSecurity http, SecurityProperties properties, ApiKeys keys, RateLimiter limiter,
@@ -101,7 +101,7 @@ class SecurityConfiguration {
     private static String needed(jakarta.servlet.http.HttpServletRequest request) {
         String path = request.getRequestURI();
         boolean inference = path.startsWith("/v1/models") && (("GET".equals(request.getMethod()) && !path.endsWith("/archive"))
-                || path.matches("/v1/models/[^/]+/(sample|encode|decode|reconstruct)"));
+                || path.matches("/v1/models/[^/]+/(sample|encode|decode|reconstruct|complete)"));
         return inference ? "inference (or admin)" : "admin";
     }
 

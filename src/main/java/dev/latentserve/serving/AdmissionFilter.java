@@ -30,7 +30,7 @@ import org.springframework.web.util.UriUtils;
 @Order(-90)
 class AdmissionFilter extends OncePerRequestFilter {
 
-    private static final Pattern INFERENCE = Pattern.compile("/v1/models/([^/]+)/(sample|encode|decode|reconstruct)");
+    private static final Pattern INFERENCE = Pattern.compile("/v1/models/([^/]+)/(sample|encode|decode|reconstruct|complete)");
 
     private final ManifestCache manifests;
     private final ModelBatchers batchers;

@@ -136,7 +136,7 @@ public class InferenceService {
     }
 
     /** {@code queued} mapped by {@code f}; cancelling the result cancels (withdraws) the queued request too. */
-    private static <R, T> CompletableFuture<T> mapped(CompletableFuture<R> queued, Function<R, T> f) {
+    static <R, T> CompletableFuture<T> mapped(CompletableFuture<R> queued, Function<R, T> f) {
         CompletableFuture<T> result = queued.thenApply(f);
         result.whenComplete((value, error) -> {
             if (result.isCancelled()) {
@@ -176,7 +176,7 @@ public class InferenceService {
      * A version without the prior it needs to sample: the answer gives the exact job that fits it, on the datasets the
      * version was trained on.
      */
-    private static NoPriorException noPrior(ModelManifest manifest) {
+    static NoPriorException noPrior(ModelManifest manifest) {
         Map<String, Object> job = new LinkedHashMap<>();
         job.put("type", "fit-prior");
         job.put("model", manifest.reference());

@@ -114,6 +114,9 @@ class SecurityIntegrationTests {
         assertThat(reader.get("/v1/models/fashion-vae").status()).isEqualTo(200);
         assertThat(reader.postJson("/v1/models/fashion-vae/interpolate", "{\"seeds\": [1, 2], \"steps\": 2}").status())
                 .isEqualTo(200);
+        // Let through to the model, which cannot complete: a VAE has no autoregressive prior.
+        assertProblem(reader.postJson("/v1/models/fashion-vae/complete", "{\"pixels\": [[0]], \"knownRows\": 1}"), 422,
+                "not-completable");
         Response bearer = reader.send(HttpRequest.newBuilder(reader.uri(SAMPLE)).header("Authorization", "Bearer " + READER_KEY)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"count\": 1}")));
         assertThat(bearer.status()).as("the key as a bearer token").isEqualTo(200);

@@ -9,6 +9,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.latentserve.family.CodeGridChecks;
+import dev.latentserve.family.Completing;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.Latents;
@@ -30,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  * tie); decoding looks the codes up in the codebook and runs the decoder on the vectors; sampling draws code grids from
  * the fitted gated PixelCNN prior in raster order, as a trained VQ-VAE does.
  */
-final class ImportedVqVae extends ServedModel implements QuantizedInterpolating {
+final class ImportedVqVae extends ServedModel implements QuantizedInterpolating, Completing {
 
     /** The one level's name, for {@link SampleOptions#temperature(String)}: the request's temperature applies. */
     private static final String LEVEL = "codes";
@@ -89,21 +90,58 @@ final class ImportedVqVae extends ServedModel implements QuantizedInterpolating 
     @Override
     public List<Sampled> sample(List<SampleOptions> requests) {
         requests.forEach(this::checkSample);
-        GatedPixelCnn block = (GatedPixelCnn) prior.getBlock();
         int[] counts = requests.stream().mapToInt(SampleOptions::count).toArray();
         int n = IntStream.of(counts).sum();
-        long[] grid = RasterSampling.draw(requests, LEVEL, RasterSampling.generators(requests), gridHeight, gridWidth,
-                quantizer.codes(), (maps, row, column) -> run(scope -> {
-                    NDArray rows = scope.create(maps, new Shape(n, gridHeight, gridWidth)).get(new NDIndex(":, 0:{}, :", row + 1));
-                    NDArray out = block.forward(store(scope), new NDList(rows), false).singletonOrThrow();
-                    return out.get(new NDIndex(":, :, {}, {}", row, column)).toFloatArray();
-                }));
-        float[][] images = run(scope -> rows(decodeToPixels(quantizer.lookup(scope.create(grid, new Shape(n, gridHeight, gridWidth))), n), n));
+        long[] grid = draw(requests, null);
+        float[][] images = decodeGrid(grid, n);
         List<float[][]> imageSlices = slices(images, counts);
         List<int[][][]> gridSlices = slices(RasterSampling.grids(grid, n, gridHeight, gridWidth), counts);
         List<Sampled> result = new ArrayList<>(requests.size());
         for (int r = 0; r < requests.size(); r++) {
             result.add(new Sampled(imageSlices.get(r), new Latents.CodeGrids(List.of(gridSlices.get(r)))));
+        }
+        return result;
+    }
+
+    private long[] draw(List<SampleOptions> requests, RasterSampling.@Nullable Fixed fixed) {
+        GatedPixelCnn block = (GatedPixelCnn) prior.getBlock();
+        int n = requests.stream().mapToInt(SampleOptions::count).sum();
+        return RasterSampling.draw(requests, LEVEL, RasterSampling.generators(requests), gridHeight, gridWidth,
+                quantizer.codes(), fixed, (maps, row, column) -> run(scope -> {
+                    NDArray rows = scope.create(maps, new Shape(n, gridHeight, gridWidth)).get(new NDIndex(":, 0:{}, :", row + 1));
+                    NDArray out = block.forward(store(scope), new NDList(rows), false).singletonOrThrow();
+                    return out.get(new NDIndex(":, :, {}, {}", row, column)).toFloatArray();
+                }));
+    }
+
+    private float[][] decodeGrid(long[] grid, int n) {
+        return run(scope -> rows(decodeToPixels(quantizer.lookup(scope.create(grid, new Shape(n, gridHeight, gridWidth))), n), n));
+    }
+
+    /**
+     * The image's codes kept where their footprint is known, the others drawn in raster order; see {@link Completing}. The
+     * imported encoder's downsampling factor is taken as image side / grid side, rounded up (the larger of the two axes),
+     * so that a code is kept only when at least its share of the image is known.
+     */
+    @Override
+    public List<Completed> complete(List<CompleteCall> calls) {
+        List<SampleOptions> requests = calls.stream().map(CompleteCall::options).toList();
+        requests.forEach(this::checkSample);
+        int[] counts = requests.stream().mapToInt(SampleOptions::count).toArray();
+        int n = IntStream.of(counts).sum();
+        float[][] originals = calls.stream().map(CompleteCall::image).toArray(float[][]::new);
+        long[] encoded = run(scope -> quantizer.encode(encoderOutputs(scope, batch(scope, originals), originals.length))
+                .toType(DataType.INT64, false).toLongArray());
+        int factor = Math.max(Math.ceilDiv(shape().height(), gridHeight), Math.ceilDiv(shape().width(), gridWidth));
+        Completing.Footprint footprint = new Completing.Footprint(factor, 0, 0);
+        List<boolean[]> kept = calls.stream().map(call -> footprint.kept(call.known(), shape(), gridHeight, gridWidth)).toList();
+        long[] grid = draw(requests, Completing.fixed(calls, encoded, kept, gridHeight * gridWidth));
+        List<float[][]> imageSlices = slices(decodeGrid(grid, n), counts);
+        List<int[][][]> gridSlices = slices(RasterSampling.grids(grid, n, gridHeight, gridWidth), counts);
+        List<Completed> result = new ArrayList<>(calls.size());
+        for (int r = 0; r < calls.size(); r++) {
+            result.add(new Completed(imageSlices.get(r), new Latents.CodeGrids(List.of(gridSlices.get(r))),
+                    new Latents.CodeGrids(List.<int[][]>of(Completing.keptGrid(kept.get(r), gridHeight, gridWidth)))));
         }
         return result;
     }

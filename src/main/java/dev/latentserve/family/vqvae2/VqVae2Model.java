@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.latentserve.family.CodeGridChecks;
 import dev.latentserve.family.Interpolating;
 import dev.latentserve.family.Interpolation;
+import dev.latentserve.family.Completing;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.Latents;
@@ -34,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  * priors, the top map first, then the bottom map given it. Every call runs in its own child NDManager. Decoded
  * images are cropped to the input size and clamped to [0, 1].
  */
-final class VqVae2Model extends ServedModel implements Interpolating {
+final class VqVae2Model extends ServedModel implements Interpolating, Completing {
 
     private final VqVae2 net;
     private final @Nullable Model topPrior;
@@ -88,23 +89,11 @@ final class VqVae2Model extends ServedModel implements Interpolating {
     @Override
     public List<Sampled> sample(List<SampleOptions> requests) {
         requests.forEach(this::checkSample);
-        GatedPixelCnn top = (GatedPixelCnn) topPrior.getBlock();
-        ConditionalPixelCnn bottom = (ConditionalPixelCnn) bottomPrior.getBlock();
         int[] counts = requests.stream().mapToInt(SampleOptions::count).toArray();
         int n = IntStream.of(counts).sum();
         SplittableRandom[] randoms = RasterSampling.generators(requests);
-        VqVae2Architecture architecture = net.architecture();
-        long[] topCodes = RasterSampling.draw(requests, PriorArchitectures.TOP, randoms, grids.topHeight(), grids.topWidth(),
-                architecture.topCodes(), (maps, row, column) -> run(scope -> {
-                    NDArray rows = scope.create(maps, grids.top(n)).get(new NDIndex(":, 0:{}, :", row + 1));
-                    return at(top.forward(store(scope), new NDList(rows), false).singletonOrThrow(), row, column);
-                }));
-        long[] bottomCodes = RasterSampling.draw(requests, PriorArchitectures.BOTTOM, randoms, grids.bottomHeight(),
-                grids.bottomWidth(), architecture.bottomCodes(), (maps, row, column) -> run(scope -> {
-                    NDArray rows = scope.create(maps, grids.bottom(n)).get(new NDIndex(":, 0:{}, :", row + 1));
-                    NDArray given = scope.create(topCodes, grids.top(n));
-                    return at(bottom.forward(store(scope), new NDList(rows, given), false).singletonOrThrow(), row, column);
-                }));
+        long[] topCodes = drawTop(requests, randoms, null);
+        long[] bottomCodes = drawBottom(requests, randoms, topCodes, null);
         float[][] images = run(scope -> images(scope, topCodes, bottomCodes, n));
         List<float[][]> imageSlices = slices(images, counts);
         List<int[][][]> topSlices = slices(RasterSampling.grids(topCodes, n, grids.topHeight(), grids.topWidth()), counts);
@@ -112,6 +101,70 @@ final class VqVae2Model extends ServedModel implements Interpolating {
         List<Sampled> result = new ArrayList<>(requests.size());
         for (int r = 0; r < requests.size(); r++) {
             result.add(new Sampled(imageSlices.get(r), hierarchy(topSlices.get(r), bottomSlices.get(r))));
+        }
+        return result;
+    }
+
+    private long[] drawTop(List<SampleOptions> requests, SplittableRandom[] randoms, RasterSampling.@Nullable Fixed fixed) {
+        GatedPixelCnn top = (GatedPixelCnn) topPrior.getBlock();
+        int n = requests.stream().mapToInt(SampleOptions::count).sum();
+        return RasterSampling.draw(requests, PriorArchitectures.TOP, randoms, grids.topHeight(), grids.topWidth(),
+                net.architecture().topCodes(), fixed, (maps, row, column) -> run(scope -> {
+                    NDArray rows = scope.create(maps, grids.top(n)).get(new NDIndex(":, 0:{}, :", row + 1));
+                    return at(top.forward(store(scope), new NDList(rows), false).singletonOrThrow(), row, column);
+                }));
+    }
+
+    private long[] drawBottom(List<SampleOptions> requests, SplittableRandom[] randoms, long[] topCodes,
+            RasterSampling.@Nullable Fixed fixed) {
+        ConditionalPixelCnn bottom = (ConditionalPixelCnn) bottomPrior.getBlock();
+        int n = requests.stream().mapToInt(SampleOptions::count).sum();
+        return RasterSampling.draw(requests, PriorArchitectures.BOTTOM, randoms, grids.bottomHeight(), grids.bottomWidth(),
+                net.architecture().bottomCodes(), fixed, (maps, row, column) -> run(scope -> {
+                    NDArray rows = scope.create(maps, grids.bottom(n)).get(new NDIndex(":, 0:{}, :", row + 1));
+                    NDArray given = scope.create(topCodes, grids.top(n));
+                    return at(bottom.forward(store(scope), new NDList(rows, given), false).singletonOrThrow(), row, column);
+                }));
+    }
+
+    /**
+     * The top codes kept where their footprint (8x8 pixels of the padded image) is known and the others drawn from the
+     * top prior; then the bottom codes kept where their footprint (4x4) is known and the others drawn from the bottom
+     * prior given the completed top. See {@link Completing}.
+     */
+    @Override
+    public List<Completed> complete(List<CompleteCall> calls) {
+        List<SampleOptions> requests = calls.stream().map(CompleteCall::options).toList();
+        requests.forEach(this::checkSample);
+        int[] counts = requests.stream().mapToInt(SampleOptions::count).toArray();
+        int n = IntStream.of(counts).sum();
+        float[][] originals = calls.stream().map(CompleteCall::image).toArray(float[][]::new);
+        long[][] encoded = run(scope -> {
+            NDList codes = net.encodeCodes(store(scope), batch(scope, originals));
+            return new long[][] {codes.get(0).toType(DataType.INT64, false).toLongArray(),
+                    codes.get(1).toType(DataType.INT64, false).toLongArray()};
+        });
+        VqVae2Architecture.Padding padding = net.architecture().padding(shape());
+        Completing.Footprint topFootprint = new Completing.Footprint(VqVae2Architecture.FACTOR, padding.top(), padding.left());
+        Completing.Footprint bottomFootprint = new Completing.Footprint(VqVae2Architecture.FACTOR / 2, padding.top(), padding.left());
+        List<boolean[]> topKept = calls.stream()
+                .map(call -> topFootprint.kept(call.known(), shape(), grids.topHeight(), grids.topWidth())).toList();
+        List<boolean[]> bottomKept = calls.stream()
+                .map(call -> bottomFootprint.kept(call.known(), shape(), grids.bottomHeight(), grids.bottomWidth())).toList();
+        SplittableRandom[] randoms = RasterSampling.generators(requests);
+        long[] topCodes = drawTop(requests, randoms, Completing.fixed(calls, encoded[0], topKept, grids.topCells()));
+        long[] bottomCodes = drawBottom(requests, randoms, topCodes,
+                Completing.fixed(calls, encoded[1], bottomKept, grids.bottomCells()));
+        float[][] images = run(scope -> images(scope, topCodes, bottomCodes, n));
+        List<float[][]> imageSlices = slices(images, counts);
+        List<int[][][]> topSlices = slices(RasterSampling.grids(topCodes, n, grids.topHeight(), grids.topWidth()), counts);
+        List<int[][][]> bottomSlices = slices(RasterSampling.grids(bottomCodes, n, grids.bottomHeight(), grids.bottomWidth()), counts);
+        List<Completed> result = new ArrayList<>(calls.size());
+        for (int r = 0; r < calls.size(); r++) {
+            Latents.CodeHierarchy kept = hierarchy(
+                    new int[][][] {Completing.keptGrid(topKept.get(r), grids.topHeight(), grids.topWidth())},
+                    new int[][][] {Completing.keptGrid(bottomKept.get(r), grids.bottomHeight(), grids.bottomWidth())});
+            result.add(new Completed(imageSlices.get(r), hierarchy(topSlices.get(r), bottomSlices.get(r)), kept));
         }
         return result;
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
 import dev.latentserve.family.Checkpoints;
+import dev.latentserve.family.Completing;
 import dev.latentserve.family.EpochMetrics;
 import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.Latents;
@@ -69,6 +70,30 @@ class TorchScriptPriorTests {
             Rows.assertClose(model.decode(first.latents()), first.images());
             List<int[][]> other = ((Latents.CodeGrids) model.sample(new LoadedModel.SampleOptions(3, 6, 1.0, null)).latents()).grids();
             assertThat(other.stream().map(Arrays::deepToString).toList()).isNotEqualTo(grids.stream().map(Arrays::deepToString).toList());
+            completionKeepsTheCodesOverTheKnownRows(model);
         }
+    }
+
+    /** 7x7 codes of a 28x28 image, 4x4 pixels each: 9 known rows keep code rows 0 and 1; all 28 keep every code. */
+    private static void completionKeepsTheCodesOverTheKnownRows(LoadedModel model) {
+        float[] image = new float[SHAPE.size()];
+        SyntheticImages.blobs(SHAPE, 1, 3).copyImage(0, image, 0);
+        int[][] own = ((Latents.CodeGrids) model.reconstruct(new float[][] {image}, 0).getFirst().codes()).grids().getFirst();
+        boolean[] known = new boolean[28 * 28];
+        Arrays.fill(known, 0, 9 * 28, true);
+        Completing.Completed completed = ((Completing) model).complete(List.of(new Completing.CompleteCall(image, known,
+                new LoadedModel.SampleOptions(3, 1, 1.0, null)))).getFirst();
+        int[][] kept = ((Latents.CodeGrids) completed.kept()).grids().getFirst();
+        for (int r = 0; r < 7; r++) {
+            assertThat(kept[r]).containsOnly(r < 2 ? 1 : 0);
+        }
+        assertThat(((Latents.CodeGrids) completed.codes()).grids()).hasSize(3).allSatisfy(grid -> {
+            assertThat(grid[0]).containsExactly(own[0]);
+            assertThat(grid[1]).containsExactly(own[1]);
+        });
+        Arrays.fill(known, true);
+        Completing.Completed whole = ((Completing) model).complete(List.of(new Completing.CompleteCall(image, known,
+                new LoadedModel.SampleOptions(1, 1, 1.0, null)))).getFirst();
+        assertThat(((Latents.CodeGrids) whole.codes()).grids().getFirst()).isDeepEqualTo(own);
     }
 }

@@ -164,6 +164,29 @@ class HierarchyIntegrationTests {
     }
 
     @Test
+    void completionKeepsEachLevelsCodesOverTheKnownRowsAndDrawsTheRest() {
+        String image = Base64.getEncoder().encodeToString(TestFiles.png(testImages, 0));
+        JsonNode own = http.postJson("/v1/models/hier/encode", "{\"images\": [\"" + image + "\"]}").json().get("codes");
+        String request = "{\"images\": [\"" + image + "\"], \"knownRows\": 14, \"count\": 3, \"seed\": 4, "
+                + "\"temperatures\": {\"bottom\": 0.9}}";
+        JsonNode completed = http.postJson("/v1/models/hier/complete", request).json();
+        assertThat(completed.get("version").asInt()).isEqualTo(2);
+        // Padded by 2 rows: top codes 0-1 cover image rows -2..13, bottom codes 0-3 the same rows.
+        assertThat(completed.get("kept").get("top").toString()).isEqualTo("[[1,1,1,1],[1,1,1,1],[0,0,0,0],[0,0,0,0]]");
+        assertThat(completed.get("kept").get("bottom").get(3).toString()).isEqualTo("[1,1,1,1,1,1,1,1]");
+        assertThat(completed.get("kept").get("bottom").get(4).toString()).isEqualTo("[0,0,0,0,0,0,0,0]");
+        for (int i = 0; i < 3; i++) {
+            assertThat(completed.get("codes").get("top").get(i).get(1)).isEqualTo(own.get("top").get(0).get(1));
+            assertThat(completed.get("codes").get("bottom").get(i).get(3)).isEqualTo(own.get("bottom").get(0).get(3));
+        }
+        JsonNode decoded = http.postJson("/v1/models/hier/decode", "{\"codes\": " + completed.get("codes") + "}").json();
+        assertThat(decoded.get("images").get(1).get("png").asString()).isEqualTo(completed.get("images").get(1).get("png").asString());
+        Response strip = http.postJson("/v1/models/hier/complete", request, "image/png");
+        assertThat(ImageCodec.decode(strip.body(), 256).shape()).isEqualTo(new ImageShape(1, 28, 4 * 28 + 3 * 2));
+        assertProblem(http.postJson("/v1/models/hier@1/complete", request), 409, "no-prior");
+    }
+
+    @Test
     void samplingIsDeterministicPerSeedAndTakesATemperaturePerLevel() {
         JsonNode first = http.postJson("/v1/models/hier/sample", "{\"count\": 3, \"seed\": 11, \"topK\": 4}").json();
         assertThat(first.get("version").asInt()).isEqualTo(2);
