@@ -198,7 +198,7 @@ class InferenceController {
                 LatentFields.codes(encoded.latents()), encoded.vectors() == null ? null : encoded.vectors().json()));
     }
 
-    private static List<ImageInput> inputs(ImagesRequest body) {
+    static List<ImageInput> inputs(ImagesRequest body) {
         boolean hasImages = body.images() != null && !body.images().isEmpty();
         boolean hasPixels = body.pixels() != null && !body.pixels().isEmpty();
         if (hasImages == hasPixels) {
@@ -232,7 +232,7 @@ class InferenceController {
                 ? encoded.substring(comma + 1) : encoded;
     }
 
-    private static List<ImageInput> inputs(List<MultipartFile> parts) throws IOException {
+    static List<ImageInput> inputs(List<MultipartFile> parts) throws IOException {
         List<ImageInput> inputs = new ArrayList<>();
         for (MultipartFile part : parts) {
             inputs.add(new ImageInput.Encoded(part.getBytes()));

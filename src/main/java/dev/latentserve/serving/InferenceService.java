@@ -136,7 +136,7 @@ public class InferenceService {
     }
 
     /** {@code queued} mapped by {@code f}; cancelling the result cancels (withdraws) the queued request too. */
-    private static <R, T> CompletableFuture<T> mapped(CompletableFuture<R> queued, Function<R, T> f) {
+    static <R, T> CompletableFuture<T> mapped(CompletableFuture<R> queued, Function<R, T> f) {
         CompletableFuture<T> result = queued.thenApply(f);
         result.whenComplete((value, error) -> {
             if (result.isCancelled()) {
@@ -146,7 +146,7 @@ public class InferenceService {
         return result;
     }
 
-    private float[][] pixels(List<ImageInput> images, ImageShape shape) {
+    float[][] pixels(List<ImageInput> images, ImageShape shape) {
         float[][] batch = new float[images.size()][];
         for (int i = 0; i < batch.length; i++) {
             batch[i] = switch (images.get(i)) {
