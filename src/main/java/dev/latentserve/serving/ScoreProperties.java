@@ -16,5 +16,5 @@ public record ScoreProperties(
         @DefaultValue("100") int maxSamples,
         @DefaultValue("5000") int maxImportanceSamples,
         @DefaultValue("100") int defaultImportanceSamples,
-        @DefaultValue("100000") int maxDraws) {
+        @DefaultValue("50000") int maxDraws) {
 }

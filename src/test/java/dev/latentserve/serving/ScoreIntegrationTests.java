@@ -121,7 +121,7 @@ class ScoreIntegrationTests extends ApiIntegrationSupport {
         for (int i = 0; i < 30; i++) {
             many.add(testPixels(i));
         }
-        // 30 x (1 + 5000) decoder passes exceed max-draws (100,000).
+        // 30 x (1 + 5000) decoder passes exceed max-draws (50,000).
         assertProblem(http.postJson(path(), pixelsBody(many, ", \"k\": 5000")), 400, "out-of-range");
         String wrongSize = Base64.getEncoder().encodeToString(TestFiles.png(new ImageShape(1, 28, 28), 0.5f));
         String rightSize = Base64.getEncoder().encodeToString(TestFiles.png(testImages, 0));
