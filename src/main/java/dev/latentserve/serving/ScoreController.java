@@ -63,7 +63,7 @@ class ScoreController {
     @Operation(summary = "Score images (JSON: base64 PNG/JPEG or raw pixels) by their likelihood under the model",
             description = DOC)
     @ApiResponse(responseCode = "200", description = "Scores per image", content = @Content(mediaType = "application/json",
-            schema = @Schema(implementation = ScoreResponse.class), examples = @ExampleObject(value = EXAMPLE)))
+            schema = @Schema(implementation = ScoreResponse.class), examples = @ExampleObject(name = "fashion-vae", value = EXAMPLE)))
     @PostMapping(path = "/score", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     DeferredResult<ResponseEntity<?>> score(@PathVariable String model, @RequestBody ScoreRequest body) throws IOException {
         return responses.answer(scores.score(model, InferenceController.inputs(body.asImagesRequest()), body.samples(), body.k(),
@@ -73,7 +73,7 @@ class ScoreController {
     @Operation(summary = "Score uploaded images (multipart parts named 'image') by their likelihood under the model",
             description = DOC)
     @ApiResponse(responseCode = "200", description = "Scores per image", content = @Content(mediaType = "application/json",
-            schema = @Schema(implementation = ScoreResponse.class), examples = @ExampleObject(value = EXAMPLE)))
+            schema = @Schema(implementation = ScoreResponse.class), examples = @ExampleObject(name = "fashion-vae", value = EXAMPLE)))
     @PostMapping(path = "/score", consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     DeferredResult<ResponseEntity<?>> scoreMultipart(@PathVariable String model, @RequestPart("image") List<MultipartFile> image,
             @RequestParam(name = "samples", required = false) @Nullable Integer samples,

@@ -2,6 +2,7 @@ package dev.latentserve.serving;
 
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
+import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.NotScorableException;
 import dev.latentserve.family.Scoring;
@@ -18,8 +19,8 @@ import org.springframework.stereotype.Service;
 
 /**
  * How likely images are under a model version ({@link Scoring}): checks the request on the caller's thread, then queues
- * it on the version's batcher as operation {@code score}, whose rows are decoder passes, images x (L + k), so that a
- * request with many importance samples runs in a batch of its own.
+ * it on the version's batcher as operation {@code score}, whose rows are decoder passes: images x (L + k) for Gaussian
+ * latents, so that a request with many importance samples runs in a batch of its own, and one per image for codes.
  */
 @Service
 public class ScoreService {
@@ -58,14 +59,20 @@ public class ScoreService {
         check("images", images.size(), serving.maxBatch());
         check("samples", l, limits.maxSamples());
         check("k", k, limits.maxImportanceSamples());
-        long draws = (long) images.size() * (l + k);
+        ModelManifest manifest = manifests.resolve(reference);
+        // Gaussian latents are scored by sampling them, L + k decoder passes per image; codes by one pass of the priors.
+        boolean sampled = switch (manifest.latent()) {
+            case LatentSpec.Gaussian g -> true;
+            case LatentSpec.SpatialGaussian g -> true;
+            default -> false;
+        };
+        long draws = (long) images.size() * (sampled ? l + k : 1);
         if (draws > limits.maxDraws()) {
             throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "images x (samples + k) = " + images.size() + " x ("
                     + l + " + " + k + ") = " + draws + " decoder passes; a request may ask for at most " + limits.maxDraws()
                     + " (latentserve.serving.score.max-draws): send fewer images per request or a smaller k");
         }
         long actualSeed = seed == null ? ThreadLocalRandom.current().nextLong(1L << 53) : seed;
-        ModelManifest manifest = manifests.resolve(reference);
         LoadedModel model = models.get(manifest);
         if (!(model instanceof Scoring scoring)) {
             throw new NotScorableException("model " + manifest.reference() + " (family " + manifest.family()
