@@ -112,6 +112,8 @@ class SecurityIntegrationTests {
     void theInferenceScopeServesButDoesNotAdminister() {
         assertThat(reader.postJson(SAMPLE, "{\"count\": 1}").status()).isEqualTo(200);
         assertThat(reader.get("/v1/models/fashion-vae").status()).isEqualTo(200);
+        assertThat(reader.postJson("/v1/models/fashion-vae/score", "{\"pixels\": [[" + "0.5, ".repeat(783) + "0.5]], \"k\": 2}")
+                .status()).as("score is an inference operation").isEqualTo(200);
         Response bearer = reader.send(HttpRequest.newBuilder(reader.uri(SAMPLE)).header("Authorization", "Bearer " + READER_KEY)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"count\": 1}")));
         assertThat(bearer.status()).as("the key as a bearer token").isEqualTo(200);
