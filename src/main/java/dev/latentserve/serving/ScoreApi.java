@@ -43,7 +43,10 @@ final class ScoreApi {
             double negativeElboBitsPerDim,
             @Schema(description = "-log (1/k) sum_i p(x, z_i) / q(z_i|x): the importance weighted bound of Burda et al. "
                     + "(2015), tighter than negativeElbo on average and tending to -log p(x) as k grows") double iwae,
-            double iwaeBitsPerDim) {
+            double iwaeBitsPerDim,
+            @Schema(description = "The percentage of the version's test set whose one-sample negative ELBO was lower than "
+                    + "this image's negativeElbo (\"worse than p% of the test set\"); absent for versions trained before "
+                    + "it was recorded") @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Double percentile) {
     }
 
     @Schema(description = "The likelihood of one image's codes under a VQ-VAE's prior")

@@ -1,6 +1,7 @@
 package dev.latentserve.serving;
 
 import dev.latentserve.config.ApiRole;
+import dev.latentserve.family.HeldOutScoring;
 import dev.latentserve.family.Scoring;
 import dev.latentserve.nn.ImportanceWeightedBound;
 import dev.latentserve.serving.ScoreApi.BoundsJson;
@@ -88,7 +89,8 @@ class ScoreController {
         List<?> items = result.scores().stream().map(score -> switch (score) {
             case Scoring.Bounds b -> new BoundsJson(b.negativeElbo(), b.negativeElboStandardError(),
                     ImportanceWeightedBound.bitsPerDimension(b.negativeElbo(), dimensions), b.iwae(),
-                    ImportanceWeightedBound.bitsPerDimension(b.iwae(), dimensions));
+                    ImportanceWeightedBound.bitsPerDimension(b.iwae(), dimensions),
+                    result.testQuantiles() == null ? null : HeldOutScoring.percentile(result.testQuantiles(), b.negativeElbo()));
             case Scoring.CodeLikelihood c -> new CodeScoreJson(c.levels(), c.total(), c.mse());
         }).toList();
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(new ScoreResponse(result.model(), result.version(),

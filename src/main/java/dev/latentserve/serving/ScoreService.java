@@ -1,5 +1,6 @@
 package dev.latentserve.serving;
 
+import dev.latentserve.family.HeldOutScoring;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.LatentSpec;
@@ -43,8 +44,11 @@ public class ScoreService {
     }
 
     /** One image's scores with the model's shape, for bits per dimension. */
+    /**
+     * @param testQuantiles the quantiles of the version's test set's one-sample negative ELBO, when its manifest has them
+     */
     public record Scored(String model, int version, ImageShape shape, long seed, int samples, int importanceSamples,
-            List<Scoring.Score> scores) {
+            List<Scoring.Score> scores, @Nullable List<? extends Number> testQuantiles) {
     }
 
     /**
@@ -82,7 +86,13 @@ public class ScoreService {
         scoring.checkScore(options);
         Scoring.ScoreCall call = new Scoring.ScoreCall(inference.pixels(images, model.shape()), options);
         return InferenceService.mapped(batchers.submit(manifest, new Operation<>("score", scoring::score), call, (int) draws),
-                scores -> new Scored(manifest.name(), manifest.version(), model.shape(), actualSeed, l, k, finite(scores)));
+                scores -> new Scored(manifest.name(), manifest.version(), model.shape(), actualSeed, l, k, finite(scores),
+                        testQuantiles(manifest)));
+    }
+
+    private static @Nullable List<? extends Number> testQuantiles(ModelManifest manifest) {
+        return manifest.metrics().get(HeldOutScoring.METRIC) instanceof List<?> list && list.size() == HeldOutScoring.QUANTILES
+                && list.stream().allMatch(Number.class::isInstance) ? list.stream().map(Number.class::cast).toList() : null;
     }
 
     private static List<Scoring.Score> finite(List<Scoring.Score> scores) {

@@ -108,6 +108,23 @@ class ScoreIntegrationTests extends ApiIntegrationSupport {
             bestNoise = Math.min(bestNoise, noiseScores.get(i).get("iwae").asDouble());
         }
         assertThat(worstData).isLessThan(bestNoise);
+        // Training recorded the test set's scores: noise is worse than all of them, test-like images sit among them.
+        assertThat(http.get("/v1/models/" + MODEL + "/versions/1").json().get("metrics").get("testNegativeElboQuantiles"))
+                .hasSize(101);
+        double meanPercentile = 0;
+        for (int i = 0; i < 8; i++) {
+            assertThat(noiseScores.get(i).get("percentile").asDouble()).isEqualTo(100.0);
+            meanPercentile += dataScores.get(i).get("percentile").asDouble() / 8;
+        }
+        assertThat(meanPercentile).isBetween(10.0, 90.0);
+    }
+
+    @Test
+    void versionsTrainedBeforeTheTestSetsScoresWereRecordedAnswerNoPercentile() {
+        JsonNode score = http.postJson("/v1/models/fashion-vae/score", pixelsBody(List.of(new float[784]), ", \"k\": 2"))
+                .json().get("scores").get(0);
+        assertThat(score.has("iwae")).isTrue();
+        assertThat(score.has("percentile")).isFalse();
     }
 
     @Test
