@@ -2,6 +2,7 @@ package dev.latentserve.jobs;
 
 import ai.djl.Device;
 import dev.latentserve.datasets.Dataset;
+import dev.latentserve.family.HeldOutScoring;
 import dev.latentserve.family.InvalidArchitectureException;
 import dev.latentserve.family.ModelFamilies;
 import dev.latentserve.family.ModelFamily;
@@ -65,9 +66,14 @@ class TrainJobKind implements JobKind {
         TrainingResult result = family.train(request.settings().spec(data.train().shape(), request.architecture(), device),
                 data.train(), data.test(), context.monitor(), context.checkpoints(), context.staging());
         LossReport losses = new LossReport(result, family.lossName(), family.lossUnit());
+        Map<String, Object> metrics = losses.manifestMetrics();
+        if (family instanceof HeldOutScoring scoring) {
+            metrics.put(HeldOutScoring.METRIC, HeldOutScoring.quantiles(
+                    scoring.heldOutScores(context.staging(), request.architecture(), data.test(), device)));
+        }
         ModelManifest manifest = new ModelManifest(request.model(), 0, family.name(), request.architecture(), data.train().shape(),
                 family.latentSpec(request.architecture(), data.train().shape()),
-                request.settings().manifestEntry(job.id(), NAME, data), losses.manifestMetrics(), Instant.now());
+                request.settings().manifestEntry(job.id(), NAME, data), metrics, Instant.now());
         return new JobOutcome.Publish(manifest, losses.figures());
     }
 }

@@ -44,7 +44,7 @@ class SecurityConfiguration {
     private static final String[] PUBLIC = {"/actuator/health", "/actuator/health/**", "/actuator/info", "/actuator/prometheus",
             "/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**", "/error"};
     private static final String[] INFERENCE_POST = {"/v1/models/*/sample", "/v1/models/*/encode", "/v1/models/*/decode",
-            "/v1/models/*/reconstruct", "/v1/models/*/interpolate", "/v1/models/*/complete"};
+            "/v1/models/*/reconstruct", "/v1/models/*/interpolate", "/v1/models/*/complete", "/v1/models/*/score"};
 
     @Bean
     SecurityFilterChain api(HttpSecurity http, SecurityProperties properties, ApiKeys keys, RateLimiter limiter,

@@ -117,6 +117,8 @@ class SecurityIntegrationTests {
         // Let through to the model, which cannot complete: a VAE has no autoregressive prior.
         assertProblem(reader.postJson("/v1/models/fashion-vae/complete", "{\"pixels\": [[0]], \"knownRows\": 1}"), 422,
                 "not-completable");
+        assertThat(reader.postJson("/v1/models/fashion-vae/score", "{\"pixels\": [[" + "0.5, ".repeat(783) + "0.5]], \"k\": 2}")
+                .status()).as("score is an inference operation").isEqualTo(200);
         Response bearer = reader.send(HttpRequest.newBuilder(reader.uri(SAMPLE)).header("Authorization", "Bearer " + READER_KEY)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"count\": 1}")));
         assertThat(bearer.status()).as("the key as a bearer token").isEqualTo(200);

@@ -262,6 +262,17 @@ class InferenceIntegrationTests extends ApiIntegrationSupport {
         Response png = http.postJson("/v1/models/codes/sample", "{\"count\": 4, \"seed\": 1}", "image/png");
         assertThat(ImageCodec.decode(png.body(), 256).shape()).isEqualTo(new ImageShape(1, 16 * 2 + 2, 16 * 2 + 2));
         assertProblem(http.postJson("/v1/models/codes@1/sample", "{\"count\": 2}"), 409, "no-prior");
+        // Score: -log p(codes) under the prior and the reconstruction error; version 1 has no prior to score with.
+        String twoImages = "{\"images\": [\"" + Base64.getEncoder().encodeToString(TestFiles.png(testImages, 0)) + "\", \""
+                + Base64.getEncoder().encodeToString(TestFiles.png(testImages, 1)) + "\"]}";
+        JsonNode codeScores = http.postJson("/v1/models/codes@2/score", twoImages).json();
+        assertThat(codeScores.get("scores")).hasSize(2);
+        JsonNode codeScore = codeScores.get("scores").get(0);
+        assertThat(codeScore.get("negativeLogPrior").get("codes").asDouble()).isPositive()
+                .isEqualTo(codeScore.get("negativeLogPriorTotal").asDouble());
+        assertThat(codeScore.get("mse").asDouble()).isCloseTo(http.postJson("/v1/models/codes@2/reconstruct", twoImages).json()
+                .get("reconstructions").get(0).get("mse").asDouble(), org.assertj.core.api.Assertions.within(1e-6));
+        assertProblem(http.postJson("/v1/models/codes@1/score", twoImages), 409, "no-prior");
         assertProblem(http.postJson("/v1/models/codes/sample", "{\"count\": 2, \"topK\": 0}"), 400, "out-of-range");
 
         // Refit the codebook of version 1 by k-means: version 3, without the prior (it was fitted to the old codes).

@@ -8,6 +8,9 @@ import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.Latents.GaussianPosteriors.Posterior;
+import dev.latentserve.family.GaussianScoring;
+import dev.latentserve.family.NotScorableException;
+import dev.latentserve.family.Scoring;
 import dev.latentserve.family.ServedModel;
 import dev.latentserve.family.TrainingLoop;
 import dev.latentserve.family.torchscript.Descriptor.Likelihood;
@@ -33,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Every call merges its requests into one engine batch; each request's noise comes from a generator seeded by its own
  * seed, so its answer is the one it gets alone.
  */
-final class ImportedVae extends ServedModel implements GaussianInterpolating {
+final class ImportedVae extends ServedModel implements GaussianInterpolating, Scoring {
 
     private final Descriptor descriptor;
     private final TorchScriptModule encoder;
@@ -277,5 +280,56 @@ final class ImportedVae extends ServedModel implements GaussianInterpolating {
             }
         }
         return noise;
+    }
+
+    /** A version scores only under the likelihood its descriptor declares. */
+    @Override
+    public void checkScore(ScoreOptions options) {
+        if (descriptor.likelihood() == null) {
+            throw new NotScorableException("this imported VAE declares no likelihood p(x|z) in its descriptor, so it has no "
+                    + "negative ELBO or importance weighted bound to score with; import it again with \"likelihood\": "
+                    + "{\"kind\": \"bernoulli\"} or {\"kind\": \"gaussian\", \"sigma\": ...}");
+        }
+    }
+
+    /**
+     * See {@link GaussianScoring}, in the model's own latent space (where its prior is N(0, I)). A Gaussian likelihood is
+     * over the normalised pixels y = (x - mean) / std; the scores are densities of the pixels x in [0, 1], so each
+     * {@code -log p(x|z)} adds the normalisation's log-Jacobian, {@code H W sum_c ln std_c} (0 for std 1).
+     */
+    @Override
+    public List<List<Score>> score(List<ScoreCall> requests) {
+        Likelihood likelihood = java.util.Objects.requireNonNull(descriptor.likelihood(), "a likelihood");
+        double logJacobian = 0;
+        if (likelihood instanceof Likelihood.Gaussian) {
+            for (double std : descriptor.std()) {
+                logJacobian += Math.log(std) * shape().height() * shape().width();
+            }
+        }
+        double jacobian = logJacobian;
+        return GaussianScoring.score(new GaussianScoring.Model() {
+            @Override
+            public GaussianScoring.Posteriors posteriors(float[][] images) {
+                int n = images.length;
+                return run(scope -> {
+                    NDList posterior = posterior(scope, batch(scope, images), n);
+                    return new GaussianScoring.Posteriors(rows(posterior.get(0), n), rows(posterior.get(1), n));
+                });
+            }
+
+            @Override
+            public double[] negativeLogLikelihood(float[][] images, float[][] latents) {
+                int n = images.length;
+                float[] flat = new float[n * latentSize];
+                for (int i = 0; i < n; i++) {
+                    System.arraycopy(latents[i], 0, flat, i * latentSize, latentSize);
+                }
+                return run(scope -> {
+                    NDArray decoded = decoded(scope, latents(scope, flat, n), n);
+                    float[] nll = pixels.negativeLogLikelihood(likelihood, decoded, batch(scope, images)).toFloatArray();
+                    return IntStream.range(0, n).mapToDouble(i -> nll[i] + jacobian).toArray();
+                });
+            }
+        }, requests, shape().size());
     }
 }

@@ -14,9 +14,11 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.DjlModels;
+import dev.latentserve.family.HeldOutScoring;
 import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamily;
+import dev.latentserve.family.Scoring;
 import dev.latentserve.family.TrainingLoop;
 import dev.latentserve.family.TrainingMonitor;
 import dev.latentserve.family.TrainingResult;
@@ -29,6 +31,7 @@ import dev.latentserve.nn.Elbo;
 import dev.latentserve.nn.Scoped;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.springframework.stereotype.Component;
@@ -38,7 +41,7 @@ import org.springframework.stereotype.Component;
  * {@link VaeModel}s.
  */
 @Component
-public final class VaeFamily implements ModelFamily {
+public final class VaeFamily implements ModelFamily, HeldOutScoring {
 
     static final String NAME = "vae";
     static final String PARAMETERS_PREFIX = "vae";
@@ -152,6 +155,28 @@ public final class VaeFamily implements ModelFamily {
         return new VaeModel(DjlModels.load(NAME, vae, versionDir, PARAMETERS_PREFIX, device, "VAE parameters"), vae);
     }
 
+    /** Batches of test images, each scored as one request seeded by its batch's index. */
+    @Override
+    public double[] heldOutScores(Path versionDir, Map<String, Object> architecture, ImageData test, Device device)
+            throws IOException {
+        double[] scores = new double[test.count()];
+        int size = test.shape().size();
+        try (LoadedModel model = load(versionDir, test.shape(), architecture, device)) {
+            for (int from = 0; from < test.count(); from += EVALUATION_BATCH) {
+                int to = Math.min(test.count(), from + EVALUATION_BATCH);
+                float[][] images = new float[to - from][size];
+                for (int i = from; i < to; i++) {
+                    test.copyImage(i, images[i - from], 0);
+                }
+                Scoring.ScoreOptions options = new Scoring.ScoreOptions(1, 1, from / EVALUATION_BATCH);
+                List<Scoring.Score> batch = ((Scoring) model).score(List.of(new Scoring.ScoreCall(images, options))).getFirst();
+                for (int i = from; i < to; i++) {
+                    scores[i] = ((Scoring.Bounds) batch.get(i - from)).negativeElbo();
+                }
+            }
+        }
+        return scores;
+    }
 
     static float[] gaussian(SplittableRandom random, int count) {
         return TrainingLoop.gaussian(random, count);

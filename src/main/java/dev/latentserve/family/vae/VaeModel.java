@@ -11,6 +11,8 @@ import dev.latentserve.family.GaussianInterpolating;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.Latents.GaussianPosteriors.Posterior;
+import dev.latentserve.family.GaussianScoring;
+import dev.latentserve.family.Scoring;
 import dev.latentserve.family.ServedModel;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Elbo;
@@ -25,7 +27,7 @@ import java.util.stream.IntStream;
  * returning, so nothing native outlives a request. Noise comes from a Java generator seeded per
  * request: the same seed gives the same output whatever else the engine is doing.
  */
-final class VaeModel extends ServedModel implements GaussianInterpolating {
+final class VaeModel extends ServedModel implements GaussianInterpolating, Scoring {
 
     private final ConvVae vae;
 
@@ -176,5 +178,34 @@ final class VaeModel extends ServedModel implements GaussianInterpolating {
             }
             return slices(all, counts);
         });
+    }
+
+    /** Every VAE scores, under the likelihood it was trained with. */
+    @Override
+    public void checkScore(ScoreOptions options) {
+    }
+
+    /** See {@link GaussianScoring}: the negative ELBO and the importance weighted bound, in nats. */
+    @Override
+    public List<List<Score>> score(List<ScoreCall> requests) {
+        return GaussianScoring.score(new GaussianScoring.Model() {
+            @Override
+            public GaussianScoring.Posteriors posteriors(float[][] images) {
+                return run(scope -> {
+                    NDList posterior = vae.encode(store(scope), batch(scope, images), false);
+                    return new GaussianScoring.Posteriors(rows(posterior.get(0), images.length),
+                            rows(posterior.get(1), images.length));
+                });
+            }
+
+            @Override
+            public double[] negativeLogLikelihood(float[][] images, float[][] latents) {
+                return run(scope -> {
+                    NDArray z = scope.create(latents);
+                    float[] nll = vae.reconstructionNll(vae.decode(store(scope), z, false), batch(scope, images)).toFloatArray();
+                    return IntStream.range(0, nll.length).mapToDouble(i -> nll[i]).toArray();
+                });
+            }
+        }, requests, shape().size());
     }
 }

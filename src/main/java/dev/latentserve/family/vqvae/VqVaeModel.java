@@ -16,11 +16,13 @@ import dev.latentserve.family.Latents;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.family.QuantizedInterpolating;
 import dev.latentserve.family.RasterSampling;
+import dev.latentserve.family.Scoring;
 import dev.latentserve.family.ServedModel;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.GatedPixelCnn;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
 
@@ -28,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * A trained VQ-VAE held for serving: images to code grids and back. Every call runs in its own child
  * NDManager, closed before returning. Decoded images are clamped to [0, 1].
  */
-final class VqVaeModel extends ServedModel implements QuantizedInterpolating, Completing {
+final class VqVaeModel extends ServedModel implements QuantizedInterpolating, Completing, Scoring {
 
     /** The one level's name, for {@link SampleOptions#temperature(String)}: the request's temperature applies. */
     private static final String LEVEL = "codes";
@@ -245,4 +247,40 @@ final class VqVaeModel extends ServedModel implements QuantizedInterpolating, Co
         return RasterSampling.grids(codes.toType(DataType.INT64, false).toLongArray(), n, gridHeight, gridWidth);
     }
 
+    /** Scores need the prior over the codes, as sampling does. */
+    @Override
+    public void checkScore(ScoreOptions options) {
+        if (prior == null) {
+            throw new NoPriorException("this VQ-VAE has no prior over its " + gridHeight + "x" + gridWidth + " code grids to "
+                    + "score images with; fit one with a job {\"type\": \"fit-prior\", \"model\": \"<name>@<version>\", "
+                    + "\"dataset\": \"<id>\"}, which publishes a new version with the prior");
+        }
+    }
+
+    /**
+     * {@code -log p(codes)} of each image's code grid under the prior, all positions in one teacher-forced pass (the
+     * prior's masked convolutions see only the codes before each position), and the reconstruction's MSE. Deterministic:
+     * the seed, L and k do not apply.
+     */
+    @Override
+    public List<List<Score>> score(List<ScoreCall> requests) {
+        int[] counts = requests.stream().mapToInt(call -> call.images().length).toArray();
+        float[][] images = concat(requests.stream().map(ScoreCall::images).toList());
+        int n = images.length;
+        GatedPixelCnn block = (GatedPixelCnn) prior.getBlock();
+        return run(scope -> {
+            NDArray x = batch(scope, images);
+            NDArray codes = net.quantizer().encode(net.encode(store(scope), x, false)).toType(DataType.INT64, false)
+                    .reshape(n, gridHeight, gridWidth);
+            NDArray reconstruction = net.decode(store(scope), net.quantizer().lookup(codes), false).clip(0, 1);
+            float[] mse = reconstruction.sub(x).square().reshape(n, -1).mean(new int[] {1}).toFloatArray();
+            NDArray logits = block.forward(store(scope), new NDList(codes), false).singletonOrThrow();
+            float[] nll = GatedPixelCnn.negativeLogLikelihood(logits, codes).toFloatArray();
+            List<Score> all = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                all.add(new CodeLikelihood(Map.of(LEVEL, (double) nll[i]), nll[i], mse[i]));
+            }
+            return slices(all, counts);
+        });
+    }
 }

@@ -17,6 +17,7 @@ import dev.latentserve.family.Latents;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.family.QuantizedInterpolating;
 import dev.latentserve.family.RasterSampling;
+import dev.latentserve.family.Scoring;
 import dev.latentserve.family.ServedModel;
 import dev.latentserve.family.vqvae2.VqVae2Family.Grids;
 import dev.latentserve.image.ImageShape;
@@ -35,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * priors, the top map first, then the bottom map given it. Every call runs in its own child NDManager. Decoded
  * images are cropped to the input size and clamped to [0, 1].
  */
-final class VqVae2Model extends ServedModel implements Interpolating, Completing {
+final class VqVae2Model extends ServedModel implements Interpolating, Completing, Scoring {
 
     private final VqVae2 net;
     private final @Nullable Model topPrior;
@@ -316,5 +317,50 @@ final class VqVae2Model extends ServedModel implements Interpolating, Completing
                         i -> "codes.top[" + i + "]", "top "),
                 CodeGridChecks.flatten(bottom, grids.bottomHeight(), grids.bottomWidth(),
                         architecture.bottomCodes(), i -> "codes.bottom[" + i + "]", "bottom ")};
+    }
+
+    /** Scores need both priors: -log p(codes) = -log p(top) - log p(bottom | top). */
+    @Override
+    public void checkScore(ScoreOptions options) {
+        if (topPrior == null || bottomPrior == null) {
+            throw new NoPriorException("this VQ-VAE-2 has no " + (topPrior == null && bottomPrior == null ? "top or bottom"
+                    : topPrior == null ? "top" : "bottom") + " prior to score images with; -log p(codes) needs both. Fit them "
+                    + "with a job {\"type\": \"fit-prior\", \"model\": \"<name>@<version>\", \"dataset\": \"<id>\"}, which "
+                    + "publishes a new version with the priors");
+        }
+    }
+
+    /**
+     * Per image {@code -log p(top)} and {@code -log p(bottom | top)} of its codes, each level's logits in one
+     * teacher-forced pass of its prior, their sum, and the reconstruction's MSE. Deterministic: seed, L and k do not apply.
+     */
+    @Override
+    public List<List<Score>> score(List<ScoreCall> requests) {
+        int[] counts = requests.stream().mapToInt(call -> call.images().length).toArray();
+        float[][] images = concat(requests.stream().map(ScoreCall::images).toList());
+        int n = images.length;
+        GatedPixelCnn top = (GatedPixelCnn) topPrior.getBlock();
+        ConditionalPixelCnn bottom = (ConditionalPixelCnn) bottomPrior.getBlock();
+        return run(scope -> {
+            NDArray x = batch(scope, images);
+            NDList codes = net.encodeCodes(store(scope), x);
+            NDArray topCodes = codes.get(0).toType(DataType.INT64, false).reshape(grids.top(n));
+            NDArray bottomCodes = codes.get(1).toType(DataType.INT64, false).reshape(grids.bottom(n));
+            NDArray reconstruction = net.decodeCodes(store(scope), topCodes, bottomCodes).clip(0, 1);
+            float[] mse = reconstruction.sub(x).square().reshape(n, -1).mean(new int[] {1}).toFloatArray();
+            float[] topNll = GatedPixelCnn.negativeLogLikelihood(
+                    top.forward(store(scope), new NDList(topCodes), false).singletonOrThrow(), topCodes).toFloatArray();
+            float[] bottomNll = GatedPixelCnn.negativeLogLikelihood(
+                    bottom.forward(store(scope), new NDList(bottomCodes, topCodes), false).singletonOrThrow(), bottomCodes)
+                    .toFloatArray();
+            List<Score> all = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                Map<String, Double> levels = new LinkedHashMap<>();
+                levels.put(PriorArchitectures.TOP, (double) topNll[i]);
+                levels.put(PriorArchitectures.BOTTOM, (double) bottomNll[i]);
+                all.add(new CodeLikelihood(levels, (double) topNll[i] + bottomNll[i], mse[i]));
+            }
+            return slices(all, counts);
+        });
     }
 }

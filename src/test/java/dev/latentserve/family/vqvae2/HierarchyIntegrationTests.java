@@ -2,6 +2,7 @@ package dev.latentserve.family.vqvae2;
 
 import static dev.latentserve.testing.Http.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.latentserve.image.ImageCodec;
 import dev.latentserve.image.ImageData;
@@ -103,6 +104,40 @@ class HierarchyIntegrationTests {
         assertProblem(noPrior, 409, "no-prior");
         assertThat(noPrior.json().get("detail").asString()).contains("\"model\":\"hier@1\"",
                 "\"architecture\":{\"levels\":[\"top\",\"bottom\"]}");
+    }
+
+    @Test
+    void scoreGivesEachLevelsNegativeLogLikelihoodUnderItsPrior() {
+        StringBuilder images = new StringBuilder();
+        for (int i = 0; i < testImages.count(); i++) {
+            images.append(i == 0 ? "" : ", ").append('"').append(Base64.getEncoder().encodeToString(TestFiles.png(testImages, i)))
+                    .append('"');
+        }
+        String body = "{\"images\": [" + images + "]}";
+        Response response = http.postJson("/v1/models/hier/score", body);
+        assertThat(response.status()).as(response.text()).isEqualTo(200);
+        JsonNode scored = response.json();
+        assertThat(scored.get("version").asInt()).isEqualTo(2);
+        assertThat(scored.has("k")).isFalse();
+        JsonNode reconstructions = http.postJson("/v1/models/hier/reconstruct", body).json().get("reconstructions");
+        double topBits = 0;
+        double bottomBits = 0;
+        for (int i = 0; i < testImages.count(); i++) {
+            JsonNode score = scored.get("scores").get(i);
+            double top = score.get("negativeLogPrior").get("top").asDouble();
+            double bottom = score.get("negativeLogPrior").get("bottom").asDouble();
+            assertThat(top).isPositive();
+            assertThat(bottom).isPositive();
+            assertThat(score.get("negativeLogPriorTotal").asDouble()).isCloseTo(top + bottom, within(1e-3));
+            assertThat(score.get("mse").asDouble()).isCloseTo(reconstructions.get(i).get("mse").asDouble(), within(1e-6));
+            topBits += top / (16 * Math.log(2)) / testImages.count();
+            bottomBits += bottom / (64 * Math.log(2)) / testImages.count();
+        }
+        // Teacher-forced over held-out images, the priors cost about what their fit measured per code.
+        JsonNode prior = http.get("/v1/models/hier/versions/2").json().get("metrics").get("prior").get("testTerms");
+        assertThat(topBits).isCloseTo(prior.get("topBitsPerCode").asDouble(), within(0.5));
+        assertThat(bottomBits).isCloseTo(prior.get("bottomBitsPerCode").asDouble(), within(0.5));
+        assertProblem(http.postJson("/v1/models/hier@1/score", body), 409, "no-prior");
     }
 
     @Test

@@ -1,0 +1,117 @@
+package dev.latentserve.serving;
+
+import dev.latentserve.family.HeldOutScoring;
+import dev.latentserve.family.InvalidInferenceInputException;
+import dev.latentserve.family.InvalidInferenceInputException.Kind;
+import dev.latentserve.family.LatentSpec;
+import dev.latentserve.family.LoadedModel;
+import dev.latentserve.family.NotScorableException;
+import dev.latentserve.family.Scoring;
+import dev.latentserve.image.ImageShape;
+import dev.latentserve.registry.LoadedModels;
+import dev.latentserve.registry.ModelManifest;
+import dev.latentserve.serving.ModelBatcher.Operation;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
+import org.springframework.stereotype.Service;
+
+/**
+ * How likely images are under a model version ({@link Scoring}): checks the request on the caller's thread, then queues
+ * it on the version's batcher as operation {@code score}, whose rows are decoder passes: images x (L + k) for Gaussian
+ * latents, so that a request with many importance samples runs in a batch of its own, and one per image for codes.
+ */
+@Service
+public class ScoreService {
+
+    private final ManifestCache manifests;
+    private final LoadedModels models;
+    private final ModelBatchers batchers;
+    private final InferenceService inference;
+    private final ServingProperties serving;
+    private final ScoreProperties limits;
+
+    ScoreService(ManifestCache manifests, LoadedModels models, ModelBatchers batchers, InferenceService inference,
+            ServingProperties serving, ScoreProperties limits) {
+        this.manifests = manifests;
+        this.models = models;
+        this.batchers = batchers;
+        this.inference = inference;
+        this.serving = serving;
+        this.limits = limits;
+    }
+
+    /** One image's scores with the model's shape, for bits per dimension. */
+    /**
+     * @param testQuantiles the quantiles of the version's test set's one-sample negative ELBO, when its manifest has them
+     */
+    public record Scored(String model, int version, ImageShape shape, long seed, int samples, int importanceSamples,
+            List<Scoring.Score> scores, @Nullable List<? extends Number> testQuantiles) {
+    }
+
+    /**
+     * @param samples L, null for 1
+     * @param importanceSamples k, null for the configured default
+     * @param seed null for a random one, which the answer names
+     */
+    public CompletableFuture<Scored> score(String reference, List<ImageInput> images, @Nullable Integer samples,
+            @Nullable Integer importanceSamples, @Nullable Long seed) throws IOException {
+        int l = samples == null ? 1 : samples;
+        int k = importanceSamples == null ? limits.defaultImportanceSamples() : importanceSamples;
+        check("images", images.size(), serving.maxBatch());
+        check("samples", l, limits.maxSamples());
+        check("k", k, limits.maxImportanceSamples());
+        ModelManifest manifest = manifests.resolve(reference);
+        // Gaussian latents are scored by sampling them, L + k decoder passes per image; codes by one pass of the priors.
+        boolean sampled = switch (manifest.latent()) {
+            case LatentSpec.Gaussian g -> true;
+            case LatentSpec.SpatialGaussian g -> true;
+            default -> false;
+        };
+        long draws = (long) images.size() * (sampled ? l + k : 1);
+        if (draws > limits.maxDraws()) {
+            throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "images x (samples + k) = " + images.size() + " x ("
+                    + l + " + " + k + ") = " + draws + " decoder passes; a request may ask for at most " + limits.maxDraws()
+                    + " (latentserve.serving.score.max-draws): send fewer images per request or a smaller k");
+        }
+        long actualSeed = seed == null ? ThreadLocalRandom.current().nextLong(1L << 53) : seed;
+        LoadedModel model = models.get(manifest);
+        if (!(model instanceof Scoring scoring)) {
+            throw new NotScorableException("model " + manifest.reference() + " (family " + manifest.family()
+                    + ") cannot score images");
+        }
+        Scoring.ScoreOptions options = new Scoring.ScoreOptions(l, k, actualSeed);
+        scoring.checkScore(options);
+        Scoring.ScoreCall call = new Scoring.ScoreCall(inference.pixels(images, model.shape()), options);
+        return InferenceService.mapped(batchers.submit(manifest, new Operation<>("score", scoring::score), call, (int) draws),
+                scores -> new Scored(manifest.name(), manifest.version(), model.shape(), actualSeed, l, k, finite(scores),
+                        testQuantiles(manifest)));
+    }
+
+    private static @Nullable List<? extends Number> testQuantiles(ModelManifest manifest) {
+        return manifest.metrics().get(HeldOutScoring.METRIC) instanceof List<?> list && list.size() == HeldOutScoring.QUANTILES
+                && list.stream().allMatch(Number.class::isInstance) ? list.stream().map(Number.class::cast).toList() : null;
+    }
+
+    private static List<Scoring.Score> finite(List<Scoring.Score> scores) {
+        for (int i = 0; i < scores.size(); i++) {
+            boolean finite = switch (scores.get(i)) {
+                case Scoring.Bounds b -> Double.isFinite(b.negativeElbo()) && Double.isFinite(b.iwae());
+                case Scoring.CodeLikelihood c -> Double.isFinite(c.total()) && Double.isFinite(c.mse());
+            };
+            if (!finite) {
+                throw new InvalidInferenceInputException(Kind.NON_FINITE_OUTPUT, "scoring image " + i + " gave non-finite "
+                        + "numbers; the model cannot represent this image (check that it resembles the training data)");
+            }
+        }
+        return scores;
+    }
+
+    private static void check(String what, int value, int max) {
+        if (value < 1 || value > max) {
+            throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, what + " must be between 1 and " + max + ", not " + value);
+        }
+    }
+}
