@@ -101,7 +101,7 @@ class SecurityConfiguration {
     private static String needed(jakarta.servlet.http.HttpServletRequest request) {
         String path = request.getRequestURI();
         boolean inference = path.startsWith("/v1/models") && (("GET".equals(request.getMethod()) && !path.endsWith("/archive"))
-                || path.matches("/v1/models/[^/]+/(sample|encode|decode|reconstruct|complete)"));
+                || path.matches("/v1/models/[^/]+/(sample|encode|decode|reconstruct|complete|interpolate|score)"));
         return inference ? "inference (or admin)" : "admin";
     }
 

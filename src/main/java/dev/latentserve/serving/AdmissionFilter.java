@@ -30,7 +30,8 @@ import org.springframework.web.util.UriUtils;
 @Order(-90)
 class AdmissionFilter extends OncePerRequestFilter {
 
-    private static final Pattern INFERENCE = Pattern.compile("/v1/models/([^/]+)/(sample|encode|decode|reconstruct|complete)");
+    private static final Pattern INFERENCE = Pattern.compile(
+            "/v1/models/([^/]+)/(sample|encode|decode|reconstruct|complete|interpolate|score)");
 
     private final ManifestCache manifests;
     private final ModelBatchers batchers;
