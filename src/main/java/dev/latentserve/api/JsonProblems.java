@@ -90,7 +90,12 @@ final class JsonProblems {
                 return "the request body is empty; send a JSON object (see the endpoint's example in /swagger-ui.html)";
             }
             String found = found(mismatch);
-            return field + where + " takes " + expected(mismatch.getTargetType()) + (found == null ? "" : ", not " + found);
+            Class<?> target = mismatch.getTargetType();
+            // Jackson names the array when one of its elements is wrong: say what the element takes.
+            if (target != null && target.isArray() && target.getComponentType().isPrimitive() && path.endsWith("]")) {
+                target = target.getComponentType();
+            }
+            return field + where + " takes " + expected(target) + (found == null ? "" : ", not " + found);
         }
         if (e instanceof StreamConstraintsException) {
             return "the JSON" + where + " breaks a limit: " + plain(original);

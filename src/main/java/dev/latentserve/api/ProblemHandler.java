@@ -150,7 +150,9 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 : type == boolean.class || type == Boolean.class ? "true or false"
                 : type == int.class || type == Integer.class || type == long.class || type == Long.class ? "a whole number"
                 : type == double.class || type == Double.class ? "a number" : "a " + type.getSimpleName();
-        String detail = "parameter '" + name + "' takes " + takes + ", not '" + ex.getValue() + "'";
+        String detail = "parameter '" + name + "' takes " + takes + ", not " + (ex.getValue()
+                instanceof org.springframework.web.multipart.MultipartFile ? "a file (send it as -F " + name + "=<value>)"
+                : "'" + ex.getValue() + "'");
         ResponseEntity<Object> response = problem(request, HttpStatus.BAD_REQUEST, "bad-request", "Invalid parameter", detail);
         return response != null ? response : super.handleTypeMismatch(ex, headers, status, request);
     }

@@ -141,13 +141,25 @@ public class CompletionService {
         };
     }
 
+    /** " of w" when every row is w long, else the first row whose length differs from the first's. */
+    private static String rowLengths(double[][] mask) {
+        if (mask.length == 0 || mask[0] == null) {
+            return "";
+        }
+        for (int y = 1; y < mask.length; y++) {
+            if (mask[y] == null || mask[y].length != mask[0].length) {
+                return " (row 0 has " + mask[0].length + " values, row " + y + " " + (mask[y] == null ? "none" : mask[y].length) + ")";
+            }
+        }
+        return " of " + mask[0].length;
+    }
+
     private static boolean[] values(double[][] mask, ImageShape shape) {
         boolean rightSize = mask.length == shape.height()
                 && Arrays.stream(mask).allMatch(row -> row != null && row.length == shape.width());
         if (!rightSize) {
             throw new InvalidMaskException("mask must be " + shape.height() + " rows of " + shape.width()
-                    + " values (the image's height and width), not " + mask.length + " rows"
-                    + (mask.length > 0 && mask[0] != null ? " of " + mask[0].length : ""));
+                    + " values (the image's height and width), not " + mask.length + " rows" + rowLengths(mask));
         }
         boolean[] known = new boolean[shape.height() * shape.width()];
         for (int y = 0; y < shape.height(); y++) {

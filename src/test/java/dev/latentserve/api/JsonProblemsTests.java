@@ -60,7 +60,7 @@ class JsonProblemsTests {
         assertThat(detail(Job.class, "{\"type\": \"train\", \"architecture\": [1]}"))
                 .isEqualTo("field 'architecture' (line 1, column 35) takes a JSON object, not an array");
         assertThat(detail(Decode.class, "{\"latents\": [], \"pixels\": [[0.1, null]]}")).startsWith("field 'pixels[0][1]'")
-                .endsWith("takes an array of numbers, not null");
+                .endsWith("takes a finite number within ±3.4e38, not null");
     }
 
     @Test
