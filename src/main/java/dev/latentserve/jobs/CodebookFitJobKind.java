@@ -2,6 +2,7 @@ package dev.latentserve.jobs;
 
 import ai.djl.Device;
 import dev.latentserve.family.CodebookFitting;
+import dev.latentserve.family.HeldOutQuantiles;
 import dev.latentserve.family.InvalidArchitectureException;
 import dev.latentserve.family.ModelFamilies;
 import dev.latentserve.family.TrainingMonitor.Phase;
@@ -75,6 +76,7 @@ class CodebookFitJobKind implements JobKind {
         Map<String, Object> metrics = new LinkedHashMap<>(base.metrics());
         metrics.put(MANIFEST_ENTRY, fit.metrics());
         metrics.remove(PriorFitJobKind.MANIFEST_ENTRY);
+        metrics.remove(HeldOutQuantiles.CODES_METRIC);
         ModelManifest manifest = new ModelManifest(base.name(), 0, base.family(), fit.architecture(), base.inputShape(),
                 families.find(base.family()).orElseThrow().latentSpec(fit.architecture(), base.inputShape()), training, metrics,
                 Instant.now());

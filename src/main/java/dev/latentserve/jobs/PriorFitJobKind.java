@@ -1,8 +1,11 @@
 package dev.latentserve.jobs;
 
 import ai.djl.Device;
+import dev.latentserve.family.HeldOutQuantiles;
 import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamilies;
+import dev.latentserve.family.ModelFamily;
 import dev.latentserve.family.PriorFitting;
 import dev.latentserve.family.TrainingMonitor.Phase;
 import dev.latentserve.registry.ModelManifest;
@@ -15,7 +18,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * {@code fit-prior}: fits autoregressive priors to the codes of a version of a family with {@link PriorFitting} and
- * publishes the version with its priors as the model's next version.
+ * publishes the version with its priors as the model's next version. When the new version can score images (a VQ-VAE-2
+ * needs both levels' priors), its manifest also gets the quantiles of {@code -log p(codes)} over the job's test images,
+ * the same images its test loss is measured on ({@link HeldOutQuantiles}), for /score's percentile.
  */
 @Component
 class PriorFitJobKind implements JobKind {
@@ -70,9 +75,14 @@ class PriorFitJobKind implements JobKind {
         LossReport losses = new LossReport(fit.result(), "nll", "nats per code map");
         Map<String, Object> metrics = new LinkedHashMap<>(base.metrics());
         metrics.put(MANIFEST_ENTRY, losses.manifestMetrics());
+        ModelFamily family = families.find(base.family()).orElseThrow();
+        // The base's quantiles belong to its priors, not to these.
+        metrics.remove(HeldOutQuantiles.CODES_METRIC);
+        try (LoadedModel fitted = family.load(context.staging(), base.inputShape(), fit.architecture(), device)) {
+            metrics.putAll(HeldOutQuantiles.metrics(fitted, data.test()));
+        }
         ModelManifest manifest = new ModelManifest(base.name(), 0, base.family(), fit.architecture(), base.inputShape(),
-                families.find(base.family()).orElseThrow().latentSpec(fit.architecture(), base.inputShape()), training, metrics,
-                Instant.now());
+                family.latentSpec(fit.architecture(), base.inputShape()), training, metrics, Instant.now());
         return new JobOutcome.Publish(manifest, losses.figures());
     }
 }

@@ -1,8 +1,12 @@
 package dev.latentserve.serving;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.latentserve.family.HeldOutQuantiles;
+import dev.latentserve.family.HeldOutScoring;
+import dev.latentserve.family.Scoring;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -54,7 +58,27 @@ final class ScoreApi {
             @Schema(description = "-log p(codes) in nats per level (\"codes\" for a VQ-VAE, \"top\" and \"bottom\" for a "
                     + "VQ-VAE-2)") Map<String, Double> negativeLogPrior,
             @Schema(description = "-log p(codes) of all levels, in nats") double negativeLogPriorTotal,
-            @Schema(description = "mean squared pixel error of the reconstruction from these codes") double mse) {
+            @Schema(description = "mean squared pixel error of the reconstruction from these codes") double mse,
+            @Schema(description = "The percentage of the test set of the prior fit whose -log p(codes) of all levels was lower "
+                    + "than this image's negativeLogPriorTotal (\"worse than p% of the test set\"); absent for versions whose "
+                    + "priors were fitted before it was recorded") @JsonInclude(JsonInclude.Include.NON_NULL)
+            @Nullable Double percentile,
+            @Schema(description = "The same per level, by level name: where this image's negativeLogPrior of the level falls "
+                    + "among the test set's") @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Double> levelPercentiles) {
+
+        /** {@code score} with its percentiles read off {@code quantiles} (by level and "total"; empty for none). */
+        static CodeScoreJson of(Scoring.CodeLikelihood score, Map<String, List<Double>> quantiles) {
+            @Nullable List<Double> total = quantiles.get(HeldOutQuantiles.TOTAL);
+            Map<String, Double> levels = new LinkedHashMap<>();
+            score.levels().forEach((level, value) -> {
+                @Nullable List<Double> levelQuantiles = quantiles.get(level);
+                if (levelQuantiles != null) {
+                    levels.put(level, HeldOutScoring.percentile(levelQuantiles, value));
+                }
+            });
+            return new CodeScoreJson(score.levels(), score.total(), score.mse(),
+                    total == null ? null : HeldOutScoring.percentile(total, score.total()), levels);
+        }
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -91,7 +91,7 @@ class ScoreController {
                     ImportanceWeightedBound.bitsPerDimension(b.negativeElbo(), dimensions), b.iwae(),
                     ImportanceWeightedBound.bitsPerDimension(b.iwae(), dimensions),
                     result.testQuantiles() == null ? null : HeldOutScoring.percentile(result.testQuantiles(), b.negativeElbo()));
-            case Scoring.CodeLikelihood c -> new CodeScoreJson(c.levels(), c.total(), c.mse());
+            case Scoring.CodeLikelihood c -> CodeScoreJson.of(c, result.codeQuantiles());
         }).toList();
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(new ScoreResponse(result.model(), result.version(),
                 result.seed(), bounds ? result.samples() : null, bounds ? result.importanceSamples() : null, items));

@@ -1,5 +1,6 @@
 package dev.latentserve.serving;
 
+import dev.latentserve.family.HeldOutQuantiles;
 import dev.latentserve.family.HeldOutScoring;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
@@ -13,6 +14,7 @@ import dev.latentserve.registry.ModelManifest;
 import dev.latentserve.serving.ModelBatcher.Operation;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
@@ -46,9 +48,12 @@ public class ScoreService {
     /** One image's scores with the model's shape, for bits per dimension. */
     /**
      * @param testQuantiles the quantiles of the version's test set's one-sample negative ELBO, when its manifest has them
+     * @param codeQuantiles the quantiles of the version's test set's {@code -log p(codes)} by level and
+     *     {@value HeldOutQuantiles#TOTAL}, when its manifest has them; else empty
      */
     public record Scored(String model, int version, ImageShape shape, long seed, int samples, int importanceSamples,
-            List<Scoring.Score> scores, @Nullable List<? extends Number> testQuantiles) {
+            List<Scoring.Score> scores, @Nullable List<? extends Number> testQuantiles,
+            Map<String, List<Double>> codeQuantiles) {
     }
 
     /**
@@ -87,12 +92,8 @@ public class ScoreService {
         Scoring.ScoreCall call = new Scoring.ScoreCall(inference.pixels(images, model.shape()), options);
         return InferenceService.mapped(batchers.submit(manifest, new Operation<>("score", scoring::score), call, (int) draws),
                 scores -> new Scored(manifest.name(), manifest.version(), model.shape(), actualSeed, l, k, finite(scores),
-                        testQuantiles(manifest)));
-    }
-
-    private static @Nullable List<? extends Number> testQuantiles(ModelManifest manifest) {
-        return manifest.metrics().get(HeldOutScoring.METRIC) instanceof List<?> list && list.size() == HeldOutScoring.QUANTILES
-                && list.stream().allMatch(Number.class::isInstance) ? list.stream().map(Number.class::cast).toList() : null;
+                        HeldOutQuantiles.quantileList(manifest.metrics().get(HeldOutScoring.METRIC)),
+                        HeldOutQuantiles.codeQuantiles(manifest.metrics())));
     }
 
     private static List<Scoring.Score> finite(List<Scoring.Score> scores) {

@@ -14,6 +14,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.DjlModels;
+import dev.latentserve.family.HeldOutQuantiles;
 import dev.latentserve.family.HeldOutScoring;
 import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.LoadedModel;
@@ -159,23 +160,10 @@ public final class VaeFamily implements ModelFamily, HeldOutScoring {
     @Override
     public double[] heldOutScores(Path versionDir, Map<String, Object> architecture, ImageData test, Device device)
             throws IOException {
-        double[] scores = new double[test.count()];
-        int size = test.shape().size();
         try (LoadedModel model = load(versionDir, test.shape(), architecture, device)) {
-            for (int from = 0; from < test.count(); from += EVALUATION_BATCH) {
-                int to = Math.min(test.count(), from + EVALUATION_BATCH);
-                float[][] images = new float[to - from][size];
-                for (int i = from; i < to; i++) {
-                    test.copyImage(i, images[i - from], 0);
-                }
-                Scoring.ScoreOptions options = new Scoring.ScoreOptions(1, 1, from / EVALUATION_BATCH);
-                List<Scoring.Score> batch = ((Scoring) model).score(List.of(new Scoring.ScoreCall(images, options))).getFirst();
-                for (int i = from; i < to; i++) {
-                    scores[i] = ((Scoring.Bounds) batch.get(i - from)).negativeElbo();
-                }
-            }
+            return HeldOutQuantiles.scores((Scoring) model, test).stream()
+                    .mapToDouble(score -> ((Scoring.Bounds) score).negativeElbo()).toArray();
         }
-        return scores;
     }
 
     static float[] gaussian(SplittableRandom random, int count) {
