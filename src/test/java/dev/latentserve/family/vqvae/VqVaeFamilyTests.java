@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.Device;
 import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.EpochMetrics;
+import dev.latentserve.family.HeldOutQuantiles;
 import dev.latentserve.family.InvalidArchitectureException;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.LatentSpec;
@@ -171,6 +172,12 @@ class VqVaeFamilyTests {
             float[][] decoded = model.decode(first.latents());
             assertThat(decoded[0]).containsExactly(first.images()[0], within(1e-5f));
             requestsBatchedTogetherGetWhatEachGetsAlone(model, test);
+            // The test set's -log p(codes): one level, so its quantiles are the total's, and the same twice.
+            Map<String, List<Double>> quantiles = HeldOutQuantiles.codeQuantiles(HeldOutQuantiles.metrics(model, test));
+            assertThat(quantiles).containsOnlyKeys("total", "codes");
+            assertThat(quantiles.get("codes")).isEqualTo(quantiles.get("total")).hasSize(101).isSorted();
+            assertThat(quantiles.get("total").getFirst()).isPositive();
+            assertThat(HeldOutQuantiles.codeQuantiles(HeldOutQuantiles.metrics(model, test))).isEqualTo(quantiles);
         }
     }
 

@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.Device;
 import dev.latentserve.family.Checkpoints;
 import dev.latentserve.family.EpochMetrics;
+import dev.latentserve.family.HeldOutQuantiles;
+import dev.latentserve.family.HeldOutScoring;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.LatentSpec;
@@ -15,6 +17,7 @@ import dev.latentserve.family.Latents;
 import dev.latentserve.family.Latents.CodeHierarchy;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.family.PriorFitting;
+import dev.latentserve.family.Scoring;
 import dev.latentserve.family.TrainingMonitor.Phase;
 import dev.latentserve.family.TrainingSpec;
 import dev.latentserve.image.ImageData;
@@ -103,6 +106,8 @@ class VqVae2FamilyTests {
         try (LoadedModel model = family.load(topOnly, SHAPE, topFit.architecture(), Device.cpu())) {
             assertThatThrownBy(() -> model.sample(new LoadedModel.SampleOptions(1, 1, 1.0, null)))
                     .isInstanceOf(NoPriorException.class).hasMessageContaining("no bottom prior").hasMessageContaining("[\"bottom\"]");
+            // /score refuses it too (409), so its manifest gets no test quantiles.
+            assertThat(HeldOutQuantiles.metrics(model, test)).isEmpty();
         }
         // Then the bottom prior, keeping the top one: the version samples.
         Path both = Files.createDirectories(dir.resolve("both"));
@@ -123,6 +128,7 @@ class VqVae2FamilyTests {
             LoadedModel.Sampled one = model.sample(greedyBottom);
             assertThat(((CodeHierarchy) one.latents()).level("bottom")).hasSize(2);
             requestsBatchedTogetherGetWhatEachGetsAlone(model, images);
+            heldOutQuantilesAreThoseOfEachImagesScoreAndRepeat(model, test);
         }
 
         // Both levels in one job: the plan announces the top prior, then the bottom one, weighted by their expected cost,
@@ -164,6 +170,34 @@ class VqVae2FamilyTests {
     }
 
     /** Dynamic batching: several callers' requests in one engine call, each answered as if it ran alone. */
+    /**
+     * With both priors, the test set's quantiles of -log p(codes) in total and per level: exact, so the same version
+     * and images give the same numbers, and equal to the quantiles of what /score answers image by image.
+     */
+    private static void heldOutQuantilesAreThoseOfEachImagesScoreAndRepeat(LoadedModel model, ImageData test) {
+        Map<String, List<Double>> quantiles = HeldOutQuantiles.codeQuantiles(HeldOutQuantiles.metrics(model, test));
+        assertThat(quantiles).containsOnlyKeys("total", "top", "bottom");
+        assertThat(HeldOutQuantiles.codeQuantiles(HeldOutQuantiles.metrics(model, test))).isEqualTo(quantiles);
+        double[] totals = new double[test.count()];
+        double[] tops = new double[test.count()];
+        for (int i = 0; i < test.count(); i++) {
+            float[] image = new float[SHAPE.size()];
+            test.copyImage(i, image, 0);
+            Scoring.CodeLikelihood alone = (Scoring.CodeLikelihood) ((Scoring) model).score(List.of(new Scoring.ScoreCall(
+                    new float[][] {image}, new Scoring.ScoreOptions(1, 1, 99)))).getFirst().getFirst();
+            totals[i] = alone.total();
+            tops[i] = alone.levels().get("top");
+        }
+        // Alone or in a batch of 96 the priors' float32 sums differ in the last bits only.
+        assertThat(doubles(quantiles.get("total"))).containsExactly(doubles(HeldOutScoring.quantiles(totals)), within(1e-3));
+        assertThat(doubles(quantiles.get("top"))).containsExactly(doubles(HeldOutScoring.quantiles(tops)), within(1e-3));
+        assertThat(quantiles.get("total").getFirst()).isPositive();
+    }
+
+    private static double[] doubles(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
     private static void requestsBatchedTogetherGetWhatEachGetsAlone(LoadedModel model, float[][] images) {
         List<LoadedModel.SampleOptions> samples = List.of(new LoadedModel.SampleOptions(2, 7, 1.0, null),
                 new LoadedModel.SampleOptions(1, 8, 0.7, 3, Map.of("top", 0.5)), new LoadedModel.SampleOptions(2, 9, 1.0, null));
