@@ -1,11 +1,19 @@
 package dev.latentserve.registry;
 
 import ai.djl.Device;
+import dev.latentserve.datasets.Dataset;
+import dev.latentserve.datasets.DatasetService;
+import dev.latentserve.family.HeldOutQuantiles;
+import dev.latentserve.family.HeldOutScoring;
 import dev.latentserve.family.Importing;
 import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamilies;
 import dev.latentserve.family.ModelFamily;
+import dev.latentserve.family.NoPriorException;
+import dev.latentserve.family.NotScorableException;
+import dev.latentserve.family.Scoring;
+import dev.latentserve.image.ImageData;
 import dev.latentserve.storage.Directories;
 import dev.latentserve.storage.Names;
 import java.io.IOException;
@@ -33,6 +41,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
@@ -59,16 +68,29 @@ public class ModelArchives {
 
     private final ModelRegistry registry;
     private final ModelFamilies families;
+    private final DatasetService datasets;
     private final Device device;
     private final JsonMapper json;
     private final RegistryProperties properties;
 
-    ModelArchives(ModelRegistry registry, ModelFamilies families, Device engineDevice, JsonMapper json, RegistryProperties properties) {
+    ModelArchives(ModelRegistry registry, ModelFamilies families, DatasetService datasets, Device engineDevice, JsonMapper json,
+            RegistryProperties properties) {
         this.registry = registry;
         this.families = families;
+        this.datasets = datasets;
         this.device = engineDevice;
         this.json = json;
         this.properties = properties;
+    }
+
+    /**
+     * A held-out dataset to score an import on before it is published, so that /score can give percentiles against it
+     * (a VAE trained here gets them from its training job's test set; an imported one has none).
+     *
+     * @param dataset the stored dataset's id or name
+     * @param images how many of its first images to score; null for all
+     */
+    public record TestSet(String dataset, @Nullable Integer images) {
     }
 
     /** Writes {@code version}'s files and their checksums to {@code out} as a zip. */
@@ -99,16 +121,20 @@ public class ModelArchives {
     /**
      * Publishes the zip {@code archive} as the next version of model {@code name}.
      *
+     * @param testSet when not null, the images whose scores' quantiles the manifest gets ({@link HeldOutQuantiles})
      * @throws InvalidArchiveException (422) for anything that keeps the archive from becoming a working version
      * @throws ArchiveTooLargeException (413) past {@code latentserve.registry.max-import-bytes} or {@code -entries}
+     * @throws InvalidTestSetException (422) for a test set that is not there, holds other images than the model takes, or
+     *     that a model which cannot score images is given
      */
-    public ModelManifest importArchive(String name, InputStream archive) throws IOException {
+    public ModelManifest importArchive(String name, InputStream archive, @Nullable TestSet testSet) throws IOException {
         Names.check("model name", name);
+        @Nullable Dataset test = testSet == null ? null : testDataset(testSet);
         Path staging = registry.newStaging();
         try {
             ArchiveUnpacker.Unpacked unpacked = new ArchiveUnpacker(properties.maxImportBytes(), properties.maxImportEntries())
                     .unpack(archive, staging);
-            return publish(name, staging, unpacked.files(), unpacked.sha256());
+            return publish(name, staging, unpacked.files(), unpacked.sha256(), test, testSet);
         } finally {
             Directories.deleteRecursively(staging);
         }
@@ -118,9 +144,12 @@ public class ModelArchives {
      * Publishes loose files (a PyTorch export sent as multipart parts) as the next version of {@code name}.
      *
      * @param files each file's name in the version folder and its content
+     * @param testSet as for {@link #importArchive}
      */
-    public ModelManifest importFiles(String name, Map<String, InputStreamSource> files) throws IOException {
+    public ModelManifest importFiles(String name, Map<String, InputStreamSource> files, @Nullable TestSet testSet)
+            throws IOException {
         Names.check("model name", name);
+        @Nullable Dataset test = testSet == null ? null : testDataset(testSet);
         Path staging = registry.newStaging();
         try {
             MessageDigest digest = ArchiveUnpacker.sha256();
@@ -139,7 +168,7 @@ public class ModelArchives {
                             + " bytes (latentserve.registry.max-import-bytes)");
                 }
             }
-            return publish(name, staging, List.copyOf(files.keySet()), HexFormat.of().formatHex(digest.digest()));
+            return publish(name, staging, List.copyOf(files.keySet()), HexFormat.of().formatHex(digest.digest()), test, testSet);
         } finally {
             Directories.deleteRecursively(staging);
         }
@@ -151,7 +180,8 @@ public class ModelArchives {
         InputStream open() throws IOException;
     }
 
-    private ModelManifest publish(String name, Path staging, List<String> files, String sha256) throws IOException {
+    private ModelManifest publish(String name, Path staging, List<String> files, String sha256, @Nullable Dataset test,
+            @Nullable TestSet testSet) throws IOException {
         ModelManifest manifest;
         if (files.contains(ModelRegistry.MANIFEST)) {
             manifest = fromArchive(name, staging, files, sha256);
@@ -159,7 +189,60 @@ public class ModelArchives {
             manifest = fromExport(name, staging, files, sha256);
         }
         checkSameKind(name, manifest);
+        if (test != null && testSet != null) {
+            manifest = withTestQuantiles(manifest, staging, test, testSet.images());
+        }
         return registry.publish(manifest, staging);
+    }
+
+    /** The dataset {@code testSet} names, checked to exist and to be asked for at least one image. */
+    private Dataset testDataset(TestSet testSet) throws IOException {
+        if (testSet.images() != null && testSet.images() < 1) {
+            throw new InvalidTestSetException("testImages must be at least 1, not " + testSet.images()
+                    + "; leave it out to score every image of test dataset '" + testSet.dataset() + "'");
+        }
+        return datasets.find(testSet.dataset()).orElseThrow(() -> new InvalidTestSetException("no dataset '"
+                + testSet.dataset() + "' to score the import on (testDataset); GET /v1/datasets lists them"));
+    }
+
+    /**
+     * {@code manifest} with the quantiles of the first {@code images} of {@code test}'s scores under the staged version in
+     * its metrics ({@link HeldOutQuantiles}) and which images they are in its training record, scored within the import's
+     * deadline.
+     */
+    private ModelManifest withTestQuantiles(ModelManifest manifest, Path staging, Dataset test, @Nullable Integer images)
+            throws IOException {
+        if (!test.shape().equals(manifest.inputShape())) {
+            throw new InvalidTestSetException("test dataset '" + test.name() + "' (" + test.id() + ") holds images of "
+                    + test.shape() + " but the model takes " + manifest.inputShape());
+        }
+        ImageData data = datasets.load(test.id());
+        ImageData used = images == null ? data : data.first(Math.min(images, data.count()));
+        ModelFamily family = families.find(manifest.family()).orElseThrow();
+        Map<String, Object> quantiles = withinTimeout(() -> {
+            try (LoadedModel model = family.load(staging, manifest.inputShape(), manifest.architecture(), device)) {
+                if (!(model instanceof Scoring scoring)) {
+                    throw new InvalidTestSetException("a " + manifest.family() + " model cannot score images, so it has no "
+                            + "scores on a test dataset: leave testDataset out");
+                }
+                return HeldOutQuantiles.metrics(HeldOutQuantiles.scores(scoring, used));
+            } catch (NotScorableException | NoPriorException e) {
+                throw new InvalidTestSetException("the model cannot score images, so testDataset has nothing to measure ("
+                        + e.getMessage() + "): leave testDataset out");
+            } catch (IllegalArgumentException e) {
+                throw new InvalidTestSetException("scoring test dataset '" + test.name() + "' failed: " + e.getMessage()
+                        + "; the model cannot represent these images");
+            }
+        }, "scoring the " + used.count() + " images of test dataset '" + test.name() + "'", "send testImages to score fewer");
+        Map<String, Object> metrics = new LinkedHashMap<>(manifest.metrics());
+        metrics.remove(HeldOutScoring.METRIC);
+        metrics.remove(HeldOutQuantiles.CODES_METRIC);
+        metrics.putAll(quantiles);
+        Map<String, Object> training = new LinkedHashMap<>(manifest.training());
+        training.put("testDataset", test.id());
+        training.put("testImages", used.count());
+        return new ModelManifest(manifest.name(), manifest.version(), manifest.family(), manifest.architecture(),
+                manifest.inputShape(), manifest.latent(), training, metrics, manifest.createdAt());
     }
 
     /**
@@ -261,13 +344,22 @@ public class ModelArchives {
      * finishes on its own thread, which cannot be interrupted inside libtorch.
      */
     private <T> T withinTimeout(Callable<T> probe) throws IOException {
+        return withinTimeout(probe, "loading the model and running its probes", "");
+    }
+
+    /**
+     * @param what what ran out of time, for the message
+     * @param remedy what the caller can do about it, for the message; empty for nothing
+     */
+    private <T> T withinTimeout(Callable<T> probe, String what, String remedy) throws IOException {
         Future<T> running = PROBES.submit(probe);
         try {
             return running.get(properties.importProbeTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             running.cancel(true);
-            throw new InvalidArchiveException("the model did not answer its probe within " + properties.importProbeTimeout()
-                    .toSeconds() + " s (latentserve.registry.import-probe-timeout); nothing was published");
+            throw new InvalidArchiveException(what + " took longer than " + properties.importProbeTimeout()
+                    .toSeconds() + " s (latentserve.registry.import-probe-timeout); nothing was published"
+                    + (remedy.isEmpty() ? "" : ": " + remedy));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while probing an import", e);

@@ -58,7 +58,7 @@ public final class Http {
     }
 
     /** One multipart part. */
-    public record Part(String name, String filename, String contentType, byte[] bytes) {
+    public record Part(String name, @Nullable String filename, String contentType, byte[] bytes) {
     }
 
     public Response get(String path) {
@@ -92,8 +92,10 @@ public final class Http {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         try {
             for (Part part : parts) {
-                body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + part.name() + "\"; filename=\""
-                        + part.filename() + "\"\r\nContent-Type: " + part.contentType() + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+                // Without a file name the part is a form field, as curl -F name=value sends it.
+                body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + part.name() + "\""
+                        + (part.filename() == null ? "" : "; filename=\"" + part.filename() + "\"") + "\r\nContent-Type: "
+                        + part.contentType() + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
                 body.write(part.bytes());
                 body.write("\r\n".getBytes(StandardCharsets.UTF_8));
             }

@@ -4,6 +4,7 @@ import static dev.latentserve.testing.Http.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.latentserve.family.HeldOutScoring;
 import dev.latentserve.image.ImageCodec;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
@@ -15,7 +16,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -138,6 +141,36 @@ class HierarchyIntegrationTests {
         assertThat(topBits).isCloseTo(prior.get("topBitsPerCode").asDouble(), within(0.5));
         assertThat(bottomBits).isCloseTo(prior.get("bottomBitsPerCode").asDouble(), within(0.5));
         assertProblem(http.postJson("/v1/models/hier@1/score", body), 409, "no-prior");
+        percentilesAreReadOffTheQuantilesThePriorFitStored(scored);
+    }
+
+    /**
+     * The prior fit scored its test images (here its dataset's, as no testDataset was given) and stored 101 quantiles of
+     * -log p(codes) in total and per level; /score places each image among them.
+     */
+    private void percentilesAreReadOffTheQuantilesThePriorFitStored(JsonNode scored) {
+        JsonNode stored = http.get("/v1/models/hier/versions/2").json().get("metrics").get("testNegativeLogPriorQuantiles");
+        assertThat(stored.propertyNames()).containsExactly("total", "top", "bottom");
+        stored.forEach(quantiles -> assertThat(quantiles).hasSize(101));
+        assertThat(http.get("/v1/models/hier/versions/1").json().get("metrics").has("testNegativeLogPriorQuantiles")).isFalse();
+        double meanPercentile = 0;
+        for (JsonNode score : scored.get("scores")) {
+            assertThat(score.get("percentile").asDouble()).isCloseTo(HeldOutScoring.percentile(numbers(stored.get("total")),
+                    score.get("negativeLogPriorTotal").asDouble()), within(1e-9));
+            for (String level : List.of("top", "bottom")) {
+                assertThat(score.get("levelPercentiles").get(level).asDouble()).isCloseTo(HeldOutScoring.percentile(
+                        numbers(stored.get(level)), score.get("negativeLogPrior").get(level).asDouble()), within(1e-9));
+            }
+            meanPercentile += score.get("percentile").asDouble() / scored.get("scores").size();
+        }
+        // Images drawn like the test set's sit among its scores, not beyond them.
+        assertThat(meanPercentile).isBetween(5.0, 95.0);
+    }
+
+    private static List<Double> numbers(JsonNode array) {
+        List<Double> values = new ArrayList<>();
+        array.forEach(value -> values.add(value.asDouble()));
+        return values;
     }
 
     @Test
