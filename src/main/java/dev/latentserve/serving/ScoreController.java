@@ -48,10 +48,16 @@ class ScoreController {
     private static final String DOC = "Upper bounds on -log p(x) per image, in nats and bits per dimension. A VAE answers "
             + "the negative ELBO averaged over `samples` posterior draws and the importance weighted bound (IWAE) over `k` "
             + "draws; lower is more likely. A VQ-VAE or VQ-VAE-2 with a prior answers -log p(codes) per level and the "
-            + "reconstruction error. An imported VAE scores only when its descriptor declares a likelihood.";
+            + "reconstruction error. An imported VAE scores only when its descriptor declares a likelihood. Where the version "
+            + "recorded its test set's scores (a VAE's training, a prior fit, an import given a testDataset), `percentile` "
+            + "says what percentage of that test set scored better than the image.";
     private static final String EXAMPLE = """
             {"model": "fashion-vae", "version": 1, "seed": 1, "samples": 10, "k": 100, "scores": [{"negativeElbo": 231.4,
              "negativeElboStandardError": 1.9, "negativeElboBitsPerDim": 0.4258, "iwae": 225.1, "iwaeBitsPerDim": 0.4142}]}""";
+    private static final String CODE_EXAMPLE = """
+            {"model": "fashion-vq2", "version": 2, "seed": 1, "scores": [{"negativeLogPrior": {"top": 21.7, "bottom": 88.3},
+             "negativeLogPriorTotal": 110.0, "mse": 0.0112, "percentile": 62.4,
+             "levelPercentiles": {"top": 55.0, "bottom": 64.1}}]}""";
 
     private final ScoreService scores;
     private final AsyncResponses responses;
@@ -64,7 +70,8 @@ class ScoreController {
     @Operation(summary = "Score images (JSON: base64 PNG/JPEG or raw pixels) by their likelihood under the model",
             description = DOC)
     @ApiResponse(responseCode = "200", description = "Scores per image", content = @Content(mediaType = "application/json",
-            schema = @Schema(implementation = ScoreResponse.class), examples = @ExampleObject(name = "fashion-vae", value = EXAMPLE)))
+            schema = @Schema(implementation = ScoreResponse.class), examples = {@ExampleObject(name = "fashion-vae", value = EXAMPLE),
+            @ExampleObject(name = "fashion-vq2", value = CODE_EXAMPLE)}))
     @PostMapping(path = "/score", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     DeferredResult<ResponseEntity<?>> score(@PathVariable String model, @RequestBody ScoreRequest body) throws IOException {
         return responses.answer(scores.score(model, InferenceController.inputs(body.asImagesRequest()), body.samples(), body.k(),
@@ -74,7 +81,8 @@ class ScoreController {
     @Operation(summary = "Score uploaded images (multipart parts named 'image') by their likelihood under the model",
             description = DOC)
     @ApiResponse(responseCode = "200", description = "Scores per image", content = @Content(mediaType = "application/json",
-            schema = @Schema(implementation = ScoreResponse.class), examples = @ExampleObject(name = "fashion-vae", value = EXAMPLE)))
+            schema = @Schema(implementation = ScoreResponse.class), examples = {@ExampleObject(name = "fashion-vae", value = EXAMPLE),
+            @ExampleObject(name = "fashion-vq2", value = CODE_EXAMPLE)}))
     @PostMapping(path = "/score", consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     DeferredResult<ResponseEntity<?>> scoreMultipart(@PathVariable String model, @RequestPart("image") List<MultipartFile> image,
             @RequestParam(name = "samples", required = false) @Nullable Integer samples,
