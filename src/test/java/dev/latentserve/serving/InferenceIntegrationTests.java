@@ -273,6 +273,12 @@ class InferenceIntegrationTests extends ApiIntegrationSupport {
         assertThat(codeScore.get("mse").asDouble()).isCloseTo(http.postJson("/v1/models/codes@2/reconstruct", twoImages).json()
                 .get("reconstructions").get(0).get("mse").asDouble(), org.assertj.core.api.Assertions.within(1e-6));
         assertProblem(http.postJson("/v1/models/codes@1/score", twoImages), 409, "no-prior");
+        // The fit scored its test images (its dataset's, no testDataset given): one level, whose percentile is the total's.
+        JsonNode codeQuantiles = version2.get("metrics").get("testNegativeLogPriorQuantiles");
+        assertThat(codeQuantiles.get("total")).hasSize(101).isEqualTo(codeQuantiles.get("codes"));
+        assertThat(codeScore.get("percentile").asDouble()).isBetween(0.0, 100.0)
+                .isEqualTo(codeScore.get("levelPercentiles").get("codes").asDouble());
+        assertThat(http.get("/v1/models/codes/versions/1").json().get("metrics").has("testNegativeLogPriorQuantiles")).isFalse();
         assertProblem(http.postJson("/v1/models/codes/sample", "{\"count\": 2, \"topK\": 0}"), 400, "out-of-range");
 
         // Refit the codebook of version 1 by k-means: version 3, without the prior (it was fitted to the old codes).
