@@ -75,8 +75,11 @@ public class InferenceService {
         samplingLimits.problem(temperature, topK, temperatures, manifest.latent(), "").ifPresent(problem -> {
             throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, problem);
         });
+        SamplingLimits.codebookProblem(topK, manifest.latent(), "").ifPresent(problem -> {
+            throw new InapplicableSettingException(problem);
+        });
         if (manifest.latent().sampling() == LatentSpec.Sampling.NEEDS_PRIOR) {
-            throw noPrior(manifest);
+            throw noPrior(manifest, "sample from");
         }
         LoadedModel model = models.get(manifest);
         LoadedModel.SampleOptions options = new LoadedModel.SampleOptions(count, actualSeed, temperature, topK, temperatures);
@@ -173,10 +176,13 @@ public class InferenceService {
     }
 
     /**
-     * A version without the prior it needs to sample: the answer gives the exact job that fits it, on the datasets the
-     * version was trained on.
+     * A version without the prior that {@code /sample}, {@code /complete} or {@code /score} needs: the answer gives the
+     * exact job that fits it, on the datasets the version was trained on. The one place this message is built.
+     *
+     * @param purpose what the prior is for, completing "has no prior to ...": "sample from", "complete images with",
+     *     "score images with"
      */
-    static NoPriorException noPrior(ModelManifest manifest) {
+    static NoPriorException noPrior(ModelManifest manifest, String purpose) {
         Map<String, Object> job = new LinkedHashMap<>();
         job.put("type", "fit-prior");
         job.put("model", manifest.reference());
@@ -188,9 +194,9 @@ public class InferenceService {
             job.put("architecture", Map.of("levels", levels));
             missing = " for its " + String.join(" and ", levels) + " level" + (levels.size() > 1 ? "s" : "");
         }
-        return new NoPriorException("model " + manifest.reference() + " has no prior" + missing + " to sample from; fit one "
-                + "with POST /v1/jobs " + JSON.writeValueAsString(job) + ", which publishes a new version that samples, or "
-                + "decode codes with /decode");
+        return new NoPriorException("model " + manifest.reference() + " has no prior" + missing + " to " + purpose + "; fit "
+                + "one with POST /v1/jobs " + JSON.writeValueAsString(job) + ", which publishes a new version with the prior"
+                + ("sample from".equals(purpose) ? ", or decode codes with /decode" : ""));
     }
 
     /** @param beyond what to do instead when {@code count} is above the bound, appended to the message; may be empty */
