@@ -36,10 +36,10 @@ public final class FormFields {
             Set<String> files) {
         List<String> fields = Arrays.stream(form.getRecordComponents())
                 .map(c -> Map.class.isAssignableFrom(c.getType()) ? c.getName() + ".<key>" : c.getName()).toList();
-        for (Map.Entry<String, List<org.springframework.web.multipart.MultipartFile>> part : request.getMultiFileMap().entrySet()) {
-            if (!files.contains(part.getKey())) {
-                throw refused(fields.contains(part.getKey()) ? "form field '" + part.getKey() + "' takes a value, not a file "
-                        + "(send it as -F " + part.getKey() + "=<value>, without the @)" : unknown(part.getKey(), fields, files));
+        for (String part : request.getMultiFileMap().keySet()) {
+            if (!files.contains(part)) {
+                throw refused(fields.contains(part) ? "form field '" + part + "' takes a value, not a file (send it as -F "
+                        + part + "=<value>, without the @)" : unknown(part, fields, files));
             }
         }
         ObjectNode body = json.createObjectNode();
@@ -60,7 +60,8 @@ public final class FormFields {
             if (dot < 0) {
                 body.set(name, value);
             } else {
-                (body.has(component) ? (ObjectNode) body.get(component) : body.putObject(component)).set(name.substring(dot + 1), value);
+                ObjectNode map = body.has(component) ? (ObjectNode) body.get(component) : body.putObject(component);
+                map.set(name.substring(dot + 1), value);
             }
         }
         try {

@@ -70,8 +70,9 @@ public record SamplingLimits(double maxTemperature) {
         String named = latent instanceof LatentSpec.CodeHierarchy ? "the codebooks hold " + sizes.entrySet().stream()
                 .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")) + " codes"
                 : "the codebook holds " + sizes.get("codes") + " codes";
+        int smallest = sizes.values().stream().mapToInt(Integer::intValue).min().orElseThrow();
         return Optional.of(prefix + "topK is " + topK + ", more than the codebook's size K: " + named + "; send a topK of at "
-                + "most " + sizes.values().stream().mapToInt(Integer::intValue).min().orElseThrow() + ", or none to draw among all codes");
+                + "most " + smallest + ", or none to draw among all codes");
     }
 
     private Optional<String> temperature(String name, double value) {
