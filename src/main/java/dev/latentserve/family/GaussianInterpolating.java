@@ -56,7 +56,7 @@ public interface GaussianInterpolating extends Interpolating, LoadedModel {
         List<float[][]> images = decode(paths);
         List<Interpolated> result = new ArrayList<>(calls.size());
         for (int i = 0; i < calls.size(); i++) {
-            result.add(new Interpolated(images.get(i), paths.get(i)));
+            result.add(new Interpolated(images.get(i), paths.get(i), walked(paths.get(i), calls.get(i).method())));
         }
         return result;
     }
@@ -70,6 +70,16 @@ public interface GaussianInterpolating extends Interpolating, LoadedModel {
             case Latents.GaussianMapPosteriors p -> new Latents.GaussianMaps(path(means(p.posteriors()), call), p.shape());
             default -> throw new IllegalStateException("not Gaussian latents: " + ends.getClass().getSimpleName());
         };
+    }
+
+    /** How the path was walked, from its two ends: {@link Interpolation#path} keeps them exactly. */
+    private static Walked walked(Latents path, Interpolation.Method asked) {
+        List<float[]> points = switch (path) {
+            case Latents.GaussianVectors z -> z.vectors();
+            case Latents.GaussianMaps z -> z.maps();
+            default -> throw new IllegalStateException("not a Gaussian path: " + path.getClass().getSimpleName());
+        };
+        return Walked.of(asked, points.getFirst(), points.getLast());
     }
 
     private static List<float[]> path(List<float[]> ends, InterpolateCall call) {

@@ -1,6 +1,7 @@
 package dev.latentserve.family;
 
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Paths between two latents: linear interpolation, or spherical linear interpolation (slerp) as White (2016),
@@ -67,25 +68,26 @@ public final class Interpolation {
         return result;
     }
 
-    /** White (2016)'s slerp; {@link #lerp} when a or b is zero or they are (anti)parallel. */
+    /**
+     * Why slerp between {@code a} and {@code b} is lerp: one of them is the zero vector (it has no direction), or they
+     * are (anti)parallel (sin(omega) below {@value #PARALLEL}); null when slerp applies.
+     */
+    public static @Nullable String lerpReason(float[] a, float[] b) {
+        double[] products = products(a, b);
+        if (products[1] == 0 || products[2] == 0) {
+            return "an end is the zero vector, which has no direction to rotate";
+        }
+        return Math.sin(omega(products)) < PARALLEL ? "the two ends point the same way or opposite ways (the sine of the "
+                + "angle between them is below " + PARALLEL + "), where the rotation slerp follows is undefined" : null;
+    }
+
+    /** White (2016)'s slerp; {@link #lerp} where {@link #lerpReason} gives a reason. */
     public static float[] slerp(float[] a, float[] b, double t) {
-        double dot = 0;
-        double normA = 0;
-        double normB = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            normA += (double) a[i] * a[i];
-            normB += (double) b[i] * b[i];
-        }
-        if (normA == 0 || normB == 0) {
+        if (lerpReason(a, b) != null) {
             return lerp(a, b, t);
         }
-        double cosine = Math.max(-1, Math.min(1, dot / Math.sqrt(normA * normB)));
-        double omega = Math.acos(cosine);
+        double omega = omega(products(a, b));
         double sine = Math.sin(omega);
-        if (sine < PARALLEL) {
-            return lerp(a, b, t);
-        }
         double weightA = Math.sin((1 - t) * omega) / sine;
         double weightB = Math.sin(t * omega) / sine;
         float[] result = new float[a.length];
@@ -93,5 +95,21 @@ public final class Interpolation {
             result[i] = (float) (weightA * a[i] + weightB * b[i]);
         }
         return result;
+    }
+
+    /** a.b, |a|^2 and |b|^2, summed in double. */
+    private static double[] products(float[] a, float[] b) {
+        double[] products = new double[3];
+        for (int i = 0; i < a.length; i++) {
+            products[0] += (double) a[i] * b[i];
+            products[1] += (double) a[i] * a[i];
+            products[2] += (double) b[i] * b[i];
+        }
+        return products;
+    }
+
+    /** The angle between a and b from {@link #products}, the cosine clamped to [-1, 1] against rounding. */
+    private static double omega(double[] products) {
+        return Math.acos(Math.max(-1, Math.min(1, products[0] / Math.sqrt(products[1] * products[2]))));
     }
 }

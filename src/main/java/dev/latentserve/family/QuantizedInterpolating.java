@@ -53,6 +53,7 @@ public interface QuantizedInterpolating extends Interpolating, LoadedModel {
         }
         List<Encoded> encoded = encodes.isEmpty() ? List.of() : encode(encodes);
         List<float[]> steps = new ArrayList<>();
+        List<Walked> walked = new ArrayList<>(calls.size());
         int encodedAt = 0;
         for (InterpolateCall call : calls) {
             List<float[]> ends = switch (call.ends()) {
@@ -64,6 +65,7 @@ public interface QuantizedInterpolating extends Interpolating, LoadedModel {
                 };
                 case Ends.Seeds seeds -> throw new IllegalStateException("checked by checkInterpolate");
             };
+            walked.add(Walked.of(call.method(), ends.get(0), ends.get(1)));
             steps.addAll(Arrays.asList(Interpolation.path(ends.get(0), ends.get(1), call.steps(), call.method())));
         }
         Latents.CodeGrids codes = quantise(new Latents.UnquantisedVectors(steps));
@@ -76,7 +78,7 @@ public interface QuantizedInterpolating extends Interpolating, LoadedModel {
         List<float[][]> images = decode(paths);
         List<Interpolated> result = new ArrayList<>(calls.size());
         for (int i = 0; i < calls.size(); i++) {
-            result.add(new Interpolated(images.get(i), paths.get(i)));
+            result.add(new Interpolated(images.get(i), paths.get(i), walked.get(i)));
         }
         return result;
     }

@@ -48,6 +48,33 @@ public record SamplingLimits(double maxTemperature) {
         return Optional.empty();
     }
 
+    /**
+     * What is wrong with {@code topK} for this latent space: a topK above a level's codebook size K would draw among
+     * all K codes there, silently the same as no topK, so it is refused naming each level's K. Empty when it fits or
+     * when the latent space has no codebook (a VAE ignores topK).
+     */
+    public static Optional<String> codebookProblem(@Nullable Integer topK, LatentSpec latent, String prefix) {
+        if (topK == null) {
+            return Optional.empty();
+        }
+        Map<String, Integer> sizes = switch (latent) {
+            case LatentSpec.CodeGrid grid -> Map.of("codes", grid.codes());
+            case LatentSpec.CodeHierarchy hierarchy -> hierarchy.levels().entrySet().stream().collect(
+                    java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().codes(), (a, b) -> a,
+                            java.util.LinkedHashMap::new));
+            default -> Map.of();
+        };
+        if (sizes.values().stream().allMatch(k -> topK <= k)) {
+            return Optional.empty();
+        }
+        String named = latent instanceof LatentSpec.CodeHierarchy ? "the codebooks hold " + sizes.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")) + " codes"
+                : "the codebook holds " + sizes.get("codes") + " codes";
+        int smallest = sizes.values().stream().mapToInt(Integer::intValue).min().orElseThrow();
+        return Optional.of(prefix + "topK is " + topK + ", more than the codebook's size K: " + named + "; send a topK of at "
+                + "most " + smallest + ", or none to draw among all codes");
+    }
+
     private Optional<String> temperature(String name, double value) {
         return value > 0 && value <= maxTemperature ? Optional.empty()
                 : Optional.of(name + " must be in (0, " + maxTemperature + "], not " + value);

@@ -11,6 +11,7 @@ import dev.latentserve.family.TrainingLoop;
 import dev.latentserve.family.TrainingMonitor;
 import dev.latentserve.family.TrainingMonitor.Phase;
 import dev.latentserve.image.ImageCodec;
+import dev.latentserve.registry.MissingPriors;
 import dev.latentserve.registry.ModelManifest;
 import dev.latentserve.registry.ModelReference;
 import dev.latentserve.registry.ModelRegistry;
@@ -74,8 +75,7 @@ class SampleJobKind implements JobKind {
         switch (base.latent().sampling()) {
             case DIRECT -> throw new JobRejectedException("model " + base.reference() + " has no autoregressive prior; sample a "
                     + base.family() + " with /sample");
-            case NEEDS_PRIOR -> throw new JobRejectedException("model " + base.reference()
-                    + " has no fitted prior to sample from; fit one with a fit-prior job");
+            case NEEDS_PRIOR -> throw new JobRejectedException(MissingPriors.detail(base, "sample from"));
             case AUTOREGRESSIVE -> {
             }
         }
@@ -87,6 +87,9 @@ class SampleJobKind implements JobKind {
         double temperature = spec.temperature() == null ? 1.0 : spec.temperature();
         Map<String, Double> temperatures = spec.temperatures() == null ? Map.of() : spec.temperatures();
         samplingLimits.problem(temperature, spec.topK(), temperatures, base.latent(), "sample.").ifPresent(problem -> {
+            throw new JobRejectedException(problem + " (model " + base.reference() + ")");
+        });
+        SamplingLimits.codebookProblem(spec.topK(), base.latent(), "sample.").ifPresent(problem -> {
             throw new JobRejectedException(problem + " (model " + base.reference() + ")");
         });
         long seed = request.seed() == null ? ThreadLocalRandom.current().nextLong(1L << 53) : request.seed();

@@ -41,6 +41,16 @@ final class CompletionApi {
             @Nullable Map<String, Double> temperatures) {
     }
 
+    /**
+     * The text fields of {@code /complete}'s multipart form, read by {@link dev.latentserve.api.FormFields} with the JSON
+     * body's rules; the image and mask come as file parts.
+     */
+    record CompleteForm(@Nullable Integer knownRows, @Nullable Integer count, @Nullable Long seed, @Nullable Double temperature,
+            @Nullable Integer topK, @Nullable Map<String, Double> temperatures) {
+
+        static final java.util.Set<String> FILES = java.util.Set.of("image", "mask");
+    }
+
     record CompleteResponse(String model, int version, long seed,
             @Schema(description = KEPT_DOC) Object kept,
             @ArraySchema(schema = @Schema(description = "The completions, one PNG each")) List<ImageJson> images,

@@ -1,9 +1,11 @@
 package dev.latentserve.serving;
 
 import dev.latentserve.api.BadRequestException;
+import dev.latentserve.api.FormFields;
 import dev.latentserve.api.ResponseFormats;
 import dev.latentserve.config.ApiRole;
 import dev.latentserve.image.ImageCodec;
+import dev.latentserve.serving.CompletionApi.CompleteForm;
 import dev.latentserve.serving.CompletionApi.CompleteRequest;
 import dev.latentserve.serving.CompletionApi.CompleteResponse;
 import dev.latentserve.serving.CompletionService.Completion;
@@ -13,6 +15,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.media.SchemaProperty;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
@@ -31,11 +34,12 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
 import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.multipart.MultipartHttpServletRequest;
+import tools.jackson.databind.json.JsonMapper;
 
 /** {@code /v1/models/{model}/complete}: inpainting with a version's autoregressive prior. */
 @RestController
@@ -74,10 +78,12 @@ class CompletionController {
 
     private final CompletionService completion;
     private final AsyncResponses responses;
+    private final JsonMapper json;
 
-    CompletionController(CompletionService completion, AsyncResponses responses) {
+    CompletionController(CompletionService completion, AsyncResponses responses, JsonMapper json) {
         this.completion = completion;
         this.responses = responses;
+        this.json = json;
     }
 
     @Operation(summary = "Complete an image (JSON: one base64 PNG/JPEG or raw pixels) from a known region", description = DOC)
@@ -97,21 +103,30 @@ class CompletionController {
     }
 
     @Operation(summary = "Complete an uploaded image (multipart part 'image'; the mask as knownRows or a PNG part 'mask')",
-            description = DOC + " The mask part is an image of the same size whose non-zero pixels are known.")
+            description = DOC + " The mask part is an image of the same size whose non-zero pixels are known. The text "
+                    + "fields are those of the JSON body (knownRows, count, seed, temperature, topK) and temperatures.top, "
+                    + "temperatures.bottom for a VQ-VAE-2's levels, each value read as in JSON: 1.0 is no whole number. A "
+                    + "field sent twice or not one of these is refused (400); an empty value means the default.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
+                    mediaType = "multipart/form-data", schema = @Schema(implementation = CompleteForm.class),
+                    schemaProperties = {@SchemaProperty(name = "image", schema = @Schema(type = "string", format = "binary")),
+                            @SchemaProperty(name = "mask", schema = @Schema(type = "string", format = "binary"))})))
     @PostMapping(path = "/complete", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
             produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
     DeferredResult<ResponseEntity<?>> completeMultipart(@PathVariable String model, @RequestPart("image") List<MultipartFile> image,
-            @RequestPart(name = "mask", required = false) @Nullable MultipartFile mask,
-            @RequestParam(name = "knownRows", required = false) @Nullable Integer knownRows,
-            @RequestParam(name = "count", defaultValue = "" + DEFAULT_COUNT) int count,
-            @RequestParam(name = "seed", required = false) @Nullable Long seed,
-            @RequestParam(name = "temperature", defaultValue = "1.0") double temperature,
-            @RequestParam(name = "topK", required = false) @Nullable Integer topK,
+            @RequestPart(name = "mask", required = false) @Nullable List<MultipartFile> mask, MultipartHttpServletRequest request,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
+        CompleteForm form = FormFields.read(request, json, CompleteForm.class, CompleteForm.FILES);
+        if (mask != null && mask.size() > 1) {
+            throw new BadRequestException("bad-request", "Invalid form field", "form field 'mask' is given " + mask.size()
+                    + " times; send each field once");
+        }
         MediaType format = ResponseFormats.choose(accept, ResponseFormats.JSON_OR_PNG);
-        return responses.answer(completion.complete(model, one(InferenceController.inputs(image)), knownRows,
-                mask == null ? null : new CompletionService.Mask.Image(mask.getBytes()), count, seed, temperature, topK, Map.of()),
-                result -> answer(result, format));
+        return responses.answer(completion.complete(model, one(InferenceController.inputs(image)), form.knownRows(),
+                mask == null ? null : new CompletionService.Mask.Image(mask.getFirst().getBytes()),
+                form.count() == null ? DEFAULT_COUNT : form.count(), form.seed(),
+                form.temperature() == null ? 1.0 : form.temperature(), form.topK(),
+                form.temperatures() == null ? Map.of() : form.temperatures()), result -> answer(result, format));
     }
 
     private static ImageInput one(List<ImageInput> images) {

@@ -90,12 +90,15 @@ public class CompletionService {
             case DIRECT -> throw new NotCompletableException("model " + manifest.reference() + " has Gaussian latents with a "
                     + "fixed prior; completion needs a model with an autoregressive prior over codes (a VQ-VAE or VQ-VAE-2 "
                     + "with a fitted prior)");
-            case NEEDS_PRIOR -> throw InferenceService.noPrior(manifest);
+            case NEEDS_PRIOR -> throw InferenceService.noPrior(manifest, "complete images with");
             case AUTOREGRESSIVE -> {
             }
         }
         samplingLimits.problem(temperature, topK, temperatures, manifest.latent(), "").ifPresent(problem -> {
             throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, problem);
+        });
+        SamplingLimits.codebookProblem(topK, manifest.latent(), "").ifPresent(problem -> {
+            throw new InapplicableSettingException(problem);
         });
         LoadedModel model = models.get(manifest);
         if (!(model instanceof Completing completing)) {

@@ -12,6 +12,7 @@ import dev.latentserve.jobs.Job;
 import dev.latentserve.jobs.JobRequest;
 import dev.latentserve.jobs.JobService;
 import dev.latentserve.registry.LoadedModels;
+import dev.latentserve.registry.MissingPriors;
 import dev.latentserve.registry.ModelManifest;
 import dev.latentserve.serving.InferenceResults.Decoded;
 import dev.latentserve.serving.InferenceResults.Encoded;
@@ -21,7 +22,6 @@ import dev.latentserve.serving.InferenceResults.SampleOutcome;
 import dev.latentserve.serving.InferenceResults.Sampled;
 import dev.latentserve.serving.ModelBatcher.Operation;
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -29,7 +29,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The four operations (sample, encode, decode, reconstruct) on a model version: validates the request and checks it
@@ -39,8 +38,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Service
 public class InferenceService {
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ManifestCache manifests;
     private final LoadedModels models;
@@ -75,8 +72,11 @@ public class InferenceService {
         samplingLimits.problem(temperature, topK, temperatures, manifest.latent(), "").ifPresent(problem -> {
             throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, problem);
         });
+        SamplingLimits.codebookProblem(topK, manifest.latent(), "").ifPresent(problem -> {
+            throw new InapplicableSettingException(problem);
+        });
         if (manifest.latent().sampling() == LatentSpec.Sampling.NEEDS_PRIOR) {
-            throw noPrior(manifest);
+            throw noPrior(manifest, "sample from");
         }
         LoadedModel model = models.get(manifest);
         LoadedModel.SampleOptions options = new LoadedModel.SampleOptions(count, actualSeed, temperature, topK, temperatures);
@@ -172,25 +172,9 @@ public class InferenceService {
         return values;
     }
 
-    /**
-     * A version without the prior it needs to sample: the answer gives the exact job that fits it, on the datasets the
-     * version was trained on.
-     */
-    static NoPriorException noPrior(ModelManifest manifest) {
-        Map<String, Object> job = new LinkedHashMap<>();
-        job.put("type", "fit-prior");
-        job.put("model", manifest.reference());
-        job.put("dataset", manifest.training().getOrDefault("dataset", "<training dataset id>"));
-        job.put("testDataset", manifest.training().getOrDefault("testDataset", "<test dataset id>"));
-        String missing = "";
-        if (manifest.latent() instanceof LatentSpec.CodeHierarchy hierarchy) {
-            List<String> levels = hierarchy.levelNames().stream().filter(level -> !hierarchy.priorLevels().contains(level)).toList();
-            job.put("architecture", Map.of("levels", levels));
-            missing = " for its " + String.join(" and ", levels) + " level" + (levels.size() > 1 ? "s" : "");
-        }
-        return new NoPriorException("model " + manifest.reference() + " has no prior" + missing + " to sample from; fit one "
-                + "with POST /v1/jobs " + JSON.writeValueAsString(job) + ", which publishes a new version that samples, or "
-                + "decode codes with /decode");
+    /** A version without the prior an operation needs (409), in {@link MissingPriors}' words. */
+    static NoPriorException noPrior(ModelManifest manifest, String purpose) {
+        return new NoPriorException(MissingPriors.detail(manifest, purpose));
     }
 
     /** @param beyond what to do instead when {@code count} is above the bound, appended to the message; may be empty */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.latentserve.api.BadRequestException;
 import dev.latentserve.api.ResponseFormats;
 import dev.latentserve.config.ApiRole;
+import dev.latentserve.family.Interpolating;
 import dev.latentserve.family.Interpolation;
 import dev.latentserve.family.Latents;
 import dev.latentserve.image.ImageCodec;
@@ -57,13 +58,17 @@ import org.springframework.web.multipart.MultipartFile;
 class InterpolationController {
 
     private static final int DEFAULT_STEPS = 8;
+    /** The method the path was walked by, on a PNG answer, which has no JSON to say it (lerp where slerp fell back). */
+    static final String WALKED = "Interpolation-Method";
     private static final String DOC = "Walks from the first end to the second in `steps` images, both ends included. VAE: "
             + "between two latents (of images: their posterior means; of seeds: the z /sample draws for one image with each "
             + "seed), each step decoded. VQ-VAE: between the encoder outputs before quantisation (of images, or the codebook "
             + "vectors of two code grids), each step quantised to codes and decoded; VQ-VAE-2 likewise on both levels. Seeds "
             + "are refused (422) for models that sample through a prior. method: lerp (default) or slerp (White 2016, each "
-            + "latent as one vector; lerp where the two are parallel). Send Accept: image/png for one PNG strip of the steps, "
-            + "application/json (default) for each step's PNG and its latent or codes, in /sample's form.";
+            + "latent as one vector). Where slerp is undefined (an end is the zero vector, or the two are (anti)parallel) "
+            + "the path is walked as lerp, and the answer says so: method is then lerp and lerpReason says why (a PNG answer "
+            + "names the method walked in its Interpolation-Method header). Send Accept: image/png for one PNG strip of the "
+            + "steps, application/json (default) for each step's PNG and its latent or codes, in /sample's form.";
 
     private final InterpolationService interpolation;
     private final AsyncResponses responses;
@@ -98,7 +103,12 @@ class InterpolationController {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record InterpolateResponse(String model, int version, String method, int steps, List<ImageJson> images,
+    record InterpolateResponse(String model, int version,
+            @Schema(description = "The method the path was walked by: lerp where slerp was asked for and the ends leave it "
+                    + "undefined (see lerpReason)", allowableValues = {"lerp", "slerp"}) String method,
+            @Schema(description = "Only when slerp was asked for and lerp walked: why (an end is the zero vector, or the "
+                    + "ends are (anti)parallel; for a VQ-VAE-2, per level)") @Nullable String lerpReason,
+            int steps, List<ImageJson> images,
             @ArraySchema(schema = @Schema(description = "VAE: each step's z, as /sample answers it", implementation = float[].class))
             @Nullable List<?> latents,
             @Schema(description = "VQ-VAE: each step's code grid; VQ-VAE-2: {top, bottom} grids, as /sample answers them",
@@ -177,11 +187,13 @@ class InterpolationController {
         float[][] images = result.path().images();
         if (MediaType.IMAGE_PNG.equals(format)) {
             byte[] strip = ImageCodec.grid(result.shape(), Arrays.asList(images), images.length);
-            return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(strip);
+            return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).header(WALKED, result.path().walked().method().json())
+                    .body(strip);
         }
         Latents latents = result.path().latents();
-        return InferenceController.json(new InterpolateResponse(result.model(), result.version(), result.method().json(),
-                images.length, InferenceController.images(result.shape(), images, includePixels), LatentFields.latents(latents),
+        Interpolating.Walked walked = result.path().walked();
+        return InferenceController.json(new InterpolateResponse(result.model(), result.version(), walked.method().json(),
+                walked.lerpReason(), images.length, InferenceController.images(result.shape(), images, includePixels), LatentFields.latents(latents),
                 LatentFields.codes(latents)));
     }
 }

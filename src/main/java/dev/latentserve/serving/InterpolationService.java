@@ -40,9 +40,11 @@ public class InterpolationService {
         this.inference = inference;
     }
 
-    /** What {@code /interpolate} answers: the version that answered, the method and the path's images and latents. */
-    public record Interpolated(String model, int version, ImageShape shape, Interpolation.Method method,
-            Interpolating.Interpolated path) {
+    /**
+     * What {@code /interpolate} answers: the version that answered and the path's images and latents, with the method
+     * it was walked by ({@code path.walked()}: lerp, and why, where slerp was asked for and could not be walked).
+     */
+    public record Interpolated(String model, int version, ImageShape shape, Interpolating.Interpolated path) {
     }
 
     /** Where the path starts and ends, as the request gave them: two images, two of what /decode takes, or two seeds. */
@@ -78,8 +80,8 @@ public class InterpolationService {
         CompletableFuture<Interpolating.Interpolated> queued = batchers.submit(manifest,
                 new Operation<>("interpolate", interpolating::interpolate), call, steps);
         CompletableFuture<Interpolated> result = queued.thenApply(path -> new Interpolated(manifest.name(), manifest.version(),
-                model.shape(), method, new Interpolating.Interpolated(FiniteOutputs.decoded(path.images(), path.latents()),
-                        path.latents())));
+                model.shape(), new Interpolating.Interpolated(FiniteOutputs.decoded(path.images(), path.latents()),
+                        path.latents(), path.walked())));
         result.whenComplete((value, error) -> {
             if (result.isCancelled()) {
                 queued.cancel(false);

@@ -57,17 +57,15 @@ public class ScoreService {
     }
 
     /**
-     * @param samples L, null for 1
-     * @param importanceSamples k, null for the configured default
+     * @param samples L, null for 1; must be null for codes, whose score is exact
+     * @param importanceSamples k, null for the configured default; must be null for codes
      * @param seed null for a random one, which the answer names
+     * @throws InapplicableSettingException (422) for samples or k sent to a model with discrete latents
+     * @throws dev.latentserve.family.NoPriorException (409) for codes without their prior, naming the fit-prior job
      */
     public CompletableFuture<Scored> score(String reference, List<ImageInput> images, @Nullable Integer samples,
             @Nullable Integer importanceSamples, @Nullable Long seed) throws IOException {
-        int l = samples == null ? 1 : samples;
-        int k = importanceSamples == null ? limits.defaultImportanceSamples() : importanceSamples;
         check("images", images.size(), serving.maxBatch());
-        check("samples", l, limits.maxSamples());
-        check("k", k, limits.maxImportanceSamples());
         ModelManifest manifest = manifests.resolve(reference);
         // Gaussian latents are scored by sampling them, L + k decoder passes per image; codes by one pass of the priors.
         boolean sampled = switch (manifest.latent()) {
@@ -75,6 +73,19 @@ public class ScoreService {
             case LatentSpec.SpatialGaussian g -> true;
             default -> false;
         };
+        if (!sampled && (samples != null || importanceSamples != null)) {
+            throw new InapplicableSettingException((samples != null ? "samples" : "k") + " does not apply to model "
+                    + manifest.reference() + ": samples (L) and k are the posterior draws of the ELBO and IWAE bounds of a "
+                    + "model with Gaussian latents, while the score of a VQ-VAE or VQ-VAE-2 is exact, -log p(codes) of the image's codes under "
+                    + "its prior in one pass; leave them out");
+        }
+        if (manifest.latent().sampling() == LatentSpec.Sampling.NEEDS_PRIOR) {
+            throw InferenceService.noPrior(manifest, "score images with");
+        }
+        int l = samples == null ? 1 : samples;
+        int k = importanceSamples == null ? limits.defaultImportanceSamples() : importanceSamples;
+        check("samples", l, limits.maxSamples());
+        check("k", k, limits.maxImportanceSamples());
         long draws = (long) images.size() * (sampled ? l + k : 1);
         if (draws > limits.maxDraws()) {
             throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "images x (samples + k) = " + images.size() + " x ("

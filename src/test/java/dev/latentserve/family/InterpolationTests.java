@@ -80,6 +80,27 @@ class InterpolationTests {
     }
 
     @Test
+    void theWalkSaysWhenSlerpWasLerpAndWhy() {
+        float[] a = {1, 2, 3};
+        assertThat(Interpolation.lerpReason(a, new float[] {3, 1, 0})).isNull();
+        assertThat(Interpolation.lerpReason(a, new float[] {2, 4, 6})).contains("same way or opposite ways");
+        assertThat(Interpolation.lerpReason(new float[3], a)).contains("zero vector");
+        assertThat(Interpolating.Walked.of(Method.SLERP, a, new float[] {3, 1, 0})).isEqualTo(new Interpolating.Walked(Method.SLERP, null));
+        assertThat(Interpolating.Walked.of(Method.LERP, a, a)).isEqualTo(new Interpolating.Walked(Method.LERP, null));
+        assertThat(Interpolating.Walked.of(Method.SLERP, a, a).method()).isEqualTo(Method.LERP);
+        java.util.SequencedMap<String, Interpolating.Walked> levels = new java.util.LinkedHashMap<>();
+        levels.put("top", Interpolating.Walked.of(Method.SLERP, a, a));
+        levels.put("bottom", Interpolating.Walked.of(Method.SLERP, a, new float[] {3, 1, 0}));
+        Interpolating.Walked partly = Interpolating.Walked.levels(Method.SLERP, levels);
+        assertThat(partly.method()).isEqualTo(Method.SLERP);
+        assertThat(partly.lerpReason()).startsWith("top level: the two ends point the same way");
+        levels.put("bottom", Interpolating.Walked.of(Method.SLERP, new float[3], a));
+        Interpolating.Walked both = Interpolating.Walked.levels(Method.SLERP, levels);
+        assertThat(both.method()).isEqualTo(Method.LERP);
+        assertThat(both.lerpReason()).contains("; bottom level: an end is the zero vector");
+    }
+
+    @Test
     void methodsAreNamedInAnyCaseAndOthersRefused() {
         assertThat(Method.of("SLerp")).isEqualTo(Method.SLERP);
         assertThat(Method.of("lerp")).isEqualTo(Method.LERP);

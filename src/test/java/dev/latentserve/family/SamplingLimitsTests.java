@@ -38,4 +38,20 @@ class SamplingLimitsTests {
         nullTemperature.put("top", null);
         assertThat(LIMITS.problem(1, null, nullTemperature, TWO_LEVELS, "")).contains("temperatures.top must be in (0, 3.0], not NaN");
     }
+
+    @Test
+    void aTopKAboveACodebookIsRefusedNamingEachLevelsSize() {
+        LatentSpec twoCodebooks = new LatentSpec.CodeHierarchy(new java.util.LinkedHashMap<>(Map.of(
+                "top", new LatentSpec.CodeHierarchy.Level(8, 4, List.of(4, 4)),
+                "bottom", new LatentSpec.CodeHierarchy.Level(32, 4, List.of(8, 8)))), new dev.latentserve.image.ImageShape(1, 8, 8),
+                Map.of(), "vqvae2-priors", List.of("top", "bottom"));
+        assertThat(SamplingLimits.codebookProblem(16, ONE_LEVEL, "")).isEmpty();
+        assertThat(SamplingLimits.codebookProblem(null, ONE_LEVEL, "")).isEmpty();
+        assertThat(SamplingLimits.codebookProblem(17, ONE_LEVEL, "sample.")).contains("sample.topK is 17, more than the "
+                + "codebook's size K: the codebook holds 16 codes; send a topK of at most 16, or none to draw among all codes");
+        assertThat(SamplingLimits.codebookProblem(8, twoCodebooks, "")).isEmpty();
+        assertThat(SamplingLimits.codebookProblem(9, twoCodebooks, "")).hasValueSatisfying(problem -> assertThat(problem)
+                .contains("topK is 9", "top 8", "bottom 32", "at most 8"));
+        assertThat(SamplingLimits.codebookProblem(1000, new LatentSpec.Gaussian(16), "")).isEmpty();
+    }
 }

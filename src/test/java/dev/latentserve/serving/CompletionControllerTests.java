@@ -114,6 +114,47 @@ class CompletionControllerTests {
         verifyNoInteractions(completion);
     }
 
+    @Test
+    void theFormTakesPerLevelTemperaturesAndReadsAnEmptyValueAsTheDefault() throws Exception {
+        when(completion.complete(eq("vq"), any(), eq(2), isNull(), anyInt(), any(), anyDouble(), any(), any())).thenReturn(answer());
+        MvcResult started = mvc.perform(form().param("knownRows", "2").param("seed", "").param("count", " 3 ")
+                .param("temperatures.top", "0.7").param("temperatures.bottom", "1")).andExpect(request().asyncStarted()).andReturn();
+        mvc.perform(asyncDispatch(started)).andExpect(jsonPath("$.images.length()").value(2));
+        verify(completion).complete(eq("vq"), any(ImageInput.Encoded.class), eq(2), isNull(), eq(3), isNull(), eq(1.0), isNull(),
+                eq(Map.of("top", 0.7, "bottom", 1.0)));
+    }
+
+    @Test
+    void theFormIsAsStrictAsTheJsonBody() throws Exception {
+        String path = "/v1/models/vq/complete";
+        mvc.perform(form().param("knownRows", "2").param("count", "2", "64")).andExpect(problem(400, "bad-request",
+                "Invalid form field", "form field 'count' is given 2 times; send each field once", path));
+        mvc.perform(form().param("knownRows", "2").param("cuont", "2")).andExpect(problem(400, "bad-request",
+                "Invalid form field", "form field 'cuont' is not one this form takes; it takes count, image (file), knownRows, "
+                        + "mask (file), seed, temperature, temperatures.<key>, topK", path));
+        mvc.perform(form().param("knownRows", "2").param("count", "1.0")).andExpect(problem(400, "bad-request",
+                "Invalid form field", "field 'count': the value 1.0 is not a whole number from -2147483648 to 2147483647", path));
+        mvc.perform(form().param("knownRows", "0x10")).andExpect(problem(400, "bad-request", "Invalid form field",
+                "field 'knownRows': the value \"0x10\" is not a whole number from -2147483648 to 2147483647", path));
+        mvc.perform(form().param("knownRows", "2").param("seed", "1e3")).andExpect(problem(400, "bad-request",
+                "Invalid form field", "field 'seed': the value 1000.0 is not a whole number from -9223372036854775808 to "
+                        + "9223372036854775807", path));
+        mvc.perform(form().param("knownRows", "2").param("temperature", "[1]")).andExpect(problem(400, "bad-request",
+                "Invalid form field", "field 'temperature' takes a finite number, not an array", path));
+        mvc.perform(form().file(new MockMultipartFile("count", "c.txt", "text/plain", new byte[] {'2'})).param("knownRows", "2"))
+                .andExpect(problem(400, "bad-request", "Invalid form field",
+                        "form field 'count' takes a value, not a file (send it as -F count=<value>, without the @)", path));
+        mvc.perform(form().param("knownRows", "2").param("mask", "1")).andExpect(problem(400, "bad-request",
+                "Invalid form field", "form field 'mask' takes a file, not a value (send it as -F mask=@file.png)", path));
+        verifyNoInteractions(completion);
+    }
+
+    /** A multipart request with one 4x4 image. */
+    private static org.springframework.test.web.servlet.request.MockMultipartHttpServletRequestBuilder form() {
+        return multipart("/v1/models/vq/complete")
+                .file(new MockMultipartFile("image", "a.png", "image/png", ImageCodec.png(SHAPE, new float[16])));
+    }
+
     private static MockHttpServletRequestBuilder json(String body) {
         return post("/v1/models/vq/complete").contentType(MediaType.APPLICATION_JSON).content(body);
     }

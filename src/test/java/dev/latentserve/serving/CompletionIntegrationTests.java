@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.latentserve.image.ImageCodec;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.testing.ApiIntegrationSupport;
+import dev.latentserve.testing.Http;
 import dev.latentserve.testing.Http.Part;
 import dev.latentserve.testing.Http.Response;
 import dev.latentserve.testing.TestFiles;
@@ -156,5 +157,88 @@ class CompletionIntegrationTests extends ApiIntegrationSupport {
                 + "\"], \"knownRows\": 4}"), 400, "bad-request");
         assertProblem(http.postJson("/v1/models/" + VQ + "/complete", "{\"images\": [\"" + Base64.getEncoder().encodeToString(
                 TestFiles.png(new ImageShape(1, 8, 8), 0f)) + "\"], \"knownRows\": 4}"), 422, "image-shape-mismatch");
+    }
+
+    @Test
+    void settingsThatDoNotApplyToTheModelAreRefusedAndEveryNoPriorAnswerNamesTheJob() {
+        Response topK = complete("\"knownRows\": 4, \"topK\": 17");
+        assertProblem(topK, 422, "inapplicable-setting");
+        assertThat(topK.json().get("detail").asString()).contains("topK is 17", "the codebook holds 16 codes", "at most 16");
+        assertThat(complete("\"knownRows\": 4, \"topK\": 16, \"count\": 1").status()).isEqualTo(200);
+        Response sampleTopK = http.postJson("/v1/models/" + VQ + "/sample", "{\"count\": 1, \"topK\": 17}");
+        assertProblem(sampleTopK, 422, "inapplicable-setting");
+        assertThat(sampleTopK.json().get("detail").asString()).isEqualTo(topK.json().get("detail").asString());
+
+        String score = "/v1/models/" + VQ + "/score";
+        String oneImage = "{\"images\": [\"" + image + "\"]";
+        for (String setting : List.of("\"k\": 100", "\"samples\": 1")) {
+            Response refused = http.postJson(score, oneImage + ", " + setting + "}");
+            assertProblem(refused, 422, "inapplicable-setting");
+            assertThat(refused.json().get("detail").asString()).contains("does not apply to model " + VQ + "@2",
+                    "Gaussian latents", "-log p(codes)");
+        }
+        assertThat(http.postJson(score, oneImage + "}").json().get("scores").get(0).has("negativeLogPriorTotal")).isTrue();
+
+        // Without its prior a version's 409 names the job to send, whatever asked for the prior.
+        for (String[] operation : List.of(new String[] {"score", "score images with", oneImage + "}"},
+                new String[] {"complete", "complete images with", oneImage + ", \"knownRows\": 4}"},
+                new String[] {"sample", "sample from", "{\"count\": 1}"})) {
+            Response noPrior = http.postJson("/v1/models/" + VQ + "@1/" + operation[0], operation[2]);
+            assertProblem(noPrior, 409, "no-prior");
+            assertThat(noPrior.json().get("detail").asString()).as(operation[0]).startsWith("model " + VQ + "@1 has no prior to "
+                    + operation[1] + "; fit one with POST /v1/jobs {\"type\":\"fit-prior\",\"model\":\"" + VQ + "@1\"")
+                    .doesNotContain("<");
+        }
+    }
+
+    @Test
+    void theFormIsReadWithTheJsonBodysRules() {
+        Part picture = new Part("image", "a.png", "image/png", TestFiles.png(testImages, 0));
+        String path = "/v1/models/" + VQ + "/complete";
+        Response completed = http.postMultipart(path, List.of(picture, Part.field("knownRows", "8"), Part.field("count", "2"),
+                Part.field("seed", "5"), Part.field("topK", "8"), Part.field("temperature", "")), "application/json");
+        assertThat(completed.status()).as(completed.text()).isEqualTo(200);
+        assertThat(completed.json().get("codes")).isEqualTo(complete("\"knownRows\": 8, \"count\": 2, \"seed\": 5, "
+                + "\"topK\": 8").json().get("codes"));
+
+        Response twice = http.postMultipart(path, List.of(picture, Part.field("knownRows", "8"), Part.field("knownRows", "16")),
+                "application/json");
+        assertProblem(twice, 400, "bad-request");
+        assertThat(twice.json().get("detail").asString()).isEqualTo("form field 'knownRows' is given 2 times; send each field once");
+        Response unknown = http.postMultipart(path, List.of(picture, Part.field("knownRows", "8"), Part.field("top_k", "3")),
+                "application/json");
+        assertProblem(unknown, 400, "bad-request");
+        assertThat(unknown.json().get("detail").asString()).contains("'top_k' is not one this form takes", "knownRows", "topK",
+                "temperatures.<key>", "mask (file)");
+        Response fraction = http.postMultipart(path, List.of(picture, Part.field("knownRows", "8"), Part.field("count", "2.0")),
+                "application/json");
+        assertProblem(fraction, 400, "bad-request");
+        Response jsonFraction = complete("\"knownRows\": 8, \"count\": 2.0");
+        assertProblem(jsonFraction, 400, "bad-request");
+        // The same words, less the JSON's line and column.
+        assertThat(jsonFraction.json().get("detail").asString().replaceAll(" \\(line \\d+, column \\d+\\)", ""))
+                .isEqualTo(fraction.json().get("detail").asString())
+                .isEqualTo("field 'count': the value 2.0 is not a whole number from -2147483648 to 2147483647");
+        // Per-level temperatures reach the sampling checks, which say this VQ-VAE has one level.
+        Response level = http.postMultipart(path, List.of(picture, Part.field("knownRows", "8"),
+                Part.field("temperatures.top", "0.5")), "application/json");
+        assertProblem(level, 400, "out-of-range");
+        assertThat(level.json().get("detail").asString()).contains("this model has one level: use temperature");
+    }
+
+    @Test
+    void wholeNumberFieldsRefuseFractionsAndExponentsAlike() {
+        String pixels = "{\"pixels\": [" + Http.JSON.writeValueAsString(new float[256]) + "]";
+        Response k = http.postJson("/v1/models/" + MODEL + "/score", pixels + ", \"k\": 1e3}");
+        Response seed = http.postJson("/v1/models/" + MODEL + "/score", pixels + ", \"seed\": 1.0}");
+        Response steps = http.postJson("/v1/models/" + MODEL + "/interpolate", "{\"seeds\": [1, 2], \"steps\": 4.0}");
+        Response seeds = http.postJson("/v1/models/" + MODEL + "/interpolate", "{\"seeds\": [1, 2e0]}");
+        Response count = complete("\"knownRows\": 8, \"count\": 1e0");
+        Response sampleSeed = http.postJson("/v1/models/" + MODEL + "/sample", "{\"seed\": 7.0}");
+        for (Response refused : List.of(k, seed, steps, seeds, count, sampleSeed)) {
+            assertProblem(refused, 400, "bad-request");
+            assertThat(refused.json().get("detail").asString()).matches("field '[a-zA-Z\\[\\]0-9]+' \\(line 1, column \\d+\\): "
+                    + "the value [0-9.e]+ is not a whole number from -\\d+ to \\d+");
+        }
     }
 }

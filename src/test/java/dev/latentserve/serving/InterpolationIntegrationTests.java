@@ -72,6 +72,26 @@ class InterpolationIntegrationTests extends ApiIntegrationSupport {
     }
 
     @Test
+    void slerpThatCannotBeWalkedIsAnsweredAsTheLerpItWalked() {
+        JsonNode zero = http.postJson(PATH, "{\"latents\": [[0, 0, 0, 0], [1, -1, 2, 0.5]], \"steps\": 3, "
+                + "\"method\": \"slerp\"}").json();
+        assertThat(zero.get("method").asString()).isEqualTo("lerp");
+        assertThat(zero.get("lerpReason").asString()).contains("zero vector");
+        assertThat(zero.get("latents").get(1).toString()).isEqualTo("[0.5,-0.5,1.0,0.25]");
+        JsonNode parallel = http.postJson(PATH, "{\"latents\": [[1, -1, 2, 0.5], [-2, 2, -4, -1]], \"steps\": 3, "
+                + "\"method\": \"slerp\"}").json();
+        assertThat(parallel.get("method").asString()).isEqualTo("lerp");
+        assertThat(parallel.get("lerpReason").asString()).contains("opposite ways");
+        JsonNode bent = http.postJson(PATH, "{\"latents\": [[1, 0, 0, 0], [0, 1, 0, 0]], \"steps\": 3, "
+                + "\"method\": \"slerp\"}").json();
+        assertThat(bent.get("method").asString()).isEqualTo("slerp");
+        assertThat(bent.has("lerpReason")).isFalse();
+        Response strip = http.postJson(PATH, "{\"latents\": [[0, 0, 0, 0], [1, -1, 2, 0.5]], \"method\": \"slerp\"}",
+                "image/png");
+        assertThat(strip.headers().firstValue("Interpolation-Method")).contains("lerp");
+    }
+
+    @Test
     void seedsAreTheLatentsSampleDrawsAndGivenLatentsAreTheEnds() {
         JsonNode path = http.postJson(PATH, "{\"seeds\": [7, 8], \"steps\": 4, \"method\": \"slerp\"}").json();
         JsonNode first = http.postJson("/v1/models/" + MODEL + "/sample", "{\"count\": 1, \"seed\": 7}").json();

@@ -57,8 +57,14 @@ public final class Http {
         }
     }
 
-    /** One multipart part. */
-    public record Part(String name, @Nullable String filename, String contentType, byte[] bytes) {
+    /** One multipart part: a file, or a text field when {@code filename} is null. */
+    public record Part(String name, @org.jspecify.annotations.Nullable String filename,
+            @org.jspecify.annotations.Nullable String contentType, byte[] bytes) {
+
+        /** A text field {@code name=value}. */
+        public static Part field(String name, String value) {
+            return new Part(name, null, null, value.getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     public Response get(String path) {
@@ -92,10 +98,10 @@ public final class Http {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         try {
             for (Part part : parts) {
-                // Without a file name the part is a form field, as curl -F name=value sends it.
+                // A text field has neither file name nor type.
                 body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + part.name() + "\""
-                        + (part.filename() == null ? "" : "; filename=\"" + part.filename() + "\"") + "\r\nContent-Type: "
-                        + part.contentType() + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+                        + (part.filename() == null ? "" : "; filename=\"" + part.filename() + "\"\r\nContent-Type: "
+                                + part.contentType()) + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
                 body.write(part.bytes());
                 body.write("\r\n".getBytes(StandardCharsets.UTF_8));
             }

@@ -244,6 +244,7 @@ final class VqVae2Model extends ServedModel implements Interpolating, Completing
         return run(scope -> {
             List<float[]> topSteps = new ArrayList<>(total);
             List<float[]> bottomSteps = new ArrayList<>(total);
+            List<Walked> walked = new ArrayList<>(calls.size());
             for (InterpolateCall call : calls) {
                 NDList ze = switch (call.ends()) {
                     case Ends.Images images -> net.encodeVectors(store(scope), batch(scope, new float[][] {images.from(), images.to()}));
@@ -256,6 +257,10 @@ final class VqVae2Model extends ServedModel implements Interpolating, Completing
                 };
                 float[][] top = rows(ze.get(0), 2);
                 float[][] bottom = rows(ze.get(1), 2);
+                java.util.SequencedMap<String, Walked> levels = new java.util.LinkedHashMap<>();
+                levels.put("top", Walked.of(call.method(), top[0], top[1]));
+                levels.put("bottom", Walked.of(call.method(), bottom[0], bottom[1]));
+                walked.add(Walked.levels(call.method(), levels));
                 topSteps.addAll(Arrays.asList(Interpolation.path(top[0], top[1], call.steps(), call.method())));
                 bottomSteps.addAll(Arrays.asList(Interpolation.path(bottom[0], bottom[1], call.steps(), call.method())));
             }
@@ -269,7 +274,7 @@ final class VqVae2Model extends ServedModel implements Interpolating, Completing
                     RasterSampling.grids(bottomCodes, total, grids.bottomHeight(), grids.bottomWidth()));
             List<Interpolated> result = new ArrayList<>(calls.size());
             for (int i = 0, at = 0; i < calls.size(); at += steps[i], i++) {
-                result.add(new Interpolated(images.get(i), levels.slice(at, at + steps[i])));
+                result.add(new Interpolated(images.get(i), levels.slice(at, at + steps[i]), walked.get(i)));
             }
             return result;
         });
