@@ -25,7 +25,10 @@ export function lineChart(element, { title, xLabel, yLabel, names, bars = false 
   const resize = new ResizeObserver(() => plot.setSize({ width: width(), height: 240 }));
   resize.observe(element);
   return {
-    update: (x, series) => plot.setData([x, ...series]),
+    update: (x, series) => {
+      plot.setData([x, ...series]);
+      element.dataset.points = String(x.length); // what the browser tests read: a canvas shows no numbers
+    },
     points: () => plot.data[0].length,
     destroy: () => { resize.disconnect(); plot.destroy(); },
   };
