@@ -1,5 +1,6 @@
 package dev.latentserve.api;
 
+import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -22,6 +23,8 @@ import org.springframework.web.context.request.ServletWebRequest;
 // The command-line tools start the application without a web server, where there is no error dispatch (and no
 // ErrorAttributes bean) to answer.
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+// The container's error dispatch, not an operation of the API.
+@Hidden
 class ErrorProblemController implements ErrorController {
 
     private final ErrorAttributes errors;

@@ -2,10 +2,19 @@ package dev.latentserve.config;
 
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.Operation;
+import io.swagger.v3.oas.models.PathItem;
+import io.swagger.v3.oas.models.media.Content;
+import io.swagger.v3.oas.models.media.MediaType;
+import io.swagger.v3.oas.models.media.Schema;
+import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.info.License;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
+import io.swagger.v3.oas.models.servers.Server;
+import java.util.List;
+import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -28,7 +37,9 @@ class OpenApiConfiguration {
                                 + "addressed as {name} (its newest version) or {name}@{version}. Errors are RFC 9457 problem "
                                 + "documents. Every /v1 call needs an API key (X-API-Key) or a JWT bearer token: scope "
                                 + "inference for sample, encode, decode, reconstruct, complete and reading models, admin for the rest.")
-                        .license(new License().name("Apache-2.0")))
+                        .license(new License().name("Apache License 2.0").identifier("Apache-2.0")))
+                // Relative: the document is right wherever the service is reached (behind a gateway, on another port).
+                .servers(List.of(new Server().url("/").description("this service")))
                 .components(new Components()
                         .addSecuritySchemes(API_KEY, new SecurityScheme().type(SecurityScheme.Type.APIKEY)
                                 .in(SecurityScheme.In.HEADER).name("X-API-Key").description("An API key of this service"))
@@ -37,5 +48,28 @@ class OpenApiConfiguration {
                                         + "where the service is configured to accept them")))
                 .addSecurityItem(new SecurityRequirement().addList(API_KEY))
                 .addSecurityItem(new SecurityRequirement().addList(BEARER));
+    }
+
+    /**
+     * Every /v1 operation needs credentials, so each can answer 401; said once here rather than on every method. The
+     * problem schema is the one the operations' own error responses use.
+     */
+    @Bean
+    OpenApiCustomizer unauthorizedResponses() {
+        return api -> {
+            if (api.getPaths() == null) {
+                return;
+            }
+            ApiResponse unauthorized = new ApiResponse().description("No credentials, or an API key or token the service does "
+                    + "not accept").content(new Content().addMediaType("application/problem+json",
+                            new MediaType().schema(new Schema<>().$ref("#/components/schemas/ProblemDetail"))));
+            api.getPaths().forEach((path, item) -> {
+                if (path.startsWith("/v1/")) {
+                    for (Operation operation : item.readOperations()) {
+                        operation.getResponses().putIfAbsent("401", unauthorized);
+                    }
+                }
+            });
+        };
     }
 }

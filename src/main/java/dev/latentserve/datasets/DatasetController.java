@@ -4,6 +4,7 @@ import dev.latentserve.config.ApiRole;
 import dev.latentserve.storage.Names;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -83,12 +84,16 @@ class DatasetController {
     }
 
     @Operation(summary = "List datasets")
+    @ApiResponse(responseCode = "200", description = "Every dataset, uploads and imports",
+            content = @Content(mediaType = "application/json", array = @ArraySchema(schema = @Schema(implementation = Dataset.class))))
     @GetMapping
     List<Dataset> list() throws IOException {
         return datasets.list();
     }
 
     @Operation(summary = "Get one dataset's metadata")
+    @ApiResponse(responseCode = "200", description = "The dataset: size, image shape, format",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = Dataset.class)))
     @ApiResponse(responseCode = "404", description = "No such dataset",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @GetMapping("/{id}")

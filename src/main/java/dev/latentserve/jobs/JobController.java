@@ -3,6 +3,7 @@ package dev.latentserve.jobs;
 import dev.latentserve.api.ResponseFormats;
 import dev.latentserve.config.ApiRole;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -63,6 +64,10 @@ class JobController {
     }
 
     @Operation(summary = "List jobs, newest first")
+    @ApiResponse(responseCode = "200", description = "Up to limit jobs",
+            content = @Content(mediaType = "application/json", array = @ArraySchema(schema = @Schema(implementation = Job.class))))
+    @ApiResponse(responseCode = "400", description = "limit outside 1 to 1000",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @GetMapping
     List<Job> list(@RequestParam(name = "limit", defaultValue = "100") @Min(1) @Max(1000) int limit) {
         return jobs.list(limit);

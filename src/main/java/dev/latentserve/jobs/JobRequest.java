@@ -19,10 +19,12 @@ public record JobRequest(
         @Schema(description = "'train' trains a new model version; 'fit-prior' fits autoregressive priors to the codes of "
                 + "a VQ-VAE or VQ-VAE-2 version and publishes them as a new version; 'fit-codebook' refits a VQ-VAE codebook; "
                 + "'sample' draws many samples from a version with a prior, as a PNG grid and codes at /v1/jobs/{id}/result",
-                example = "train") @NotBlank String type,
+                example = "train", allowableValues = {TrainJobKind.NAME, PriorFitJobKind.NAME, CodebookFitJobKind.NAME,
+                        SampleJobKind.NAME}) @NotBlank String type,
         @Schema(description = "train: the name of the new version's model; otherwise the version to start from, name or "
                 + "name@version", example = "my-vae") @NotBlank String model,
-        @Schema(description = "Model family (train only): vae, vqvae or vqvae2", example = "vae") @Nullable String family,
+        @Schema(description = "Model family (train only)", example = "vae", allowableValues = {"vae", "vqvae", "vqvae2"})
+        @Nullable String family,
         @Schema(description = "Training dataset id (every type but sample)", example = "fashion-mnist-train") @Nullable String dataset,
         @Schema(description = "Held-out dataset id for the test loss; defaults to the training dataset")
         @Nullable String testDataset,
@@ -30,10 +32,14 @@ public record JobRequest(
                 + "request shows how many are used", example = "5000") @Min(1) @Max(10_000_000) @Nullable Integer trainImages,
         @Schema(description = "Judge on only the first N images of the test set; default all. The stored request shows "
                 + "how many are used", example = "1000") @Min(1) @Max(10_000_000) @Nullable Integer testImages,
-        @Schema(description = "Passes over the training set", example = "10") @Min(1) @Max(10_000) @Nullable Integer epochs,
-        @Schema(description = "Images per optimiser step", example = "128") @Min(1) @Max(4096) @Nullable Integer batchSize,
-        @Schema(description = "Adam learning rate", example = "0.001") @Positive @DecimalMax("1.0") @Nullable Double learningRate,
-        @Schema(description = "Seed for initialisation, shuffling and noise", example = "0") @Nullable Long seed,
+        @Schema(description = "Passes over the training set", example = "10",
+                defaultValue = "" + TrainingSettings.DEFAULT_EPOCHS) @Min(1) @Max(10_000) @Nullable Integer epochs,
+        @Schema(description = "Images per optimiser step", example = "128",
+                defaultValue = "" + TrainingSettings.DEFAULT_BATCH) @Min(1) @Max(4096) @Nullable Integer batchSize,
+        @Schema(description = "Adam learning rate", example = "0.001",
+                defaultValue = "" + TrainingSettings.DEFAULT_LEARNING_RATE) @Positive @DecimalMax("1.0") @Nullable Double learningRate,
+        @Schema(description = "Seed for initialisation, shuffling and noise; default 0 (sample: random, and the job "
+                + "shows which)", example = "0") @Nullable Long seed,
         @Schema(description = "train: the family's hyperparameters; fit-prior: the prior's (VQ-VAE: type gated-pixelcnn, "
                 + "channels, layers, kernel, hidden; VQ-VAE-2: levels [top, bottom] and settings per level under top and "
                 + "bottom); omitted fields take defaults")
@@ -41,10 +47,11 @@ public record JobRequest(
         @Schema(description = "sample only: how many and how; the seed is the request's seed") @Valid @Nullable SampleSpec sample) {
 
     /** What a sample job draws. */
-    @Schema(example = "{\"count\": 1000, \"temperature\": 1.0, \"topK\": null, \"temperatures\": {\"top\": 0.8}}")
+    @Schema(example = "{\"count\": 1000, \"temperature\": 1.0, \"temperatures\": {\"top\": 0.8}}")
     public record SampleSpec(
-            @Schema(description = "How many samples", example = "1000") @Min(1) @Nullable Integer count,
-            @Schema(description = "Softmax temperature of the prior", example = "1.0") @Positive @Nullable Double temperature,
+            @Schema(description = "How many samples", example = "1000", defaultValue = "" + SampleJobKind.DEFAULT_COUNT) @Min(1)
+            @Nullable Integer count,
+            @Schema(description = "Softmax temperature of the prior", example = "1.0", defaultValue = "1.0") @Positive @Nullable Double temperature,
             @Schema(description = "Sample only among the k most likely codes") @Min(1) @Nullable Integer topK,
             @Schema(description = "VQ-VAE-2: a temperature per level (top, bottom), overriding temperature")
             @Nullable Map<String, Double> temperatures) {

@@ -42,7 +42,7 @@ class SampleJobKind implements JobKind {
     static final int CHUNK = 64;
     static final String PNG = "samples.png";
     static final String JSON_FILE = "samples.json";
-    private static final int DEFAULT_COUNT = 64;
+    static final int DEFAULT_COUNT = 64;
     private static final Phase SAMPLING = new Phase(NAME, "chunks", 1, 1);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 

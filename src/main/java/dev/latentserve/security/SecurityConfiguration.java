@@ -42,7 +42,9 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
 class SecurityConfiguration {
 
     private static final String[] PUBLIC = {"/actuator/health", "/actuator/health/**", "/actuator/info", "/actuator/prometheus",
-            "/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**", "/error"};
+            "/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**", "/error",
+            // The console's static files: it asks for the key in the page and sends it with each API call.
+            "/console", "/console/**", "/webjars/**"};
     private static final String[] INFERENCE_POST = {"/v1/models/*/sample", "/v1/models/*/encode", "/v1/models/*/decode",
             "/v1/models/*/reconstruct", "/v1/models/*/interpolate", "/v1/models/*/complete", "/v1/models/*/score"};
 

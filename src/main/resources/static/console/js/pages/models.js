@@ -1,0 +1,134 @@
+// Models: every model with its family and versions; a version's manifest, training curves and codebook usage.
+import * as api from '../api.js';
+import { lineChart } from '../chart.js';
+import { attempt, fill, fmt, h } from '../ui.js';
+
+export default function models(main, [selectedName, selectedVersion]) {
+  const charts = [];
+  const list = h('ul', { class: 'list', 'aria-label': 'Models' });
+  const detail = h('section', { class: 'panel', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'Loading models…'));
+  main.append(h('h1', {}, 'Models'), h('div', { class: 'grid2' }, h('section', { class: 'panel' }, h('h2', {}, 'All models'), list), detail));
+
+  attempt(async () => {
+    const all = await api.json('/v1/models');
+    if (!all.length) {
+      fill(detail, h('p', {}, 'No models yet. Train one on the ', h('a', { href: '#/jobs' }, 'Jobs'), ' page.'));
+      return;
+    }
+    fill(list, all.map((m) => h('li', {}, h('button', {
+      'aria-pressed': String(m.name === (selectedName || all[0].name)),
+      onclick: () => { location.hash = `#/models/${encodeURIComponent(m.name)}`; },
+    }, h('span', {}, m.name), h('span', { class: 'tag ' + m.family }, m.family)))));
+    await show(selectedName || all[0].name, selectedVersion ? Number(selectedVersion) : undefined);
+  });
+
+  async function show(name, version) {
+    const model = await api.json(`/v1/models/${encodeURIComponent(name)}`);
+    const manifest = model.versions.find((v) => v.version === version) || model.versions.at(-1);
+    charts.splice(0).forEach((c) => c.destroy());
+    const versions = h('div', { class: 'row', role: 'group', 'aria-label': 'Versions' }, h('span', { class: 'muted' }, 'Version'),
+      model.versions.map((v) => h('a', {
+        href: `#/models/${encodeURIComponent(name)}/${v.version}`,
+        'aria-current': v.version === manifest.version ? 'true' : null,
+        class: 'tag' + (v.version === manifest.version ? ' vqvae' : ''),
+      }, String(v.version))));
+    const curves = h('div', { class: 'cards' });
+    fill(detail,
+      h('div', { class: 'row' }, h('h2', {}, `${name}@${manifest.version}`), h('span', { class: 'tag ' + manifest.family }, manifest.family),
+        h('span', { class: 'spacer' }),
+        h('a', { href: `#/playground/${encodeURIComponent(name)}/${manifest.version}` }, 'Open in the playground'),
+        h('button', { class: 'secondary', onclick: (e) => download(name, manifest.version, e.currentTarget) }, 'Download archive')),
+      versions,
+      summary(manifest),
+      h('h3', {}, 'Training curves'), curves,
+      codebook(manifest),
+      h('details', {}, h('summary', {}, 'Manifest (JSON)'), h('pre', { class: 'mono' }, JSON.stringify(manifest, null, 2))));
+    history(manifest, curves);
+  }
+
+  function history(manifest, container) {
+    const epochs = manifest.metrics?.history || [];
+    if (!epochs.length) {
+      container.append(h('p', { class: 'muted' }, 'This version has no per-epoch history (imported, or fitted without one).'));
+      return;
+    }
+    // One chart per phase (a VQ-VAE-2 prior fit has "top" and "bottom"), each with the losses and then each term.
+    const phases = [...new Set(epochs.map((e) => e.phase || ''))];
+    for (const phase of phases) {
+      const rows = epochs.filter((e) => (e.phase || '') === phase);
+      const x = rows.map((_, i) => i + 1);
+      const prefix = phase ? `${phase}: ` : '';
+      const lossBox = h('div', { class: 'chart' });
+      container.append(h('div', { class: 'panel' }, lossBox));
+      const loss = lineChart(lossBox, { title: `${prefix}loss (${manifest.metrics.unit || ''})`, xLabel: 'epoch', yLabel: 'loss',
+        names: ['train', 'test'] });
+      loss.update(x, [rows.map((r) => r.trainLoss), rows.map((r) => r.testLoss)]);
+      charts.push(loss);
+      const terms = Object.keys(rows[0].testTerms || {});
+      for (const term of terms) {
+        const box = h('div', { class: 'chart' });
+        container.append(h('div', { class: 'panel' }, box));
+        const chart = lineChart(box, { title: `${prefix}${term}`, xLabel: 'epoch', yLabel: term, names: ['train', 'test'] });
+        chart.update(x, [rows.map((r) => r.trainTerms?.[term] ?? null), rows.map((r) => r.testTerms?.[term] ?? null)]);
+        charts.push(chart);
+      }
+    }
+  }
+
+  function codebook(manifest) {
+    const usage = manifest.metrics?.codeUsage;
+    if (!usage) return null;
+    const levels = Array.isArray(usage) ? { codes: usage } : usage;
+    const box = h('div', { class: 'cards' });
+    for (const [level, counts] of Object.entries(levels)) {
+      const total = counts.reduce((a, b) => a + b, 0) || 1;
+      const entropy = counts.reduce((a, c) => c > 0 ? a - (c / total) * Math.log(c / total) : a, 0);
+      const chartBox = h('div', { class: 'chart' });
+      box.append(h('div', { class: 'panel' }, h('p', { class: 'muted' },
+        `${level}: ${counts.filter((c) => c > 0).length} of ${counts.length} codes used, perplexity ${fmt(Math.exp(entropy), 1)}`), chartBox));
+      queueMicrotask(() => {
+        const chart = lineChart(chartBox, { title: `Code usage on the test set (${level})`, xLabel: 'code', yLabel: 'share', names: ['share'], bars: true });
+        chart.update(counts.map((_, i) => i), [counts.map((c) => c / total)]);
+        charts.push(chart);
+      });
+    }
+    return [h('h3', {}, 'Codebook usage'), box];
+  }
+
+  function summary(manifest) {
+    const m = manifest.metrics || {};
+    const rows = [];
+    const add = (label, value) => value !== undefined && value !== null && rows.push(h('tr', {}, h('th', {}, label), h('td', {}, value)));
+    add('Image shape', `${manifest.inputShape.channels} x ${manifest.inputShape.height} x ${manifest.inputShape.width}`);
+    add('Latent', latentText(manifest.latent));
+    add('Trained on', manifest.training?.dataset && `${manifest.training.dataset} (${manifest.training.trainImages ?? 'all'} images, ${manifest.training.epochs ?? '?'} epochs)`);
+    for (const [name, value] of Object.entries(m)) {
+      if (typeof value === 'number') add(name, fmt(value, Number.isInteger(value) ? 0 : Math.abs(value) >= 100 ? 1 : 4) + (/loss|elbo|nll/i.test(name) && m.unit ? ` ${m.unit}` : ''));
+    }
+    for (const [name, value] of Object.entries(m)) {
+      if (value && typeof value === 'object' && !Array.isArray(value) && name !== 'codeUsage') {
+        add(name, Object.entries(value).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ') || null);
+      }
+    }
+    add('Created', new Date(manifest.createdAt).toLocaleString());
+    return h('table', {}, h('tbody', {}, rows));
+  }
+
+  async function download(name, version, button) {
+    await attempt(async () => {
+      const archive = await api.blob(`/v1/models/${encodeURIComponent(name)}/versions/${version}/archive`);
+      const link = h('a', { href: URL.createObjectURL(archive), download: `${name}-${version}.zip` });
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    }, button);
+  }
+
+  return { destroy: () => charts.forEach((c) => c.destroy()) };
+}
+
+export function latentText(latent) {
+  if (!latent) return '–';
+  if (latent.type === 'gaussian') return `Gaussian, ${latent.dimension} dimensions`;
+  return Object.entries(latent).filter(([k]) => k !== 'type').map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ')
+    || latent.type;
+}
