@@ -20,7 +20,7 @@ final class CompletionApi {
 
     @Schema(description = "One image (base64 PNG/JPEG in images, or raw CHW pixels in pixels) and its known region: "
             + "knownRows or mask, exactly one",
-            example = "{\"images\": [\"iVBORw0KGgo...\"], \"knownRows\": 14, \"count\": 4, \"seed\": 1, \"temperature\": 1.0, "
+            example = "{\"images\": [\"" + InferenceApi.BOOT_PNG + "\"], \"knownRows\": 14, \"count\": 4, \"seed\": 1, \"temperature\": 1.0, "
                     + "\"topK\": 20}")
     record CompleteRequest(
             @ArraySchema(maxItems = 1, schema = @Schema(description = "base64-encoded PNG or JPEG: one image", format = "byte"))

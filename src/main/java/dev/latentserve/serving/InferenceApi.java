@@ -54,6 +54,12 @@ final class InferenceApi {
             @Nullable Boolean includeVectors) {
     }
 
+    /**
+     * Test image 0 of Fashion-MNIST (an ankle boot, 28 x 28 grey) as a base64 PNG: the examples' image, so that Swagger
+     * UI's "Try it out" runs them against the shipped fashion-vae as they are.
+     */
+    static final String BOOT_PNG = "iVBORw0KGgoAAAANSUhEUgAAABwAAAAcCAAAAABXZoBIAAABVUlEQVR42mNgGNaAmZGBgZ1BFV2YkYlBOoQbwi7HkGRgiOjPA7HEYrPQJVkYTBsrJq+fu6x91ooeNDkmBu7OpoYFG+Yv3zR1+gQk85gYGZgZGIqLsjpXzJyzdHn/3HnccKtAjmRgiOyOips5tXn6yjX981cawA1kASlI6sjLzVvUPmHq/OUT5q0EO5eJCegDIJDKKU3OL+2Y0zZr1pwFvZPnbAIbBgKipjGl+enFjW39s5aumjV9Vn/XtKXaQHFxM0ef0LKG6vzCsvra7taOBT2zF06YvWbhXjsGBpe4qPyi/KLi+vaO/rp6oJ4ptYsWTeiaueiIFYPbysaMpJS4xKS0nKzyisapc5bv23fk2LHdR/fuUGEQqFu9Z8+O1TPbK+rqJ+08fPHC/4sbv/75/fv7nXOGIMfwOGct2Xn80uVLF/ZNC+IACmy6sGf9onnTuYdWYgIA6AOCsXYoh80AAAAASUVORK5CYII=";
+
     @Schema(description = "What to decode: latent vectors (VAE), code grids or unquantised vectors (VQ-VAE); send one",
             example = "{\"latents\": [[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]]}")
     // The other fields of what /encode, /sample and a sample job's result answer, so that those go back as they are.
@@ -61,8 +67,8 @@ final class InferenceApi {
     record DecodeRequest(
             @ArraySchema(schema = @Schema(description = "VAE: one latent vector of the model's latentDim per image, or the "
                     + "posterior /encode answered ({mean, logVariance, z}), whose z is decoded. A spatial latent (C x h x w) "
-                    + "comes nested as C lists of h rows of w numbers, or flat as C*h*w numbers channel-major",
-                    oneOf = {float[].class, float[][][].class, LatentJson.class})) @Nullable List<@Nullable LatentInput> latents,
+                    + "comes nested as C lists of h rows of w numbers, or flat as C*h*w numbers channel-major"))
+            @Nullable List<@Nullable LatentInput> latents,
             @Schema(description = CODES_DOC, oneOf = {int[][][].class, LevelCodesJson.class}) @Nullable Object codes,
             @ArraySchema(schema = @Schema(description = "VQ-VAE: D*h*w floats per image, channel-major, quantised first"))
             @Nullable List<float[]> vectors,
@@ -75,7 +81,9 @@ final class InferenceApi {
      * "z": ...}}), of which z is decoded. So every answer goes back to /decode as it is.
      */
     @JsonDeserialize(using = LatentInput.Reader.class)
-    record LatentInput(Latents.@Nullable Sent z) {
+    @Schema(description = "A latent vector, a spatial latent (C lists of h rows of w numbers), or /encode's posterior",
+            oneOf = {float[].class, float[][][].class, LatentJson.class})
+    record LatentInput(@Schema(hidden = true) Latents.@Nullable Sent z) {
 
         /** Nested lists deeper than a spatial latent's C x h x w are no latent. */
         private static final int MAX_NESTING = 3;

@@ -86,8 +86,7 @@ class InterpolationController {
             @ArraySchema(schema = @Schema(description = "C*H*W floats in [0, 1], channel-major"), minItems = 2, maxItems = 2)
             @Nullable List<float[]> pixels,
             @ArraySchema(schema = @Schema(description = "VAE: a latent as /decode takes it (a vector, a nested map, or "
-                    + "/encode's posterior, whose z is taken)", oneOf = {float[].class, float[][][].class,
-                            InferenceApi.LatentJson.class}), minItems = 2, maxItems = 2)
+                    + "/encode's posterior, whose z is taken)"), minItems = 2, maxItems = 2)
             @Nullable List<@Nullable LatentInput> latents,
             @Schema(description = "VQ-VAE: two code grids; VQ-VAE-2: {\"top\": [a, b], \"bottom\": [a, b]}",
                     oneOf = {int[][][].class, LevelCodesJson.class}) @Nullable Object codes,

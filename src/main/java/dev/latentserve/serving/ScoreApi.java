@@ -18,7 +18,7 @@ final class ScoreApi {
     }
 
     @Schema(description = "Images to score: base64 PNG/JPEG, or raw CHW pixels in [0, 1]; send one of the two",
-            example = "{\"images\": [\"iVBORw0KGgo...\"], \"samples\": 10, \"k\": 100, \"seed\": 1}")
+            example = "{\"images\": [\"" + InferenceApi.BOOT_PNG + "\"], \"samples\": 10, \"k\": 100, \"seed\": 1}")
     record ScoreRequest(
             @ArraySchema(schema = @Schema(description = "base64-encoded PNG or JPEG, or a data URL", format = "byte"))
             @Nullable List<String> images,
@@ -40,13 +40,14 @@ final class ScoreApi {
     @Schema(description = "Upper bounds on -log p(x) of one image under a VAE, in nats and in bits per dimension "
             + "(nats / (C*H*W ln 2))")
     record BoundsJson(
-            @Schema(description = "Mean over L draws z ~ q(z|x) of -log p(x|z) + KL(q(z|x) || N(0, I)), the KL in closed form")
-            double negativeElbo,
+            @Schema(description = "Mean over L draws z ~ q(z|x) of -log p(x|z) + KL(q(z|x) || N(0, I)), the KL in closed form",
+                    requiredMode = Schema.RequiredMode.REQUIRED) double negativeElbo,
             @Schema(description = "Standard error of negativeElbo: the draws' standard deviation / sqrt(L); null for L = 1")
             @Nullable Double negativeElboStandardError,
             double negativeElboBitsPerDim,
             @Schema(description = "-log (1/k) sum_i p(x, z_i) / q(z_i|x): the importance weighted bound of Burda et al. "
-                    + "(2015), tighter than negativeElbo on average and tending to -log p(x) as k grows") double iwae,
+                    + "(2015), tighter than negativeElbo on average and tending to -log p(x) as k grows",
+                    requiredMode = Schema.RequiredMode.REQUIRED) double iwae,
             double iwaeBitsPerDim,
             @Schema(description = "The percentage of the version's test set whose one-sample negative ELBO was lower than "
                     + "this image's negativeElbo (\"worse than p% of the test set\"); absent for versions trained before "
@@ -56,8 +57,9 @@ final class ScoreApi {
     @Schema(description = "The likelihood of one image's codes under a VQ-VAE's prior")
     record CodeScoreJson(
             @Schema(description = "-log p(codes) in nats per level (\"codes\" for a VQ-VAE, \"top\" and \"bottom\" for a "
-                    + "VQ-VAE-2)") Map<String, Double> negativeLogPrior,
-            @Schema(description = "-log p(codes) of all levels, in nats") double negativeLogPriorTotal,
+                    + "VQ-VAE-2)", requiredMode = Schema.RequiredMode.REQUIRED) Map<String, Double> negativeLogPrior,
+            @Schema(description = "-log p(codes) of all levels, in nats", requiredMode = Schema.RequiredMode.REQUIRED)
+            double negativeLogPriorTotal,
             @Schema(description = "mean squared pixel error of the reconstruction from these codes") double mse,
             @Schema(description = "The percentage of the test set of the prior fit whose -log p(codes) of all levels was lower "
                     + "than this image's negativeLogPriorTotal (\"worse than p% of the test set\"); absent for versions whose "
