@@ -64,6 +64,23 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 class InferenceController {
 
     private static final String PNG_OR_JSON_DOC = "Send Accept: image/png for one PNG grid, application/json (default) for JSON.";
+    private static final String SAMPLE_DOC = PNG_OR_JSON_DOC
+            + " A VQ-VAE or VQ-VAE-2 without fitted priors answers 409 and names the job that fits them. Models with an "
+            + "autoregressive prior draw one code per prior pass (a VQ-VAE-2 on 28x28 images: 16 top and 64 bottom passes), so a "
+            + "request for more than latentserve.serving.max-sync-samples (64) samples is answered 202 with a sample job; its "
+            + "result is at /v1/jobs/{id}/result.\n\n"
+            + "Send Accept: text/event-stream to stream the drawing as Server-Sent Events, each with a JSON object as its "
+            + "data: `progress` after every code position drawn ({level, position, positions, fraction, elapsedMs}: level is "
+            + "codes for a VQ-VAE, top then bottom for a VQ-VAE-2; fraction counts all levels' positions; elapsedMs counts "
+            + "from the request's arrival); `preview` every previewEvery rows ({level, rows, fraction, elapsedMs, png}: png is "
+            + "a base64 PNG grid of the samples decoded with every code not drawn yet set to the prior's most likely code at "
+            + "the last position drawn; a VQ-VAE-2 previews its bottom level only); then exactly one of `result` (the "
+            + "SampleResponse that the JSON answer carries), `job` (more than max-sync-samples samples: the sample job, whose "
+            + "events are at /v1/jobs/{id}/events) or `error` (an RFC 9457 problem, such as a 503 inference-timeout), after "
+            + "which the stream ends. A VAE (no prior) sends the result event only. Comment lines keep a quiet stream open. "
+            + "Errors found before the stream starts (400, 404, 409, 422, 503) are answered as plain problems. A streaming "
+            + "client that disconnects, or any request whose latentserve.serving.request-timeout passes, stops its sampling "
+            + "at the next position.";
     private static final int DEFAULT_COUNT = 16;
 
     private final InferenceService inference;
@@ -76,11 +93,7 @@ class InferenceController {
         this.events = events;
     }
 
-    @Operation(summary = "Draw images from the model's prior", description = PNG_OR_JSON_DOC
-            + " A VQ-VAE or VQ-VAE-2 without fitted priors answers 409 and names the job that fits them. Models with an "
-            + "autoregressive prior draw one code per prior pass (a VQ-VAE-2 on 28x28 images: 16 top and 64 bottom passes), so a "
-            + "request for more than latentserve.serving.max-sync-samples (64) samples is answered 202 with a sample job; its "
-            + "result is at /v1/jobs/{id}/result.")
+    @Operation(summary = "Draw images from the model's prior", description = SAMPLE_DOC)
     @ApiResponse(responseCode = "202", description = "Too many samples to draw at once: a sample job, with Location",
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = dev.latentserve.jobs.Job.class)))
     @ApiResponse(responseCode = "409", description = "The model has no prior to sample from",
@@ -95,6 +108,7 @@ class InferenceController {
             @RequestBody(required = false) @Nullable SampleRequest body,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
         SampleRequest request = orDefaults(body);
+        // Only a stream previews, but a value out of range is refused alike whatever the answer's type.
         request.previewRows();
         MediaType format = ResponseFormats.choose(accept, ResponseFormats.JSON_OR_PNG);
         return responses.answer(submit(model, request, null),
@@ -106,18 +120,8 @@ class InferenceController {
                 });
     }
 
-    @Operation(summary = "Draw images from the model's prior, streaming progress and previews (Server-Sent Events)",
-            description = "The request of POST /sample, answered as text/event-stream. Events, each with a JSON object as its "
-                    + "data: `progress` after every code position drawn ({level, position, positions, fraction, elapsedMs}: "
-                    + "level is codes for a VQ-VAE, top then bottom for a VQ-VAE-2; fraction counts all levels' positions); "
-                    + "`preview` every previewEvery rows ({level, rows, fraction, elapsedMs, png}: png is a base64 PNG grid of "
-                    + "the samples decoded with every code not drawn yet set to the prior's most likely code at the last "
-                    + "position drawn; a VQ-VAE-2 previews its bottom level only); then exactly one of `result` (the "
-                    + "SampleResponse that POST /sample answers as JSON), `job` (more than max-sync-samples samples: the "
-                    + "sample job, whose events are at /v1/jobs/{id}/events) or `error` (an RFC 9457 problem, such as a 503 "
-                    + "inference-timeout), after which the stream ends. A VAE (no prior) sends the result event only. Comment "
-                    + "lines keep a quiet stream open. Errors found before the stream starts (400, 404, 409, 422, 503) are "
-                    + "answered as plain problems. A client that disconnects stops its sampling at the next position.")
+    // springdoc merges this and the JSON/PNG mapping into one operation, so both carry the same words.
+    @Operation(summary = "Draw images from the model's prior", description = SAMPLE_DOC)
     @ApiResponse(responseCode = "200", description = "progress, preview, then result, job or error events", content =
             @Content(mediaType = MediaType.TEXT_EVENT_STREAM_VALUE, schema = @Schema(type = "string",
                     example = "event:progress\ndata:{\"level\":\"codes\",\"position\":1,\"positions\":49,\"fraction\":0.0204,"
