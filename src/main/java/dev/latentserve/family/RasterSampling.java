@@ -2,6 +2,7 @@ package dev.latentserve.family;
 
 import dev.latentserve.family.LoadedModel.SampleOptions;
 import dev.latentserve.nn.Categorical;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.jspecify.annotations.Nullable;
@@ -145,7 +146,7 @@ public final class RasterSampling {
                 offsets[r] = offsets[r - 1] + requests.get(r - 1).count();
             }
             this.live = new boolean[n];
-            java.util.Arrays.fill(live, true);
+            Arrays.fill(live, true);
             this.stopped = new boolean[requests.size()];
             this.previews = requests.stream().anyMatch(options -> options.watch().previewEvery() > 0);
             this.running = requests.size();
@@ -162,11 +163,11 @@ public final class RasterSampling {
                 if (!stopped[r] && options.watch().cancelled()) {
                     stopped[r] = true;
                     running--;
-                    java.util.Arrays.fill(live, offsets[r], offsets[r] + options.count(), false);
+                    Arrays.fill(live, offsets[r], offsets[r] + options.count(), false);
                     options.watch().stopped(level, cell);
                 }
             }
-            if (running == 0) {
+            if (running == 0 && !requests.isEmpty()) {
                 throw new SamplingCancelledException(level, cell);
             }
         }

@@ -19,7 +19,10 @@ public interface SamplingWatch {
         return false;
     }
 
-    /** The loop let go of this request at {@code position} (0-based, raster order) of {@code level}. */
+    /**
+     * The loop let go of this request at {@code position} (0-based, raster order) of {@code level}. A hierarchy's
+     * next level lets go of it again, at its first position.
+     */
     default void stopped(String level, int position) {
     }
 

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -67,6 +68,7 @@ final class SampleWatch implements SamplingWatch {
     private final @Nullable Listener listener;
     private final long started = System.nanoTime();
     private final AtomicReference<@Nullable Reason> cancelled = new AtomicReference<>();
+    private final AtomicBoolean counted = new AtomicBoolean();
     /** Finished levels' codes, which a preview of a later level decodes with. */
     private final Map<String, int[][][]> done = new ConcurrentHashMap<>();
 
@@ -105,6 +107,10 @@ final class SampleWatch implements SamplingWatch {
 
     @Override
     public void stopped(String level, int position) {
+        if (counted.getAndSet(true)) {
+            // A VQ-VAE-2's bottom level lets go of a request its top level already dropped.
+            return;
+        }
         Reason reason = cancelled.get();
         Counter.builder("latentserve.sampling.cancelled")
                 .description("samples whose drawing stopped between two positions because the caller went away or timed out")
