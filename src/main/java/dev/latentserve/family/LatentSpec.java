@@ -45,6 +45,22 @@ public sealed interface LatentSpec {
     }
 
     /**
+     * Code positions per level, coarsest first, in the order an autoregressive prior draws them (rows x columns of
+     * each level's grid; a one-level grid's level is {@code codes}); empty for Gaussian latents.
+     */
+    default Map<String, Integer> codePositions() {
+        return switch (this) {
+            case CodeGrid grid -> Map.of("codes", grid.grid().get(0) * grid.grid().get(1));
+            case CodeHierarchy hierarchy -> {
+                Map<String, Integer> positions = new LinkedHashMap<>();
+                hierarchy.levels().forEach((name, level) -> positions.put(name, level.grid().get(0) * level.grid().get(1)));
+                yield positions;
+            }
+            default -> Map.of();
+        };
+    }
+
+    /**
      * Gaussian latent vectors z in R^d with prior N(0, I) (Kingma and Welling 2014).
      *
      * @param dimension d

@@ -70,15 +70,27 @@ public interface LoadedModel extends AutoCloseable {
     /**
      * @param topK sample only among the k most likely codes (autoregressive priors); null for all
      * @param levelTemperatures hierarchical priors: a temperature per level by name, overriding {@code temperature}
+     * @param watch who follows the request's progress and may cancel it between positions (autoregressive priors);
+     *     {@link SamplingWatch#NONE} for nobody. It never changes the codes drawn.
      */
-    record SampleOptions(int count, long seed, double temperature, @Nullable Integer topK, Map<String, Double> levelTemperatures) {
+    record SampleOptions(int count, long seed, double temperature, @Nullable Integer topK, Map<String, Double> levelTemperatures,
+            SamplingWatch watch) {
 
         public SampleOptions(int count, long seed, double temperature, @Nullable Integer topK) {
             this(count, seed, temperature, topK, Map.of());
         }
 
+        public SampleOptions(int count, long seed, double temperature, @Nullable Integer topK, Map<String, Double> levelTemperatures) {
+            this(count, seed, temperature, topK, levelTemperatures, SamplingWatch.NONE);
+        }
+
         public SampleOptions {
             levelTemperatures = Map.copyOf(levelTemperatures);
+        }
+
+        /** These options followed by {@code watch}. */
+        public SampleOptions watchedBy(SamplingWatch watch) {
+            return new SampleOptions(count, seed, temperature, topK, levelTemperatures, watch);
         }
 
         public double temperature(String level) {

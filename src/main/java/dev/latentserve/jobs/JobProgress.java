@@ -41,7 +41,7 @@ public record JobProgress(
     /**
      * One phase of a job.
      *
-     * @param unit what its steps count, in words (epochs, Lloyd iterations, fine-tune steps, chunks)
+     * @param unit what its steps count, in words (epochs, Lloyd iterations, fine-tune steps, positions)
      * @param epochs passes in the phase
      * @param done the fraction of the phase done, 0 to 1
      */

@@ -5,7 +5,9 @@ import dev.latentserve.config.StorageProperties;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamilies;
+import dev.latentserve.family.SamplingCancelledException;
 import dev.latentserve.family.SamplingLimits;
+import dev.latentserve.family.SamplingWatch;
 import dev.latentserve.family.TrainingCancelledException;
 import dev.latentserve.family.TrainingLoop;
 import dev.latentserve.family.TrainingMonitor;
@@ -29,8 +31,8 @@ import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code sample}: draws a large number of samples from a version's prior in chunks, reporting progress and stopping at
- * a cancel between chunks, and stores a PNG grid of the images and a JSON file of their codes under
+ * {@code sample}: draws a large number of samples from a version's prior in chunks, reporting progress per code position
+ * and stopping at a cancel between two positions, and stores a PNG grid of the images and a JSON file of their codes under
  * {@code <storage>/job-results/<job id>/}. A chunk is one engine call of up to {@link #CHUNK} samples; the first draws
  * with the job's seed, so a job of at most one chunk gives what {@code /sample} gives for the same seed, and chunk i
  * with a seed mixed from it.
@@ -43,7 +45,8 @@ class SampleJobKind implements JobKind {
     static final String PNG = "samples.png";
     static final String JSON_FILE = "samples.json";
     static final int DEFAULT_COUNT = 64;
-    private static final Phase SAMPLING = new Phase(NAME, "chunks", 1, 1);
+    /** One step per code position of every chunk: a chunk draws each position of each level for all its samples at once. */
+    private static final Phase SAMPLING = new Phase(NAME, "positions", 1, 1);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ModelRegistry registry;
@@ -115,18 +118,27 @@ class SampleJobKind implements JobKind {
         long start = System.nanoTime();
         try (LoadedModel model = families.find(manifest.family()).orElseThrow().load(registry.directory(manifest),
                 manifest.inputShape(), manifest.architecture(), device)) {
+            int perChunk = manifest.latent().codePositions().values().stream().mapToInt(Integer::intValue).sum();
             for (int chunk = 0; chunk < chunks; chunk++) {
                 if (monitor.isCancelled()) {
                     throw new TrainingCancelledException();
                 }
                 int n = Math.min(CHUNK, count - chunk * CHUNK);
                 long seed = chunk == 0 ? request.seed() : TrainingLoop.mix(request.seed(), 0, chunk);
-                LoadedModel.Sampled sampled = model.sample(new LoadedModel.SampleOptions(n, seed, request.sample().temperature(),
-                        request.sample().topK(), request.temperatures()));
+                SamplingWatch watch = new ChunkWatch(monitor, manifest.latent().codePositions(), chunk, chunks, perChunk,
+                        images.size(), start);
+                LoadedModel.Sampled sampled;
+                try {
+                    sampled = model.sample(new LoadedModel.SampleOptions(n, seed, request.sample().temperature(),
+                            request.sample().topK(), request.temperatures(), watch));
+                } catch (SamplingCancelledException e) {
+                    throw new TrainingCancelledException();
+                }
                 images.addAll(List.of(sampled.images()));
                 codes.add(sampled.latents());
                 double seconds = (System.nanoTime() - start) / 1e9;
-                monitor.onStep(new TrainingMonitor.StepProgress(NAME, 1, chunk + 1, chunks, Double.NaN, images.size() / seconds));
+                monitor.onStep(new TrainingMonitor.StepProgress(NAME, 1, (long) (chunk + 1) * perChunk, (long) chunks * perChunk,
+                        Double.NaN, images.size() / seconds));
             }
         }
         double samplesPerSecond = count / ((System.nanoTime() - start) / 1e9);
@@ -140,6 +152,33 @@ class SampleJobKind implements JobKind {
         result.put("codes", Latents.concat(codes).json());
         write(job.id(), ImageCodec.grid(manifest.inputShape(), images, ImageCodec.gridColumns(count)), JSON.writeValueAsBytes(result));
         return new JobOutcome.Stored(Map.of("count", count, "samplesPerSecond", samplesPerSecond));
+    }
+
+    /**
+     * One chunk's sampling loop as the job sees it: stops between two positions when the job is cancelled, and counts
+     * each position drawn as a step, so the job's progress (and its events) move while a chunk is drawn.
+     */
+    private record ChunkWatch(TrainingMonitor monitor, Map<String, Integer> levels, int chunk, int chunks, int perChunk,
+            int imagesBefore, long start) implements SamplingWatch {
+
+        @Override
+        public boolean cancelled() {
+            return monitor.isCancelled();
+        }
+
+        @Override
+        public void progress(String level, int position, int positions) {
+            int before = 0;
+            for (Map.Entry<String, Integer> entry : levels.entrySet()) {
+                if (entry.getKey().equals(level)) {
+                    break;
+                }
+                before += entry.getValue();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            monitor.onStep(new TrainingMonitor.StepProgress(NAME, 1, (long) chunk * perChunk + before + position,
+                    (long) chunks * perChunk, Double.NaN, imagesBefore / seconds));
+        }
     }
 
     /** The PNG grid, or the JSON of the model version, seed, samples per second and codes. */

@@ -39,7 +39,28 @@ final class InferenceApi {
             @Schema(description = "VQ-VAE priors: sample only among the k most likely codes at each position")
             @Nullable Integer topK,
             @Schema(description = "VQ-VAE-2: a temperature per level, overriding temperature", example = "{\"top\": 0.8}")
-            @Nullable Map<String, Double> temperatures) {
+            @Nullable Map<String, Double> temperatures,
+            @Schema(description = "Accept: text/event-stream only: a preview event every this many rows of codes drawn (0 to "
+                    + SampleRequest.MAX_PREVIEW_EVERY + "; 0 or absent: none). Other answers ignore it", example = "2",
+                    defaultValue = "0") @Nullable Integer previewEvery) {
+
+        static final int MAX_PREVIEW_EVERY = 1024;
+
+        /**
+         * {@code previewEvery}, 0 when absent.
+         *
+         * @throws InvalidInferenceInputException (400) outside 0 to {@value #MAX_PREVIEW_EVERY}
+         */
+        int previewRows() {
+            if (previewEvery == null) {
+                return 0;
+            }
+            if (previewEvery < 0 || previewEvery > MAX_PREVIEW_EVERY) {
+                throw new InvalidInferenceInputException(InvalidInferenceInputException.Kind.OUT_OF_RANGE, "previewEvery must be "
+                        + "between 0 (no previews) and " + MAX_PREVIEW_EVERY + " rows, not " + previewEvery);
+            }
+            return previewEvery;
+        }
     }
 
     @Schema(description = "Images to encode or reconstruct: base64 PNG/JPEG, or raw CHW pixels in [0, 1]",

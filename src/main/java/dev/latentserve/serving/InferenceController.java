@@ -23,6 +23,7 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
@@ -30,6 +31,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -45,6 +47,7 @@ import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
 import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /** {@code /v1/models/{model}/sample|encode|decode|reconstruct}; {model} is a name or name@version. */
 @RestController
@@ -61,21 +64,36 @@ import org.springframework.web.multipart.MultipartFile;
 class InferenceController {
 
     private static final String PNG_OR_JSON_DOC = "Send Accept: image/png for one PNG grid, application/json (default) for JSON.";
+    private static final String SAMPLE_DOC = PNG_OR_JSON_DOC
+            + " A VQ-VAE or VQ-VAE-2 without fitted priors answers 409 and names the job that fits them. Models with an "
+            + "autoregressive prior draw one code per prior pass (a VQ-VAE-2 on 28x28 images: 16 top and 64 bottom passes), so a "
+            + "request for more than latentserve.serving.max-sync-samples (64) samples is answered 202 with a sample job; its "
+            + "result is at /v1/jobs/{id}/result.\n\n"
+            + "Send Accept: text/event-stream to stream the drawing as Server-Sent Events, each with a JSON object as its "
+            + "data: `progress` after every code position drawn ({level, position, positions, fraction, elapsedMs}: level is "
+            + "codes for a VQ-VAE, top then bottom for a VQ-VAE-2; fraction counts all levels' positions; elapsedMs counts "
+            + "from the request's arrival); `preview` every previewEvery rows ({level, rows, fraction, elapsedMs, png}: png is "
+            + "a base64 PNG grid of the samples decoded with every code not drawn yet set to the prior's most likely code at "
+            + "the last position drawn; a VQ-VAE-2 previews its bottom level only); then exactly one of `result` (the "
+            + "SampleResponse that the JSON answer carries), `job` (more than max-sync-samples samples: the sample job, whose "
+            + "events are at /v1/jobs/{id}/events) or `error` (an RFC 9457 problem, such as a 503 inference-timeout), after "
+            + "which the stream ends. A VAE (no prior) sends the result event only. Comment lines keep a quiet stream open. "
+            + "Errors found before the stream starts (400, 404, 409, 422, 503) are answered as plain problems. A streaming "
+            + "client that disconnects, or any request whose latentserve.serving.request-timeout passes, stops its sampling "
+            + "at the next position.";
     private static final int DEFAULT_COUNT = 16;
 
     private final InferenceService inference;
     private final AsyncResponses responses;
+    private final SampleEvents events;
 
-    InferenceController(InferenceService inference, AsyncResponses responses) {
+    InferenceController(InferenceService inference, AsyncResponses responses, SampleEvents events) {
         this.inference = inference;
         this.responses = responses;
+        this.events = events;
     }
 
-    @Operation(summary = "Draw images from the model's prior", description = PNG_OR_JSON_DOC
-            + " A VQ-VAE or VQ-VAE-2 without fitted priors answers 409 and names the job that fits them. Models with an "
-            + "autoregressive prior draw one code per prior pass (a VQ-VAE-2 on 28x28 images: 16 top and 64 bottom passes), so a "
-            + "request for more than latentserve.serving.max-sync-samples (64) samples is answered 202 with a sample job; its "
-            + "result is at /v1/jobs/{id}/result.")
+    @Operation(summary = "Draw images from the model's prior", description = SAMPLE_DOC)
     @ApiResponse(responseCode = "202", description = "Too many samples to draw at once: a sample job, with Location",
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = dev.latentserve.jobs.Job.class)))
     @ApiResponse(responseCode = "409", description = "The model has no prior to sample from",
@@ -89,17 +107,44 @@ class InferenceController {
             @Parameter(description = "name or name@version", example = "fashion-vae") @PathVariable String model,
             @RequestBody(required = false) @Nullable SampleRequest body,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
-        SampleRequest request = body == null ? new SampleRequest(null, null, null, null, null, null) : body;
+        SampleRequest request = orDefaults(body);
+        // Only a stream previews, but a value out of range is refused alike whatever the answer's type.
+        request.previewRows();
         MediaType format = ResponseFormats.choose(accept, ResponseFormats.JSON_OR_PNG);
-        return responses.answer(inference.sample(model, request.count() == null ? DEFAULT_COUNT : request.count(), request.seed(),
-                request.temperature() == null ? 1.0 : request.temperature(), request.topK(),
-                request.temperatures() == null ? Map.of() : request.temperatures()),
+        return responses.answer(submit(model, request, null),
                 outcome -> switch (outcome) {
                     case InferenceResults.Sampled result -> sampled(result, Boolean.TRUE.equals(request.includePixels()), format);
                     case InferenceResults.SampleJob queued ->
                             ResponseEntity.accepted().location(URI.create("/v1/jobs/" + queued.job().id()))
                                     .contentType(MediaType.APPLICATION_JSON).body(queued.job());
                 });
+    }
+
+    // springdoc merges this and the JSON/PNG mapping into one operation, so both carry the same words.
+    @Operation(summary = "Draw images from the model's prior", description = SAMPLE_DOC)
+    @ApiResponse(responseCode = "200", description = "progress, preview, then result, job or error events", content =
+            @Content(mediaType = MediaType.TEXT_EVENT_STREAM_VALUE, schema = @Schema(type = "string",
+                    example = "event:progress\ndata:{\"level\":\"codes\",\"position\":1,\"positions\":49,\"fraction\":0.0204,"
+                            + "\"elapsedMs\":12}\n\nevent:result\ndata:{\"model\":\"my-vqvae\",\"version\":2,...}\n\n")))
+    @PostMapping(path = "/sample", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    ResponseEntity<SseEmitter> sampleEvents(
+            @Parameter(description = "name or name@version", example = "fashion-vae") @PathVariable String model,
+            @RequestBody(required = false) @Nullable SampleRequest body, HttpServletRequest servlet) throws IOException {
+        SampleRequest request = orDefaults(body);
+        boolean includePixels = Boolean.TRUE.equals(request.includePixels());
+        return events.stream(request.previewRows(), listener -> submit(model, request, listener),
+                result -> sampled(result, includePixels, MediaType.APPLICATION_JSON).getBody(), servlet.getRequestURI());
+    }
+
+    private static SampleRequest orDefaults(@Nullable SampleRequest body) {
+        return body == null ? new SampleRequest(null, null, null, null, null, null, null) : body;
+    }
+
+    private CompletableFuture<InferenceResults.SampleOutcome> submit(String model, SampleRequest request,
+            SampleWatch.@Nullable Listener listener) throws IOException {
+        return inference.sample(model, request.count() == null ? DEFAULT_COUNT : request.count(), request.seed(),
+                request.temperature() == null ? 1.0 : request.temperature(), request.topK(),
+                request.temperatures() == null ? Map.of() : request.temperatures(), listener);
     }
 
     private static ResponseEntity<?> sampled(InferenceResults.Sampled result, boolean includePixels, MediaType format) {

@@ -21,6 +21,7 @@ import dev.latentserve.serving.InferenceResults.SampleJob;
 import dev.latentserve.serving.InferenceResults.SampleOutcome;
 import dev.latentserve.serving.InferenceResults.Sampled;
 import dev.latentserve.serving.ModelBatcher.Operation;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -46,9 +47,11 @@ public class InferenceService {
     private final JobService jobs;
     private final ImageInputDecoder imageDecoder;
     private final SamplingLimits samplingLimits;
+    private final MeterRegistry meters;
 
     InferenceService(ManifestCache manifests, LoadedModels models, ServingProperties properties, ModelBatchers batchers,
-            JobService jobs, SamplingLimits samplingLimits) {
+            JobService jobs, SamplingLimits samplingLimits, MeterRegistry meters) {
+        this.meters = meters;
         this.jobs = jobs;
         this.samplingLimits = samplingLimits;
         this.manifests = manifests;
@@ -66,6 +69,16 @@ public class InferenceService {
      */
     public CompletableFuture<SampleOutcome> sample(String reference, int count, @Nullable Long seed, double temperature,
             @Nullable Integer topK, Map<String, Double> temperatures) throws IOException {
+        return sample(reference, count, seed, temperature, topK, temperatures, null);
+    }
+
+    /**
+     * The same, telling {@code listener} the sampling loop's progress and previews ({@link SampleWatch}). Either way a
+     * request whose future is cancelled (its caller went away) or times out stops its sampling loop at the next
+     * position, and the other requests of its batch go on.
+     */
+    CompletableFuture<SampleOutcome> sample(String reference, int count, @Nullable Long seed, double temperature,
+            @Nullable Integer topK, Map<String, Double> temperatures, SampleWatch.@Nullable Listener listener) throws IOException {
         long actualSeed = seed == null ? ThreadLocalRandom.current().nextLong(1L << 53) : seed;
         // A bare name samples with its newest version that can; the answer names the version.
         ModelManifest manifest = manifests.resolveSampler(reference);
@@ -89,7 +102,11 @@ public class InferenceService {
         checkCount("count", count,
                 "; models with an autoregressive prior (VQ-VAE, VQ-VAE-2) take larger counts as a sample job");
         model.checkSample(options);
-        return mapped(batchers.submit(manifest, new Operation<>("sample", model::sample), options, count),
+        SampleWatch watch = new SampleWatch(manifest.name(), model, manifest.latent(), count, meters, listener);
+        CompletableFuture<LoadedModel.Sampled> queued = batchers.submit(manifest, new Operation<>("sample", model::sample),
+                options.watchedBy(watch), count);
+        queued.whenComplete((samples, error) -> watch.ended(error));
+        return mapped(queued,
                 samples -> new Sampled(manifest.name(), manifest.version(), model.shape(), actualSeed, FiniteOutputs.sampled(samples)));
     }
 

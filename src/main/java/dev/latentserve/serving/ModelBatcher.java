@@ -3,6 +3,7 @@ package dev.latentserve.serving;
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.ModelUnloadedException;
 import dev.latentserve.family.NoPriorException;
+import dev.latentserve.family.SamplingCancelledException;
 import dev.latentserve.serving.ServiceOverloadedException.Reason;
 import dev.latentserve.serving.ServingProperties.Batching;
 import io.micrometer.core.instrument.Counter;
@@ -36,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * operation whose oldest request has waited longest, lets more requests join until the batch holds
  * {@code maxBatchSize} rows or that request has waited {@code maxBatchDelay}, then runs them as one engine call and
  * hands each caller its own rows. A full queue refuses at once (503); a request past its timeout, or whose caller
- * went away, leaves the queue and its work is never run. Closing stops new requests, lets the queued ones run
+ * went away, leaves the queue and its work is never run; a sampling loop whose callers all went while it ran ends
+ * early ({@link SamplingCancelledException}, see {@link SampleWatch}) and frees the worker. Closing stops new requests, lets the queued ones run
  * within a deadline and answers the rest 503.
  */
 final class ModelBatcher {
@@ -225,6 +227,11 @@ final class ModelBatcher {
         List<R> results;
         try {
             results = operation.run().apply(batch.stream().map(Pending::request).toList());
+        } catch (SamplingCancelledException e) {
+            // Every caller of the batch went away or timed out, and has its answer already; the engine is free at once.
+            engineTime(operation, started, "cancelled");
+            batch.stream().filter(Pending::claim).forEach(pending -> pending.result.completeExceptionally(e));
+            return;
         } catch (RuntimeException | Error e) {
             engineTime(operation, started, e instanceof InvalidInferenceInputException || e instanceof NoPriorException
                     ? "invalid" : "error");

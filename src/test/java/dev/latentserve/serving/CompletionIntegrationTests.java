@@ -9,7 +9,6 @@ import dev.latentserve.testing.Http;
 import dev.latentserve.testing.Http.Part;
 import dev.latentserve.testing.Http.Response;
 import dev.latentserve.testing.TestFiles;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,13 +36,6 @@ class CompletionIntegrationTests extends ApiIntegrationSupport {
                 {"type": "fit-prior", "model": "%s@1", "dataset": "%s", "epochs": 1, "batchSize": 32, "learningRate": 0.003,
                  "architecture": {"channels": 16, "layers": 3, "hidden": 32}}""".formatted(VQ, trainId));
         image = Base64.getEncoder().encodeToString(TestFiles.png(testImages, 0));
-    }
-
-    private void run(String request) throws InterruptedException {
-        Response submitted = http.postJson("/v1/jobs", request);
-        assertThat(submitted.status()).as(submitted.text()).isEqualTo(202);
-        JsonNode job = waitForTerminal(submitted.headers().firstValue("Location").orElseThrow(), Duration.ofSeconds(180));
-        assertThat(job.get("state").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
     }
 
     private Response complete(String fields) {

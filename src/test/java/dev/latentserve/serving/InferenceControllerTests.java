@@ -10,8 +10,13 @@ import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.asyncDispatch;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.startsWith;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.request;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.InvalidInferenceInputException.Kind;
@@ -45,7 +50,7 @@ class InferenceControllerTests {
     /** The controller answers queued work through AsyncResponses, which the slice does not scan. */
     @TestConfiguration
     @EnableConfigurationProperties(ServingProperties.class)
-    @Import(AsyncResponses.class)
+    @Import({AsyncResponses.class, SampleEvents.class})
     static class Answers {
     }
 
@@ -57,9 +62,9 @@ class InferenceControllerTests {
 
     @Test
     void anUnknownModelIsNotFoundAndAnUnsafeNameIsABadRequest() throws Exception {
-        when(inference.sample(eq("nope"), anyInt(), any(), anyDouble(), any(), any()))
+        when(inference.sample(eq("nope"), anyInt(), any(), anyDouble(), any(), any(), any()))
                 .thenThrow(new ModelNotFoundException("no model named 'nope'; GET /v1/models lists them"));
-        when(inference.sample(eq("Bad..Name"), anyInt(), any(), anyDouble(), any(), any()))
+        when(inference.sample(eq("Bad..Name"), anyInt(), any(), anyDouble(), any(), any(), any()))
                 .thenThrow(new InvalidNameException("model name 'Bad..Name' is not allowed"));
 
         mvc.perform(json("/v1/models/nope/sample", "{}")).andExpect(problem(404, "model-not-found", "Model not found",
@@ -70,7 +75,7 @@ class InferenceControllerTests {
 
     @Test
     void inputOutOfRangeOrThatDoesNotFitTheModelHasAProblemTypeOfItsKind() throws Exception {
-        when(inference.sample(eq("m"), anyInt(), any(), anyDouble(), any(), any()))
+        when(inference.sample(eq("m"), anyInt(), any(), anyDouble(), any(), any(), any()))
                 .thenThrow(new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "count must be 1 to 256, not 0"));
         when(inference.encode(eq("m"), any(), anyBoolean(), anyBoolean(), any()))
                 .thenThrow(new InvalidInferenceInputException(Kind.IMAGE_SHAPE_MISMATCH, "images[0] is 1x28x28; the model takes 1x16x16"))
@@ -94,7 +99,7 @@ class InferenceControllerTests {
 
     @Test
     void aModelWithoutAPriorCannotSampleAndASampleJobWaitsForCapacity() throws Exception {
-        when(inference.sample(eq("codes"), anyInt(), any(), anyDouble(), any(), any()))
+        when(inference.sample(eq("codes"), anyInt(), any(), anyDouble(), any(), any(), any()))
                 .thenThrow(new NoPriorException("model codes@1 has no prior; fit one with a fit-prior job"))
                 .thenThrow(new JobCapacityException("there are already 4 jobs queued or running", 30));
 
@@ -104,6 +109,26 @@ class InferenceControllerTests {
                 .andExpect(problem(429, "too-many-jobs", "Too many jobs", "there are already 4 jobs queued or running",
                         "/v1/models/codes/sample"))
                 .andExpect(header().string("Retry-After", "30"));
+    }
+
+    @Test
+    void aStreamedSampleRefusedBeforeItsStreamStartsIsAPlainProblem() throws Exception {
+        when(inference.sample(eq("nope"), anyInt(), any(), anyDouble(), any(), any(), any()))
+                .thenThrow(new ModelNotFoundException("no model named 'nope'; GET /v1/models lists them"));
+        when(inference.sample(eq("codes"), anyInt(), any(), anyDouble(), any(), any(), any()))
+                .thenThrow(new NoPriorException("model codes@1 has no prior; fit one with a fit-prior job"));
+
+        mvc.perform(json("/v1/models/nope/sample", "{}").accept(MediaType.TEXT_EVENT_STREAM))
+                .andExpect(problem(404, "model-not-found", "Model not found", "no model named 'nope'; GET /v1/models lists them",
+                        "/v1/models/nope/sample"));
+        mvc.perform(json("/v1/models/codes/sample", "{}").accept(MediaType.TEXT_EVENT_STREAM))
+                .andExpect(problem(409, "no-prior", "The model has no prior",
+                        "model codes@1 has no prior; fit one with a fit-prior job", "/v1/models/codes/sample"));
+        for (String accept : new String[] {"text/event-stream", "application/json"}) {
+            mvc.perform(json("/v1/models/m/sample", "{\"previewEvery\": -1}").accept(accept))
+                    .andExpect(problem(400, "out-of-range", "Value out of range",
+                            "previewEvery must be between 0 (no previews) and 1024 rows, not -1", "/v1/models/m/sample"));
+        }
     }
 
     @Test
@@ -119,9 +144,13 @@ class InferenceControllerTests {
                         + "or {\"codes\": {\"top\": [[[...]]], \"bottom\": [[[...]]]}} (VQ-VAE-2)", path + "decode"));
         // Codes are read in the form the model's latent kind takes, so after the model is known: LatentsTests and the
         // integration tests pin their problems.
-        mvc.perform(json(path + "sample", "{}").accept(MediaType.TEXT_PLAIN)).andExpect(problem(406, "not-acceptable",
-                "No acceptable response type", "Accept: text/plain allows none of the types this endpoint answers with: "
-                        + "application/json, image/png", path + "sample"));
+        // Spring lists the types of /sample's two mappings in the order it found the methods, which Java leaves open.
+        mvc.perform(json(path + "sample", "{}").accept(MediaType.TEXT_PLAIN))
+                .andExpect(status().isNotAcceptable())
+                .andExpect(jsonPath("$.type").value("https://latentserve.dev/problems/not-acceptable"))
+                .andExpect(jsonPath("$.detail").value(allOf(
+                        startsWith("Accept: text/plain allows none of the types this endpoint answers with: "),
+                        containsString("application/json"), containsString("image/png"), containsString("text/event-stream"))));
         verifyNoInteractions(inference);
     }
 

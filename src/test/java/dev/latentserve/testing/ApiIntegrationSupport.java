@@ -77,6 +77,14 @@ public abstract class ApiIntegrationSupport {
         return http.waitForTerminal(location, timeout);
     }
 
+    /** Submits a job and waits until it has SUCCEEDED (3 minutes at most). */
+    protected void run(String jobRequest) throws InterruptedException {
+        Response submitted = http.postJson("/v1/jobs", jobRequest);
+        assertThat(submitted.status()).as(submitted.text()).isEqualTo(202);
+        JsonNode job = waitForTerminal(submitted.headers().firstValue("Location").orElseThrow(), Duration.ofSeconds(180));
+        assertThat(job.get("state").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
+    }
+
     protected static void assertProblem(Response response, int status, String type) {
         Http.assertProblem(response, status, type);
     }

@@ -286,7 +286,9 @@ class HierarchyIntegrationTests {
         JsonNode job = http.waitForTerminal(location, JOB_TIMEOUT);
         assertThat(job.get("state").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
         assertThat(job.get("result").asString()).isEqualTo(location + "/result");
-        assertThat(job.get("progress").get("stepsPerEpoch").asInt()).isEqualTo(2);
+        // Steps are code positions: two chunks (64 + 6 samples), each drawing 4x4 top and 8x8 bottom positions.
+        assertThat(job.get("progress").get("unit").asString()).isEqualTo("positions");
+        assertThat(job.get("progress").get("stepsPerEpoch").asInt()).isEqualTo(2 * (16 + 64));
         Response png = http.get(location + "/result", "image/png");
         assertThat(png.contentType()).isEqualTo("image/png");
         // 70 samples: 9 columns and 8 rows with 2-pixel gaps.
