@@ -70,7 +70,8 @@ export default function playground(main, [name, version]) {
         if (valueOf(bottom) !== undefined) temperatures.bottom = valueOf(bottom);
         const body = ({ count: valueOf(count), seed: valueOf(seed), temperature: valueOf(temperature), topK: valueOf(topK),
           temperatures: Object.keys(temperatures).length ? temperatures : undefined });
-        const answer = await request(path(ref, 'sample'), body);
+        const answer = quantised ? await streamed(body) : await request(path(ref, 'sample'), body);
+        if (!answer) return;
         state.last = answer;
         selected.splice(0);
         fill(info, h('p', { class: 'muted' }, `seed ${answer.seed} · click a sample to see its ${quantised ? 'codes' : 'latent'}; select two to interpolate`));
@@ -79,6 +80,45 @@ export default function playground(main, [name, version]) {
           onclick: (e) => choose(e.currentTarget, i),
         }, h('img', { src: png(image.png), alt: `sample ${i + 1}` }))));
       }, button);
+    }
+
+    // A prior draws code by code: stream its progress and a preview every row, and let the user stop it (closing
+    // the stream stops the sampling on the server too).
+    async function streamed(body) {
+      const controller = new AbortController();
+      aborts.add(controller);
+      const bar = h('progress', { max: 1, value: 0, 'aria-label': 'Sampling progress' });
+      const preview = h('img', { alt: 'preview of the samples so far', class: 'preview' });
+      const stop = h('button', { type: 'button', class: 'danger', onclick: () => controller.abort() }, 'Stop');
+      const note = h('span', { class: 'muted' }, 'queued…');
+      fill(info, h('div', { class: 'row' }, bar, note, stop), preview);
+      let answer = null;
+      try {
+        await api.events(path(ref, 'sample'), (name, data) => {
+          if (name === 'progress') {
+            bar.value = data.fraction;
+            note.textContent = `${data.level}: position ${data.position} of ${data.positions} · ${(data.elapsedMs / 1000).toFixed(1)} s`;
+          } else if (name === 'preview') {
+            preview.src = png(data.png);
+          } else if (name === 'result') {
+            answer = data;
+          } else if (name === 'job') {
+            fill(info, h('p', {}, `More samples than a request draws: they come from job `,
+              h('a', { href: `#/jobs/${data.id}` }, data.id), '.'));
+          } else if (name === 'error') {
+            throw new api.ApiError(data.status || 500, data);
+          }
+        }, { method: 'POST', body: { ...body, previewEvery: 1 }, signal: controller.signal });
+      } catch (e) {
+        if (e.name === 'AbortError') {
+          fill(info, h('p', { class: 'muted' }, 'Stopped: the service stopped drawing these samples.'));
+          return null;
+        }
+        throw e;
+      } finally {
+        aborts.delete(controller);
+      }
+      return answer;
     }
 
     function choose(tile, i) {
