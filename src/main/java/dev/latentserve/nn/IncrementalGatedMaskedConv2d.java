@@ -24,10 +24,17 @@ final class IncrementalGatedMaskedConv2d {
     private final Affine output;
     private final @Nullable Affine condition;
 
-    /** Input features: the value of channel i at (row, column) is {@code values()[at(row, column) + i]}. */
-    interface Features {
+    /** Input features: the value of channel i at (row, column) is {@code values[offset.at(row, column) + i]}. */
+    record Features(float[] values, Offset offset) {
 
-        float[] values();
+        int at(int row, int column) {
+            return offset.at(row, column);
+        }
+    }
+
+    /** Where a position's channels start in an array of features. */
+    @FunctionalInterface
+    interface Offset {
 
         int at(int row, int column);
     }

@@ -245,50 +245,19 @@ public final class IncrementalGatedPixelCnn {
             /** The first layer's input: the codes' embedding (one-hot times the table is the table's row, exactly). */
             private IncrementalGatedMaskedConv2d.Features embedded(long[] maps) {
                 int base = sample * height * width;
-                return new IncrementalGatedMaskedConv2d.Features() {
-                    @Override
-                    public float[] values() {
-                        return embedding;
-                    }
-
-                    @Override
-                    public int at(int row, int column) {
-                        return (int) maps[base + row * width + column] * channels;
-                    }
-                };
+                return new IncrementalGatedMaskedConv2d.Features(embedding,
+                        (row, column) -> (int) maps[base + row * width + column] * channels);
             }
 
             /** Layer l's vertical output, kept for its last k/2+1 rows. */
             private IncrementalGatedMaskedConv2d.Features rows(int l) {
                 int kept = layers.get(l).verticalRows();
-                float[] values = vertical[l];
-                return new IncrementalGatedMaskedConv2d.Features() {
-                    @Override
-                    public float[] values() {
-                        return values;
-                    }
-
-                    @Override
-                    public int at(int row, int column) {
-                        return (row % kept * width + column) * channels;
-                    }
-                };
+                return new IncrementalGatedMaskedConv2d.Features(vertical[l], (row, column) -> (row % kept * width + column) * channels);
             }
 
             /** Layer l's horizontal output in the current row. */
             private IncrementalGatedMaskedConv2d.Features row(int l) {
-                float[] values = horizontal[l];
-                return new IncrementalGatedMaskedConv2d.Features() {
-                    @Override
-                    public float[] values() {
-                        return values;
-                    }
-
-                    @Override
-                    public int at(int row, int column) {
-                        return column * channels;
-                    }
-                };
+                return new IncrementalGatedMaskedConv2d.Features(horizontal[l], (row, column) -> column * channels);
             }
         }
     }
