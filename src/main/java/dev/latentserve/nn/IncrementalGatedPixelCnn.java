@@ -4,6 +4,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
 
@@ -153,13 +154,38 @@ public final class IncrementalGatedPixelCnn {
             }
             float[] out = new float[samples * codes];
             int from = next;
-            IntStream range = IntStream.range(0, samples);
-            if (samples >= PARALLEL_SAMPLES) {
-                range = range.parallel();
-            }
-            range.forEach(s -> caches[s].advance(maps, from, target, out));
+            int chunks = samples >= PARALLEL_SAMPLES ? Math.min(samples, ForkJoinPool.getCommonPoolParallelism() + 1) : 1;
+            IntStream.range(0, chunks).parallel()
+                    .forEach(chunk -> advance(chunk * samples / chunks, (chunk + 1) * samples / chunks, maps, from, target, out));
             next = target + 1;
             return out;
+        }
+
+        /**
+         * Steps samples [first, last) through positions from..target and writes the target's logits. Layer by layer
+         * across the samples: one layer's weights (under 1 MB at the default sizes) then stay in the core's cache while
+         * every sample uses them, where sample by sample all layers' weights would stream from memory at every position.
+         */
+        private void advance(int first, int last, long[] maps, int from, int target, float[] out) {
+            for (int p = from; p <= target; p++) {
+                int row = p / width;
+                int column = p % width;
+                if (column == 0) {
+                    for (int l = 0; l < layers.size(); l++) {
+                        for (int s = first; s < last; s++) {
+                            caches[s].verticalRow(maps, l, row);
+                        }
+                    }
+                }
+                for (int l = 0; l < layers.size(); l++) {
+                    for (int s = first; s < last; s++) {
+                        caches[s].horizontalAt(maps, l, p, row, column);
+                    }
+                }
+            }
+            for (int s = first; s < last; s++) {
+                caches[s].head(target % width, out);
+            }
         }
 
         /** One sample's layers: vertical rows, the current row's horizontal features, attention caches. */
@@ -196,41 +222,25 @@ public final class IncrementalGatedPixelCnn {
                 this.hiddenFeatures = new float[hidden.outputs()];
             }
 
-            /** Steps through positions from..target and writes the target's logits. */
-            void advance(long[] maps, int from, int target, float[] out) {
-                for (int p = from; p <= target; p++) {
-                    int row = p / width;
-                    int column = p % width;
-                    if (column == 0) {
-                        verticalRow(maps, row);
-                    }
-                    horizontalAt(maps, p, row, column);
-                }
-                head(target % width, out);
-            }
-
-            private void verticalRow(long[] maps, int row) {
+            /** Layer l's vertical stack in this row; layer l-1's must be done. */
+            void verticalRow(long[] maps, int l, int row) {
                 int conditionFrom = sample * height * width * (condition == null ? 0 : layers.getFirst().conditionChannels());
-                for (int l = 0; l < layers.size(); l++) {
-                    IncrementalGatedMaskedConv2d layer = layers.get(l);
-                    layer.verticalRow(l == 0 ? embedded(maps) : rows(l - 1), row, width, condition, conditionFrom, vertical[l],
-                            toHorizontal[l], conditionHorizontal[l], scratch);
-                }
+                layers.get(l).verticalRow(l == 0 ? embedded(maps) : rows(l - 1), row, width, condition, conditionFrom, vertical[l],
+                        toHorizontal[l], conditionHorizontal[l], scratch);
             }
 
-            private void horizontalAt(long[] maps, int position, int row, int column) {
-                for (int l = 0; l < layers.size(); l++) {
-                    layers.get(l).horizontalAt(l == 0 ? embedded(maps) : row(l - 1), row, column, toHorizontal[l],
-                            conditionHorizontal[l], horizontal[l], scratch);
-                    IncrementalCausalSelfAttention block = attention[l];
-                    if (block != null) {
-                        block.at(horizontal[l], column * channels, row, column, position, attended[l], scratch.sums);
-                    }
+            /** Layer l's horizontal stack (and attention) at this position; layer l-1's must be done. */
+            void horizontalAt(long[] maps, int l, int position, int row, int column) {
+                layers.get(l).horizontalAt(l == 0 ? embedded(maps) : row(l - 1), row, column, toHorizontal[l],
+                        conditionHorizontal[l], horizontal[l], scratch);
+                IncrementalCausalSelfAttention block = attention[l];
+                if (block != null) {
+                    block.at(horizontal[l], column * channels, row, column, position, attended[l], scratch.sums);
                 }
             }
 
             /** ReLU, 1x1 to hidden, ReLU, 1x1 to K on the last horizontal features at the column. */
-            private void head(int column, float[] out) {
+            void head(int column, float[] out) {
                 float[] last = horizontal[layers.size() - 1];
                 for (int i = 0; i < channels; i++) {
                     rectified[i] = Math.max(last[column * channels + i], 0f);
