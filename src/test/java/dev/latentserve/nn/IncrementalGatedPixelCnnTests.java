@@ -9,6 +9,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import dev.latentserve.family.LoadedModel.SampleOptions;
+import dev.latentserve.family.RasterSampling;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -44,6 +50,35 @@ class IncrementalGatedPixelCnnTests {
                 worst = Math.max(worst, largestDifference(full, step, p));
             }
             assertThat(worst).as("largest logit difference").isLessThan(1e-5);
+        }
+    }
+
+    /**
+     * The same codes as the full-pass sampler, seed by seed, over temperatures and topK, with and without kept codes
+     * (rows 1 and 3 kept by every sample, so that whole rows are skipped and caught up).
+     */
+    @ParameterizedTest(name = "kernel {0}, attention every {1}, conditioned {2}")
+    @CsvSource({"3, 0, false", "3, 2, false", "5, 3, true"})
+    void rasterSamplingDrawsTheFullPassSamplersCodes(int kernel, int attentionEvery, boolean conditioned) {
+        double[] temperatures = {0.3, 1.0, 2.5};
+        Integer[] topK = {null, 1, 2, 5};
+        try (NDManager manager = NDManager.newBaseManager()) {
+            GatedPixelCnn prior = prior(manager, kernel, attentionEvery, conditioned);
+            IncrementalGatedPixelCnn incremental = IncrementalGatedPixelCnn.of(prior);
+            float[] condition = conditioned ? gaussian(new SplittableRandom(kernel), SAMPLES * CONDITION * HEIGHT * WIDTH) : null;
+            Set<String> distinct = new HashSet<>();
+            for (int seed = 0; seed < 8; seed++) {
+                List<SampleOptions> requests = List.of(new SampleOptions(2, seed, temperatures[seed % 3], topK[seed % 4]),
+                        new SampleOptions(3, 100 + seed, temperatures[(seed + 1) % 3], topK[(seed + 1) % 4]));
+                RasterSampling.Fixed fixed = seed % 2 == 0 ? null : keptRows(grid(new SplittableRandom(seed)), 1, 3);
+                long[] slow = RasterSampling.draw(requests, "codes", RasterSampling.generators(requests), HEIGHT, WIDTH, CODES, fixed,
+                        (maps, row, column) -> fullPassAt(prior, manager, maps, condition, row, column));
+                long[] fast = RasterSampling.draw(requests, "codes", RasterSampling.generators(requests), HEIGHT, WIDTH, CODES, fixed,
+                        incremental.start(SAMPLES, HEIGHT, WIDTH, condition)::at);
+                assertThat(fast).as("seed %d", seed).containsExactly(slow);
+                distinct.add(Arrays.toString(fast));
+            }
+            assertThat(distinct).as("the seeds draw different maps").hasSizeGreaterThan(6);
         }
     }
 
@@ -92,6 +127,30 @@ class IncrementalGatedPixelCnnTests {
             assertThatThrownBy(() -> conditional.start(1, HEIGHT, WIDTH, new float[5]))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hold 5 values");
         }
+    }
+
+    /** Every sample keeps its codes in the given rows. */
+    private static RasterSampling.Fixed keptRows(long[] codes, int... rows) {
+        boolean[] kept = new boolean[codes.length];
+        for (int s = 0; s < SAMPLES; s++) {
+            for (int row : rows) {
+                Arrays.fill(kept, (s * HEIGHT + row) * WIDTH, (s * HEIGHT + row + 1) * WIDTH, true);
+            }
+        }
+        return new RasterSampling.Fixed(codes, kept);
+    }
+
+    /** The full-pass sampler's logits at (row, column): one pass over the whole map, K per sample. */
+    private static float[] fullPassAt(GatedPixelCnn prior, NDManager manager, long[] maps, float @Nullable [] condition, int row,
+            int column) {
+        float[] full = fullPass(prior, manager, maps, condition);
+        float[] at = new float[SAMPLES * CODES];
+        for (int s = 0; s < SAMPLES; s++) {
+            for (int k = 0; k < CODES; k++) {
+                at[s * CODES + k] = full[(s * CODES + k) * HEIGHT * WIDTH + row * WIDTH + column];
+            }
+        }
+        return at;
     }
 
     static GatedPixelCnn prior(NDManager manager, int kernel, int attentionEvery, boolean conditioned) {
