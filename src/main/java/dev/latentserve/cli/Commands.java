@@ -44,7 +44,9 @@ public final class Commands {
                     + "Fashion-MNIST and times sampling at several batch sizes",
             "benchmark-hierarchy", "usage: benchmark-hierarchy [epochs] [priorEpochs] [outDir] [K,Ktop,Kbottom] [families] "
                     + "[lr] [seed]: trains a VQ-VAE and a VQ-VAE-2 on Fashion-MNIST at a similar code budget, fits their "
-                    + "priors, and compares reconstruction and sampling");
+                    + "priors, and compares reconstruction and sampling",
+            "benchmark-incremental", "usage: benchmark-incremental [repeats]: times incremental sampling against the full-pass "
+                    + "sampler on VQ-VAE and VQ-VAE-2 priors of the default architectures and on a 32x32 code map (issue 18)");
 
     private static void dispatch(Class<?> application, String[] args) throws Exception {
         switch (args[0]) {
@@ -53,6 +55,7 @@ public final class Commands {
             case "benchmark-engine" -> EngineBenchmark.run(application, args);
             case "benchmark-sampling" -> SamplingBenchmark.run(application, args);
             case "benchmark-hierarchy" -> HierarchyBenchmark.run(application, args);
+            case "benchmark-incremental" -> IncrementalSamplingBenchmark.run(application, args);
             default -> throw new IllegalStateException("no command " + args[0]);
         }
     }

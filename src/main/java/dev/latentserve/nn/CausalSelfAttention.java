@@ -28,15 +28,15 @@ public final class CausalSelfAttention extends AbstractBlock {
     private static final byte VERSION = 1;
     private static final float MASKED = -1e9f;
 
-    private final int channels;
-    private final int heads;
+    final int channels;
+    final int heads;
     private final float dropout;
-    private final int gridHeight;
-    private final int gridWidth;
-    private final Parameter projectionWeight;
-    private final Parameter projectionBias;
-    private final Parameter outputWeight;
-    private final Parameter outputBias;
+    final int gridHeight;
+    final int gridWidth;
+    final Parameter projectionWeight;
+    final Parameter projectionBias;
+    final Parameter outputWeight;
+    final Parameter outputBias;
 
     public CausalSelfAttention(int channels, int heads, float dropout, int gridHeight, int gridWidth) {
         super(VERSION);

@@ -32,19 +32,19 @@ public final class GatedMaskedConv2d extends AbstractBlock {
 
     private static final byte VERSION = 1;
 
-    private final int channels;
-    private final int kernel;
-    private final boolean maskA;
-    private final Parameter verticalWeight;
-    private final Parameter verticalBias;
-    private final Parameter horizontalWeight;
-    private final Parameter horizontalBias;
-    private final Parameter verticalToHorizontalWeight;
-    private final Parameter verticalToHorizontalBias;
-    private final Parameter outputWeight;
-    private final Parameter outputBias;
-    private final @Nullable Parameter conditionWeight;
-    private final @Nullable Parameter conditionBias;
+    final int channels;
+    final int kernel;
+    final boolean maskA;
+    final Parameter verticalWeight;
+    final Parameter verticalBias;
+    final Parameter horizontalWeight;
+    final Parameter horizontalBias;
+    final Parameter verticalToHorizontalWeight;
+    final Parameter verticalToHorizontalBias;
+    final Parameter outputWeight;
+    final Parameter outputBias;
+    final @Nullable Parameter conditionWeight;
+    final @Nullable Parameter conditionBias;
 
     public GatedMaskedConv2d(int channels, int kernel, boolean maskA) {
         this(channels, kernel, maskA, 0);

@@ -33,13 +33,13 @@ public final class GatedPixelCnn extends AbstractBlock {
 
     private static final byte VERSION = 1;
 
-    private final int codes;
-    private final int channels;
-    private final Parameter embedding;
-    private final List<GatedMaskedConv2d> layers = new ArrayList<>();
-    private final Map<Integer, CausalSelfAttention> attention = new HashMap<>();
-    private final Options options;
-    private final SequentialBlock head;
+    final int codes;
+    final int channels;
+    final Parameter embedding;
+    final List<GatedMaskedConv2d> layers = new ArrayList<>();
+    final Map<Integer, CausalSelfAttention> attention = new HashMap<>();
+    final Options options;
+    final SequentialBlock head;
 
     /**
      * @param conditionChannels channels of the conditioning input; 0 for none

@@ -12,7 +12,8 @@ class CommandsTests {
 
     @Test
     void everyCommandPrintsItsUsageForHelp() throws Exception {
-        for (String command : new String[] {"train", "prepare-engine", "benchmark-engine", "benchmark-sampling", "benchmark-hierarchy"}) {
+        for (String command : new String[] {"train", "prepare-engine", "benchmark-engine", "benchmark-sampling", "benchmark-hierarchy",
+                "benchmark-incremental"}) {
             String printed = printed(() -> assertThat(Commands.run(Object.class, new String[] {command, "--help"})).isTrue());
             assertThat(printed).startsWith("usage: " + command);
         }

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.latentserve.family.CodeGridChecks;
@@ -15,6 +14,7 @@ import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.family.QuantizedInterpolating;
+import dev.latentserve.family.PriorSampler;
 import dev.latentserve.family.RasterSampling;
 import dev.latentserve.family.ServedModel;
 import dev.latentserve.image.ImageShape;
@@ -41,6 +41,7 @@ final class ImportedVqVae extends ServedModel implements QuantizedInterpolating,
     private final TorchScriptModule decoder;
     private final VectorQuantizer quantizer;
     private final @Nullable Model prior;
+    private final @Nullable PriorSampler sampler;
     private final PixelSpace pixels;
     private final int gridHeight;
     private final int gridWidth;
@@ -48,15 +49,17 @@ final class ImportedVqVae extends ServedModel implements QuantizedInterpolating,
     /**
      * @param quantizer the codebook, its arrays owned by the encoder's model
      * @param prior the fitted prior's model, or null before a prior is fitted
+     * @param incremental whether to sample incrementally ({@link PriorSampler}) or by the full pass
      */
     ImportedVqVae(Descriptor descriptor, TorchScriptModule encoder, TorchScriptModule decoder, VectorQuantizer quantizer,
-            @Nullable Model prior) {
+            @Nullable Model prior, boolean incremental) {
         super(encoder.model(), decoder.model(), prior);
         this.descriptor = descriptor;
         this.encoder = encoder;
         this.decoder = decoder;
         this.quantizer = quantizer;
         this.prior = prior;
+        this.sampler = prior == null ? null : new PriorSampler(this, (GatedPixelCnn) prior.getBlock(), incremental);
         this.pixels = new PixelSpace(descriptor);
         this.gridHeight = descriptor.latentShape().get(0);
         this.gridWidth = descriptor.latentShape().get(1);
@@ -104,14 +107,9 @@ final class ImportedVqVae extends ServedModel implements QuantizedInterpolating,
     }
 
     private long[] draw(List<SampleOptions> requests, RasterSampling.@Nullable Fixed fixed) {
-        GatedPixelCnn block = (GatedPixelCnn) prior.getBlock();
         int n = requests.stream().mapToInt(SampleOptions::count).sum();
         return RasterSampling.draw(requests, LEVEL, RasterSampling.generators(requests), gridHeight, gridWidth,
-                quantizer.codes(), fixed, (maps, row, column) -> run(scope -> {
-                    NDArray rows = scope.create(maps, new Shape(n, gridHeight, gridWidth)).get(new NDIndex(":, 0:{}, :", row + 1));
-                    NDArray out = block.forward(store(scope), new NDList(rows), false).singletonOrThrow();
-                    return out.get(new NDIndex(":, :, {}, {}", row, column)).toFloatArray();
-                }));
+                quantizer.codes(), fixed, sampler.logits(n, gridHeight, gridWidth));
     }
 
     private float[][] decodeGrid(long[] grid, int n) {

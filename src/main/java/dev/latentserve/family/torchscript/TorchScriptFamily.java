@@ -14,6 +14,7 @@ import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamily;
 import dev.latentserve.family.PriorFitting;
+import dev.latentserve.family.SamplingProperties;
 import dev.latentserve.family.TrainingMonitor;
 import dev.latentserve.family.TrainingResult;
 import dev.latentserve.family.TrainingRun;
@@ -35,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
@@ -62,6 +64,18 @@ public final class TorchScriptFamily implements ModelFamily, Importing, PriorFit
             + "models trained elsewhere; import one with POST /v1/models/{name}/versions";
     private static final long MAX_DESCRIPTOR_BYTES = 1 << 20;
     private static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+    private final SamplingProperties sampling;
+
+    /** With the default sampling settings, for use outside Spring. */
+    public TorchScriptFamily() {
+        this(SamplingProperties.DEFAULTS);
+    }
+
+    @Autowired
+    public TorchScriptFamily(SamplingProperties sampling) {
+        this.sampling = sampling;
+    }
 
     @Override
     public String name() {
@@ -164,7 +178,8 @@ public final class TorchScriptFamily implements ModelFamily, Importing, PriorFit
                 prior = DjlModels.load(PRIOR_PREFIX, PriorArchitecture.from(stored.prior()).block(codebook.codes()), versionDir,
                         PRIOR_PREFIX, device, "prior parameters");
             }
-            return new ImportedVqVae(descriptor, encoder, decoder, quantizer(codebook, encoder.model().getNDManager()), prior);
+            return new ImportedVqVae(descriptor, encoder, decoder, quantizer(codebook, encoder.model().getNDManager()), prior,
+                    sampling.incremental());
         } catch (IOException | RuntimeException e) {
             loaded.forEach(Model::close);
             throw e;

@@ -19,6 +19,7 @@ import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamily;
 import dev.latentserve.family.PriorFitting;
+import dev.latentserve.family.SamplingProperties;
 import dev.latentserve.family.TrainingCancelledException;
 import dev.latentserve.family.TrainingLoop;
 import dev.latentserve.family.TrainingMonitor;
@@ -43,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -60,6 +62,18 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
     private static final int EVALUATION_BATCH = 500;
     private static final int INIT_KMEANS_ITERATIONS = 20;
     private static final int INIT_KMEANS_VECTORS = 50_000;
+
+    private final SamplingProperties sampling;
+
+    /** With the default sampling settings, for use outside Spring. */
+    public VqVaeFamily() {
+        this(SamplingProperties.DEFAULTS);
+    }
+
+    @Autowired
+    public VqVaeFamily(SamplingProperties sampling) {
+        this.sampling = sampling;
+    }
 
     @Override
     public String name() {
@@ -127,7 +141,7 @@ public final class VqVaeFamily implements ModelFamily, PriorFitting, CodebookFit
                 throw e;
             }
         }
-        return new VqVaeModel(model, net, prior);
+        return new VqVaeModel(model, net, prior, sampling.incremental());
     }
 
     @Override

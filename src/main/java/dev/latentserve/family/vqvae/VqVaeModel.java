@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.latentserve.family.CodeGridChecks;
@@ -15,6 +14,7 @@ import dev.latentserve.family.InvalidInferenceInputException;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.family.QuantizedInterpolating;
+import dev.latentserve.family.PriorSampler;
 import dev.latentserve.family.RasterSampling;
 import dev.latentserve.family.Scoring;
 import dev.latentserve.family.ServedModel;
@@ -37,13 +37,16 @@ final class VqVaeModel extends ServedModel implements QuantizedInterpolating, Co
 
     private final VqVae net;
     private final @Nullable Model prior;
+    private final @Nullable PriorSampler sampler;
     private final int gridHeight;
     private final int gridWidth;
 
-    VqVaeModel(Model model, VqVae net, @Nullable Model prior) {
+    /** @param incremental whether to sample incrementally ({@link PriorSampler}) or by the full pass */
+    VqVaeModel(Model model, VqVae net, @Nullable Model prior, boolean incremental) {
         super(model, prior);
         this.net = net;
         this.prior = prior;
+        this.sampler = prior == null ? null : new PriorSampler(this, (GatedPixelCnn) prior.getBlock(), incremental);
         this.gridHeight = net.architecture().gridHeight(net.imageShape());
         this.gridWidth = net.architecture().gridWidth(net.imageShape());
     }
@@ -93,14 +96,9 @@ final class VqVaeModel extends ServedModel implements QuantizedInterpolating, Co
     }
 
     private long[] draw(List<SampleOptions> requests, RasterSampling.@Nullable Fixed fixed) {
-        GatedPixelCnn block = (GatedPixelCnn) prior.getBlock();
         int n = requests.stream().mapToInt(SampleOptions::count).sum();
         return RasterSampling.draw(requests, LEVEL, RasterSampling.generators(requests), gridHeight, gridWidth,
-                net.architecture().codes(), fixed, (maps, row, column) -> run(scope -> {
-                    NDArray rows = scope.create(maps, new Shape(n, gridHeight, gridWidth)).get(new NDIndex(":, 0:{}, :", row + 1));
-                    NDArray out = block.forward(store(scope), new NDList(rows), false).singletonOrThrow();
-                    return out.get(new NDIndex(":, :, {}, {}", row, column)).toFloatArray();
-                }));
+                net.architecture().codes(), fixed, sampler.logits(n, gridHeight, gridWidth));
     }
 
     private float[][] decodeGrid(long[] grid, int n) {

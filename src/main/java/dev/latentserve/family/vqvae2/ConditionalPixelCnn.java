@@ -61,8 +61,16 @@ final class ConditionalPixelCnn extends AbstractBlock {
         return pixelCnn.forward(store, new NDList(bottom, condition), training);
     }
 
-    /** Features of the top codes on the bottom grid, (N, C, 2 x top height, 2 x top width). */
-    private NDArray condition(ParameterStore store, NDArray top, boolean training) {
+    /** The gated PixelCNN over the bottom codes, whose layers take {@link #condition}'s features. */
+    GatedPixelCnn pixelCnn() {
+        return pixelCnn;
+    }
+
+    /**
+     * Features of the top codes on the bottom grid, (N, C', 2 x top height, 2 x top width): the conditioning stack's
+     * output, which forward computes from the top codes (N, H/2, W/2) as int64 and adds to every layer.
+     */
+    NDArray condition(ParameterStore store, NDArray top, boolean training) {
         Shape shape = top.getShape();
         long n = shape.get(0);
         long height = shape.get(1);

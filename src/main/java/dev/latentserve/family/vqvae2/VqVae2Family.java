@@ -11,6 +11,7 @@ import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamily;
 import dev.latentserve.family.PriorFitting;
+import dev.latentserve.family.SamplingProperties;
 import dev.latentserve.family.TrainingLoop;
 import dev.latentserve.family.TrainingMonitor;
 import dev.latentserve.family.TrainingResult;
@@ -33,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -46,6 +48,18 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
     static final String PARAMETERS_PREFIX = "vqvae2";
     static final String TOP_PRIOR_PREFIX = "prior-top";
     static final String BOTTOM_PRIOR_PREFIX = "prior-bottom";
+
+    private final SamplingProperties sampling;
+
+    /** With the default sampling settings, for use outside Spring. */
+    public VqVae2Family() {
+        this(SamplingProperties.DEFAULTS);
+    }
+
+    @Autowired
+    public VqVae2Family(SamplingProperties sampling) {
+        this.sampling = sampling;
+    }
 
     @Override
     public String name() {
@@ -123,7 +137,7 @@ public final class VqVae2Family implements ModelFamily, PriorFitting {
             }
             throw e;
         }
-        return new VqVae2Model(model, net, top, bottom);
+        return new VqVae2Model(model, net, top, bottom, sampling.incremental());
     }
 
     static GatedPixelCnn topPrior(VqVae2Architecture model, TopPrior prior, ImageShape shape) {

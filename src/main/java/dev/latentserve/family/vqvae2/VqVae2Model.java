@@ -16,6 +16,7 @@ import dev.latentserve.family.InvalidInferenceInputException.Kind;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.NoPriorException;
 import dev.latentserve.family.QuantizedInterpolating;
+import dev.latentserve.family.PriorSampler;
 import dev.latentserve.family.RasterSampling;
 import dev.latentserve.family.Scoring;
 import dev.latentserve.family.ServedModel;
@@ -42,12 +43,18 @@ final class VqVae2Model extends ServedModel implements Interpolating, Completing
     private final @Nullable Model topPrior;
     private final @Nullable Model bottomPrior;
     private final Grids grids;
+    private final @Nullable PriorSampler topSampler;
+    private final @Nullable PriorSampler bottomSampler;
 
-    VqVae2Model(Model model, VqVae2 net, @Nullable Model topPrior, @Nullable Model bottomPrior) {
+    /** @param incremental whether to sample incrementally ({@link PriorSampler}) or by the full pass */
+    VqVae2Model(Model model, VqVae2 net, @Nullable Model topPrior, @Nullable Model bottomPrior, boolean incremental) {
         super(model, topPrior, bottomPrior);
         this.net = net;
         this.topPrior = topPrior;
         this.bottomPrior = bottomPrior;
+        this.topSampler = topPrior == null ? null : new PriorSampler(this, (GatedPixelCnn) topPrior.getBlock(), incremental);
+        this.bottomSampler = bottomPrior == null ? null
+                : new PriorSampler(this, ((ConditionalPixelCnn) bottomPrior.getBlock()).pixelCnn(), incremental);
         this.grids = new Grids(net.architecture(), net.imageShape());
     }
 
@@ -107,25 +114,30 @@ final class VqVae2Model extends ServedModel implements Interpolating, Completing
     }
 
     private long[] drawTop(List<SampleOptions> requests, SplittableRandom[] randoms, RasterSampling.@Nullable Fixed fixed) {
-        GatedPixelCnn top = (GatedPixelCnn) topPrior.getBlock();
         int n = requests.stream().mapToInt(SampleOptions::count).sum();
         return RasterSampling.draw(requests, PriorArchitectures.TOP, randoms, grids.topHeight(), grids.topWidth(),
-                net.architecture().topCodes(), fixed, (maps, row, column) -> run(scope -> {
-                    NDArray rows = scope.create(maps, grids.top(n)).get(new NDIndex(":, 0:{}, :", row + 1));
-                    return at(top.forward(store(scope), new NDList(rows), false).singletonOrThrow(), row, column);
-                }));
+                net.architecture().topCodes(), fixed, topSampler.logits(n, grids.topHeight(), grids.topWidth()));
     }
 
     private long[] drawBottom(List<SampleOptions> requests, SplittableRandom[] randoms, long[] topCodes,
             RasterSampling.@Nullable Fixed fixed) {
         ConditionalPixelCnn bottom = (ConditionalPixelCnn) bottomPrior.getBlock();
         int n = requests.stream().mapToInt(SampleOptions::count).sum();
+        RasterSampling.Logits logits;
+        if (bottomSampler.incremental()) {
+            // The conditioning stack's features of the top codes, once per draw (the full pass recomputes them per position).
+            float[] condition = run(scope -> bottom.condition(store(scope), scope.create(topCodes, grids.top(n)), false)
+                    .toFloatArray());
+            logits = bottomSampler.generation(n, grids.bottomHeight(), grids.bottomWidth(), condition);
+        } else {
+            logits = (maps, row, column) -> run(scope -> {
+                NDArray rows = scope.create(maps, grids.bottom(n)).get(new NDIndex(":, 0:{}, :", row + 1));
+                NDArray given = scope.create(topCodes, grids.top(n));
+                return at(bottom.forward(store(scope), new NDList(rows, given), false).singletonOrThrow(), row, column);
+            });
+        }
         return RasterSampling.draw(requests, PriorArchitectures.BOTTOM, randoms, grids.bottomHeight(), grids.bottomWidth(),
-                net.architecture().bottomCodes(), fixed, (maps, row, column) -> run(scope -> {
-                    NDArray rows = scope.create(maps, grids.bottom(n)).get(new NDIndex(":, 0:{}, :", row + 1));
-                    NDArray given = scope.create(topCodes, grids.top(n));
-                    return at(bottom.forward(store(scope), new NDList(rows, given), false).singletonOrThrow(), row, column);
-                }));
+                net.architecture().bottomCodes(), fixed, logits);
     }
 
     /**

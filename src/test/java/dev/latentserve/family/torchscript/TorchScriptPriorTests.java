@@ -10,12 +10,14 @@ import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.PriorFitting;
+import dev.latentserve.family.SamplingProperties;
 import dev.latentserve.family.TrainingMonitor.Phase;
 import dev.latentserve.family.TrainingSpec;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.testing.RecordingMonitor;
 import dev.latentserve.testing.Rows;
+import dev.latentserve.testing.SamplerEquivalence;
 import dev.latentserve.testing.SyntheticImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +73,12 @@ class TorchScriptPriorTests {
             List<int[][]> other = ((Latents.CodeGrids) model.sample(new LoadedModel.SampleOptions(3, 6, 1.0, null)).latents()).grids();
             assertThat(other.stream().map(Arrays::deepToString).toList()).isNotEqualTo(grids.stream().map(Arrays::deepToString).toList());
             completionKeepsTheCodesOverTheKnownRows(model);
+            float[] image = new float[SHAPE.size()];
+            SyntheticImages.blobs(SHAPE, 1, 4).copyImage(0, image, 0);
+            try (LoadedModel fullPass = new TorchScriptFamily(new SamplingProperties(false)).load(output, SHAPE, fit.architecture(),
+                    Device.cpu())) {
+                assertThat(SamplerEquivalence.assertSameCodes(model, fullPass, List.of(), image, 9 * SHAPE.width(), 4)).isEqualTo(33);
+            }
         }
     }
 

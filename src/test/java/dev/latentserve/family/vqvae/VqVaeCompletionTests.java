@@ -18,12 +18,14 @@ import dev.latentserve.family.DjlModels;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.LoadedModel.SampleOptions;
+import dev.latentserve.family.SamplingProperties;
 import dev.latentserve.family.TrainingSpec;
 import dev.latentserve.family.vq.PriorArchitecture;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.nn.Categorical;
 import dev.latentserve.testing.RecordingMonitor;
+import dev.latentserve.testing.SamplerEquivalence;
 import dev.latentserve.testing.SyntheticImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +73,14 @@ class VqVaeCompletionTests {
         model = family.load(dir, SHAPE, architecture, Device.cpu());
         image = new float[SHAPE.size()];
         SyntheticImages.blobs(SHAPE, 1, 9).copyImage(0, image, 0);
+    }
+
+    /** Issue 18: incremental sampling draws what the full-pass sampler draws (sample and complete). */
+    @Test
+    void incrementalSamplingDrawsTheFullPassSamplersCodes() throws Exception {
+        try (LoadedModel fullPass = new VqVaeFamily(new SamplingProperties(false)).load(dir, SHAPE, architecture, Device.cpu())) {
+            assertThat(SamplerEquivalence.assertSameCodes(model, fullPass, List.of(), image, 6 * SHAPE.width(), 12)).isEqualTo(89);
+        }
     }
 
     @AfterAll

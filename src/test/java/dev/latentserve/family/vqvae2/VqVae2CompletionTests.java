@@ -11,10 +11,12 @@ import dev.latentserve.family.Completing.Completed;
 import dev.latentserve.family.Latents.CodeHierarchy;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.LoadedModel.SampleOptions;
+import dev.latentserve.family.SamplingProperties;
 import dev.latentserve.family.TrainingSpec;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.testing.RecordingMonitor;
+import dev.latentserve.testing.SamplerEquivalence;
 import dev.latentserve.testing.SyntheticImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +39,8 @@ class VqVae2CompletionTests {
     private static final ImageShape SHAPE = new ImageShape(1, 28, 28);
 
     private final VqVae2Family family = new VqVae2Family();
+    private Path dir;
+    private Map<String, Object> architecture;
     private LoadedModel model;
     private float[] image;
 
@@ -52,11 +56,24 @@ class VqVae2CompletionTests {
                 "top", Map.of("channels", 8, "layers", 2, "hidden", 16, "attentionEvery", 1, "heads", 2),
                 "bottom", Map.of("channels", 8, "layers", 2, "hidden", 16, "conditionChannels", 8)), spec.architecture(), SHAPE);
         Path both = Files.createDirectories(dir.resolve("both"));
-        Map<String, Object> architecture = family.fitPrior(dir, spec.architecture(), new TrainingSpec(SHAPE, priors, 1, 32, 3e-3,
+        architecture = family.fitPrior(dir, spec.architecture(), new TrainingSpec(SHAPE, priors, 1, 32, 3e-3,
                 5, Device.cpu()), train, train, new RecordingMonitor(new ArrayList<>()), Checkpoints.none(), both).architecture();
+        this.dir = both;
         model = family.load(both, SHAPE, architecture, Device.cpu());
         image = new float[SHAPE.size()];
         SyntheticImages.blobs(SHAPE, 1, 9).copyImage(0, image, 0);
+    }
+
+    /**
+     * Issue 18: incremental sampling draws what the full-pass sampler draws, from the top prior with attention and from
+     * the bottom prior conditioned on the top codes.
+     */
+    @Test
+    void incrementalSamplingDrawsTheFullPassSamplersCodes() throws Exception {
+        try (LoadedModel fullPass = new VqVae2Family(new SamplingProperties(false)).load(dir, SHAPE, architecture, Device.cpu())) {
+            assertThat(SamplerEquivalence.assertSameCodes(model, fullPass, List.of("top", "bottom"), image, 10 * SHAPE.width(), 4))
+                    .isEqualTo(33);
+        }
     }
 
     @AfterAll
