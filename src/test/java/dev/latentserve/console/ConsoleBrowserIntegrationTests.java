@@ -94,6 +94,12 @@ class ConsoleBrowserIntegrationTests extends ApiIntegrationSupport {
         browser.findElement(By.cssSelector("#key-form button[type=submit]")).click();
     }
 
+    private void type(By field, String text) {
+        WebElement input = browser.findElement(field);
+        input.clear();
+        input.sendKeys(text);
+    }
+
     private Object script(String code, Object... arguments) {
         return ((JavascriptExecutor) browser).executeScript(code, arguments);
     }
@@ -136,9 +142,7 @@ class ConsoleBrowserIntegrationTests extends ApiIntegrationSupport {
         wait.until(driver -> sampleTiles().size() == 16
                 && sampleTiles().stream().allMatch(img -> (Boolean) script("return arguments[0].complete && arguments[0].naturalWidth === 16", img)));
         String first = tilePixels();
-        WebElement seed = browser.findElement(By.xpath("//label[text()='Seed']/following-sibling::input"));
-        seed.clear();
-        seed.sendKeys("7");
+        type(By.xpath("//label[text()='Seed']/following-sibling::input"), "7");
         browser.findElement(By.xpath("//button[text()='Sample']")).click();
         wait.until(driver -> sampleTiles().size() == 16 && !tilePixels().equals(first));
         // A click shows the sample's latent vector.
@@ -153,7 +157,8 @@ class ConsoleBrowserIntegrationTests extends ApiIntegrationSupport {
         Files.write(image, TestFiles.png(testImages, 0));
         open("playground/" + MODEL);
         enterKey(Http.ADMIN_KEY);
-        WebElement picker = wait.until(driver -> driver.findElements(By.cssSelector(".drop input[type=file]")).getFirst());
+        WebElement picker = wait.until(driver -> driver.findElements(By.cssSelector(".drop input[type=file]")).stream()
+                .findFirst().orElse(null));
         picker.sendKeys(image.toString());
         WebElement pair = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("figure.pair figcaption")));
         assertThat(pair.getText()).contains("MSE").contains("ELBO");
@@ -183,8 +188,9 @@ class ConsoleBrowserIntegrationTests extends ApiIntegrationSupport {
         model.sendKeys("console-vae");
         new Select(browser.findElement(By.name("dataset"))).selectByValue(name);
         new Select(browser.findElement(By.name("testDataset"))).selectByValue(name);
-        browser.findElement(By.name("epochs")).sendKeys("2");
-        browser.findElement(By.name("batchSize")).sendKeys("16");
+        // The schema's defaults fill the number fields; a person replaces them.
+        type(By.name("epochs"), "2");
+        type(By.name("batchSize"), "16");
         browser.findElement(By.name("architecture")).sendKeys("{\"channels\": [8], \"hiddenDim\": 16, \"latentDim\": 4}");
         browser.findElement(By.cssSelector("main form button[type=submit]")).click();
         wait.until(ExpectedConditions.urlContains("#/jobs/job-"));
