@@ -9,12 +9,11 @@ import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.LoadedModel.SampleOptions;
 import dev.latentserve.family.ModelFamily;
 import dev.latentserve.family.PriorFitting;
+import dev.latentserve.family.SamplingFamilies;
 import dev.latentserve.family.SamplingProperties;
 import dev.latentserve.family.TrainingMonitor;
 import dev.latentserve.family.TrainingMonitor.StepProgress;
 import dev.latentserve.family.TrainingSpec;
-import dev.latentserve.family.vqvae.VqVaeFamily;
-import dev.latentserve.family.vqvae2.VqVae2Family;
 import dev.latentserve.image.ImageData;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.storage.Directories;
@@ -69,13 +68,13 @@ public final class IncrementalSamplingBenchmark {
             System.out.println("|---|---|---|---:|---:|---:|---|");
             ImageShape small = new ImageShape(1, 28, 28);
             try (Pair vqvae = pair(work.resolve("vqvae"), "VQ-VAE", "7x7", small,
-                    VqVaeFamily::new)) {
+                    SamplingFamilies::vqvae)) {
                 long rss = residentKilobytes();
                 measure(vqvae, repeats);
                 System.out.printf("(resident memory %,d kB before the VQ-VAE runs, %,d kB after)%n", rss, residentKilobytes());
             }
             try (Pair vqvae2 = pair(work.resolve("vqvae2"), "VQ-VAE-2", "4x4 top + 8x8 bottom", small,
-                    VqVae2Family::new)) {
+                    SamplingFamilies::vqvae2)) {
                 measure(vqvae2, repeats);
                 // Native memory must not grow with requests: the incremental path holds no NDArray past a request.
                 long before = residentKilobytes();
@@ -86,7 +85,7 @@ public final class IncrementalSamplingBenchmark {
                         residentKilobytes(), MEMORY_REQUESTS);
             }
             try (Pair large = pair(work.resolve("vqvae-128"), "VQ-VAE, 128x128 images", "32x32", new ImageShape(1, 128, 128),
-                    VqVaeFamily::new)) {
+                    SamplingFamilies::vqvae)) {
                 Timing fast = time(large.incremental(), 1, 3);
                 Timing slow = time(large.fullPass(), 1, 1);
                 row(large, "one sample: s (CPU s)", "%.2f (%.2f)".formatted(slow.median() / 1000, slow.medianCpu() / 1000),

@@ -17,7 +17,8 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
  * Server-Sent Events for one job: {@code state} on every state change, {@code progress} when the phase or step
- * moves, {@code epoch} with each finished epoch's metrics; the stream ends when the job does. It follows
+ * moves, {@code epoch} with each finished epoch's metrics, {@code preview} with a sample job's newest preview (where
+ * it runs in this process and asked for previews); the stream ends when the job does. It follows
  * the job through the database (with this worker's live progress when it runs here), so any replica can
  * serve the stream of a job running on any worker.
  */
@@ -28,11 +29,13 @@ class JobEvents implements DisposableBean {
     private static final Duration MAX_STREAM = Duration.ofHours(24);
 
     private final JobService jobs;
+    private final JobPreviews previews;
     private final ScheduledExecutorService poller =
             Executors.newScheduledThreadPool(1, Thread.ofPlatform().name("latentserve-job-events").daemon().factory());
 
-    JobEvents(JobService jobs) {
+    JobEvents(JobService jobs, JobPreviews previews) {
         this.jobs = jobs;
+        this.previews = previews;
     }
 
     SseEmitter stream(String id) {
@@ -64,6 +67,7 @@ class JobEvents implements DisposableBean {
         private int epoch = -1;
         private @Nullable String phase;
         private int epochsSent;
+        private long previewSent;
 
         Follower(String id, SseEmitter emitter) {
             this.id = id;
@@ -85,6 +89,11 @@ class JobEvents implements DisposableBean {
                 while (epochsSent < progress.history().size()) {
                     EpochMetrics metrics = progress.history().get(epochsSent++);
                     emitter.send(SseEmitter.event().name("epoch").data(metrics));
+                }
+                JobPreviews.Preview preview = previews.latest(id).orElse(null);
+                if (preview != null && preview.sequence() > previewSent) {
+                    previewSent = preview.sequence();
+                    emitter.send(SseEmitter.event().name("preview").data(preview));
                 }
                 if (progress.step() != step || progress.epoch() != epoch || !Objects.equals(progress.phase(), phase)) {
                     step = progress.step();

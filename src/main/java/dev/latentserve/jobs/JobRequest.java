@@ -1,5 +1,6 @@
 package dev.latentserve.jobs;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
@@ -54,7 +55,17 @@ public record JobRequest(
             @Schema(description = "Softmax temperature of the prior", example = "1.0", defaultValue = "1.0") @Positive @Nullable Double temperature,
             @Schema(description = "Sample only among the k most likely codes") @Min(1) @Nullable Integer topK,
             @Schema(description = "VQ-VAE-2: a temperature per level (top, bottom), overriding temperature")
-            @Nullable Map<String, Double> temperatures) {
+            @Nullable Map<String, Double> temperatures,
+            @Schema(description = "Every this many rows of codes, the job's events carry a preview of the chunk being drawn "
+                    + "(a PNG grid, codes not drawn yet set to the most likely one); 0: none", example = "2", defaultValue = "0")
+            // Left out of the stored form when absent, which stays what it was before previews.
+            @JsonInclude(JsonInclude.Include.NON_NULL) @Min(0) @Max(1024) @Nullable Integer previewEvery) {
+
+        /** Without previews, as before they existed. */
+        public SampleSpec(@Nullable Integer count, @Nullable Double temperature, @Nullable Integer topK,
+                @Nullable Map<String, Double> temperatures) {
+            this(count, temperature, topK, temperatures, null);
+        }
     }
 
     /**

@@ -2,9 +2,11 @@ package dev.latentserve.jobs;
 
 import ai.djl.Device;
 import dev.latentserve.config.StorageProperties;
+import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamilies;
+import dev.latentserve.family.PreviewCodes;
 import dev.latentserve.family.SamplingCancelledException;
 import dev.latentserve.family.SamplingLimits;
 import dev.latentserve.family.SamplingWatch;
@@ -23,10 +25,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -39,6 +44,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Component
 class SampleJobKind implements JobKind {
+
+    private static final Logger log = LoggerFactory.getLogger(SampleJobKind.class);
 
     static final String NAME = "sample";
     static final int CHUNK = 64;
@@ -55,15 +62,17 @@ class SampleJobKind implements JobKind {
     private final Path root;
     private final JobProperties properties;
     private final SamplingLimits samplingLimits;
+    private final JobPreviews previews;
 
     SampleJobKind(ModelRegistry registry, ModelFamilies families, Device engineDevice, StorageProperties storage,
-            JobProperties properties, SamplingLimits samplingLimits) {
+            JobProperties properties, SamplingLimits samplingLimits, JobPreviews previews) {
         this.registry = registry;
         this.families = families;
         this.device = engineDevice;
         this.root = storage.root().resolve("job-results");
         this.properties = properties;
         this.samplingLimits = samplingLimits;
+        this.previews = previews;
     }
 
     @Override
@@ -97,7 +106,7 @@ class SampleJobKind implements JobKind {
         });
         long seed = request.seed() == null ? ThreadLocalRandom.current().nextLong(1L << 53) : request.seed();
         return new SampleJobRequest(base.reference(), base.family(), seed,
-                new JobRequest.SampleSpec(count, temperature, spec.topK(), temperatures)).toJobRequest();
+                new JobRequest.SampleSpec(count, temperature, spec.topK(), temperatures, spec.previewEvery())).toJobRequest();
     }
 
     @Override
@@ -126,7 +135,8 @@ class SampleJobKind implements JobKind {
                 int n = Math.min(CHUNK, count - chunk * CHUNK);
                 long seed = chunk == 0 ? request.seed() : TrainingLoop.mix(request.seed(), 0, chunk);
                 SamplingWatch watch = new ChunkWatch(monitor, manifest.latent().codePositions(), chunk, chunks, perChunk,
-                        images.size(), start);
+                        images.size(), start, new ChunkPreviews(job.id(), model, manifest.latent(), chunk, chunks,
+                                request.sample().previewEvery() == null ? 0 : request.sample().previewEvery()));
                 LoadedModel.Sampled sampled;
                 try {
                     sampled = model.sample(new LoadedModel.SampleOptions(n, seed, request.sample().temperature(),
@@ -140,6 +150,8 @@ class SampleJobKind implements JobKind {
                 monitor.onStep(new TrainingMonitor.StepProgress(NAME, 1, (long) (chunk + 1) * perChunk, (long) chunks * perChunk,
                         Double.NaN, images.size() / seconds));
             }
+        } finally {
+            previews.clear(job.id());
         }
         double samplesPerSecond = count / ((System.nanoTime() - start) / 1e9);
         Map<String, Object> result = new LinkedHashMap<>();
@@ -159,11 +171,26 @@ class SampleJobKind implements JobKind {
      * each position drawn as a step, so the job's progress (and its events) move while a chunk is drawn.
      */
     private record ChunkWatch(TrainingMonitor monitor, Map<String, Integer> levels, int chunk, int chunks, int perChunk,
-            int imagesBefore, long start) implements SamplingWatch {
+            int imagesBefore, long start, ChunkPreviews previews) implements SamplingWatch {
 
         @Override
         public boolean cancelled() {
             return monitor.isCancelled();
+        }
+
+        @Override
+        public int previewEvery() {
+            return previews.every();
+        }
+
+        @Override
+        public void preview(String level, int rows, int[][][] grids) {
+            previews.preview(level, rows, grids);
+        }
+
+        @Override
+        public void levelDone(String level, int[][][] grids) {
+            previews.levelDone(level, grids);
         }
 
         @Override
@@ -178,6 +205,52 @@ class SampleJobKind implements JobKind {
             double seconds = (System.nanoTime() - start) / 1e9;
             monitor.onStep(new TrainingMonitor.StepProgress(NAME, 1, (long) chunk * perChunk + before + position,
                     (long) chunks * perChunk, Double.NaN, imagesBefore / seconds));
+        }
+    }
+
+    /**
+     * A chunk's previews for the job's events. Decoded on the job's own thread, between two positions: a job has no
+     * caller waiting on the engine, and one decoder pass every {@code every} rows is small beside the rows' prior steps.
+     */
+    private final class ChunkPreviews {
+
+        private final String jobId;
+        private final LoadedModel model;
+        private final PreviewCodes codes;
+        private final int chunk;
+        private final int chunks;
+        private final int every;
+
+        ChunkPreviews(String jobId, LoadedModel model, LatentSpec latent, int chunk, int chunks, int every) {
+            this.jobId = jobId;
+            this.model = model;
+            this.codes = new PreviewCodes(latent);
+            this.chunk = chunk;
+            this.chunks = chunks;
+            this.every = every;
+        }
+
+        int every() {
+            return every;
+        }
+
+        void levelDone(String level, int[][][] grids) {
+            codes.levelDone(level, grids);
+        }
+
+        void preview(String level, int rows, int[][][] grids) {
+            Latents latents = codes.codes(level, grids);
+            if (latents == null) {
+                return;
+            }
+            try {
+                float[][] images = model.decode(List.of(latents)).getFirst();
+                byte[] png = ImageCodec.grid(model.shape(), List.of(images), ImageCodec.gridColumns(images.length));
+                previews.put(jobId, chunk, chunks, level, rows, Base64.getEncoder().encodeToString(png));
+            } catch (RuntimeException e) {
+                // A preview is a courtesy: the samples go on without it.
+                log.debug("no preview for job {}: {}", jobId, e.toString());
+            }
         }
     }
 

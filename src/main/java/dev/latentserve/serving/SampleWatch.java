@@ -3,18 +3,16 @@ package dev.latentserve.serving;
 import dev.latentserve.family.LatentSpec;
 import dev.latentserve.family.Latents;
 import dev.latentserve.family.LoadedModel;
+import dev.latentserve.family.PreviewCodes;
 import dev.latentserve.family.SamplingWatch;
 import dev.latentserve.image.ImageShape;
 import dev.latentserve.serving.ServiceOverloadedException.Reason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -70,7 +68,7 @@ final class SampleWatch implements SamplingWatch {
     private final AtomicReference<@Nullable Reason> cancelled = new AtomicReference<>();
     private final AtomicBoolean counted = new AtomicBoolean();
     /** Finished levels' codes, which a preview of a later level decodes with. */
-    private final Map<String, int[][][]> done = new ConcurrentHashMap<>();
+    private final PreviewCodes previews;
 
     SampleWatch(String model, LoadedModel loaded, LatentSpec latent, int count, MeterRegistry meters, @Nullable Listener listener) {
         this.model = model;
@@ -80,6 +78,7 @@ final class SampleWatch implements SamplingWatch {
         this.count = count;
         this.meters = meters;
         this.listener = listener;
+        this.previews = new PreviewCodes(latent);
     }
 
     /** Stops the request's rows at the loop's next position; the first reason given is kept. */
@@ -134,7 +133,7 @@ final class SampleWatch implements SamplingWatch {
 
     @Override
     public void preview(String level, int rows, int[][][] grids) {
-        Latents codes = codes(level, grids);
+        Latents codes = previews.codes(level, grids);
         if (listener != null && codes != null) {
             int width = grids[0][0].length;
             listener.preview(new Preview(level, rows, fraction(level, rows * width, grids[0].length * width), elapsedMs(),
@@ -144,26 +143,7 @@ final class SampleWatch implements SamplingWatch {
 
     @Override
     public void levelDone(String level, int[][][] grids) {
-        done.put(level, grids);
-    }
-
-    /**
-     * The codes to decode: one level's grids, or a hierarchy's once every coarser level is done. The top level of a
-     * VQ-VAE-2 has no preview: its bottom codes are not drawn yet, and nothing stands in for them.
-     */
-    private @Nullable Latents codes(String level, int[][][] grids) {
-        if (!(latent instanceof LatentSpec.CodeHierarchy hierarchy)) {
-            return new Latents.CodeGrids(Arrays.asList(grids));
-        }
-        Map<String, List<int[][]>> levels = new LinkedHashMap<>();
-        for (String name : hierarchy.levelNames()) {
-            int[][][] codes = name.equals(level) ? grids : done.get(name);
-            if (codes == null) {
-                return null;
-            }
-            levels.put(name, Arrays.asList(codes));
-        }
-        return new Latents.CodeHierarchy(levels);
+        previews.levelDone(level, grids);
     }
 
     /** Of all levels' positions; of the level's own where the latent space does not name it. */

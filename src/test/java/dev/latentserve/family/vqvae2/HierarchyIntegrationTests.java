@@ -274,6 +274,39 @@ class HierarchyIntegrationTests {
     }
 
     @Test
+    void aSampleJobsEventsCarryPreviewsOfTheChunkBeingDrawn() throws Exception {
+        // 32 chunks of 64 (seconds here): long enough that the event stream, polled every 500 ms, sees chunks being drawn.
+        Response queued = http.postJson("/v1/jobs", "{\"type\": \"sample\", \"model\": \"hier\", \"seed\": 9, "
+                + "\"sample\": {\"count\": 2048, \"previewEvery\": 2}}");
+        assertThat(queued.status()).as(queued.text()).isEqualTo(202);
+        assertThat(queued.json().get("request").get("sample").get("previewEvery").asInt()).isEqualTo(2);
+        String location = queued.headers().firstValue("Location").orElseThrow();
+        // The stream ends with the job, so its whole text is every event it sent.
+        String events = http.get(location + "/events", "text/event-stream").text();
+        List<JsonNode> previews = new ArrayList<>();
+        String[] lines = events.split("\n");
+        for (int i = 0; i + 1 < lines.length; i++) {
+            if (lines[i].equals("event:preview")) {
+                previews.add(Http.JSON.readTree(lines[i + 1].substring("data:".length())));
+            }
+        }
+        assertThat(previews).as(events).isNotEmpty();
+        for (JsonNode preview : previews) {
+            // A VQ-VAE-2 previews its bottom level (8 rows of codes here) once its top level is drawn; the last row is
+            // the finished chunk, not a preview.
+            assertThat(preview.get("level").asString()).isEqualTo("bottom");
+            assertThat(preview.get("rows").asInt()).isIn(2, 4, 6);
+            assertThat(preview.get("chunks").asInt()).isEqualTo(32);
+            ImageCodec.Decoded grid = ImageCodec.decode(Base64.getDecoder().decode(preview.get("png").asString()), 1024);
+            // The chunk's 64 samples: 8 columns and 8 rows with 2-pixel gaps.
+            assertThat(grid.shape()).isEqualTo(new ImageShape(1, 8 * 28 + 7 * 2, 8 * 28 + 7 * 2));
+        }
+        assertThat(http.waitForTerminal(location, JOB_TIMEOUT).get("state").asString()).isEqualTo("SUCCEEDED");
+        assertProblem(http.postJson("/v1/jobs", "{\"type\": \"sample\", \"model\": \"hier\", \"sample\": {\"count\": 5, "
+                + "\"previewEvery\": -1}}"), 400, "bad-request");
+    }
+
+    @Test
     void aLargeSampleRequestBecomesAJobWhoseResultDownloads() throws Exception {
         // Asked for a PNG, answered with the job as JSON: the PNG comes later, from the job's result.
         Response queued = http.postJson("/v1/models/hier/sample", "{\"count\": 70, \"seed\": 3, \"temperatures\": {\"bottom\": 0.9}}",
