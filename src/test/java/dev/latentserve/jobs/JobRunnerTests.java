@@ -244,8 +244,8 @@ class JobRunnerTests {
     /** The job beans with every kind, over H2 and a temporary data folder; no job engine polls. */
     @Configuration(proxyBeanMethods = false)
     @Import({JobService.class, JobRunner.class, JobRepository.class, JobKinds.class, JobInputs.class, TrainJobKind.class,
-            PriorFitJobKind.class, CodebookFitJobKind.class, SampleJobKind.class, TrainingMetrics.class, WorkerName.class,
-            ModelFamilies.class, ModelRegistry.class, DatasetService.class})
+            PriorFitJobKind.class, CodebookFitJobKind.class, SampleJobKind.class, JobPreviews.class, TrainingMetrics.class,
+            WorkerName.class, ModelFamilies.class, ModelRegistry.class, DatasetService.class})
     static class Config {
 
         @Bean
