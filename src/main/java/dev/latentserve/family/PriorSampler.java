@@ -56,7 +56,19 @@ public final class PriorSampler {
      * @param condition (n, C', height, width) flattened, or null for an unconditional prior
      */
     public RasterSampling.Logits generation(int n, int height, int width, float @Nullable [] condition) {
-        return copy().start(n, height, width, condition)::at;
+        IncrementalGatedPixelCnn.Generation generation = copy().start(n, height, width, condition);
+        // Told which rows are live, the generation stops computing those whose requests were cancelled.
+        return new RasterSampling.Logits() {
+            @Override
+            public float[] at(long[] maps, int row, int column) {
+                return generation.at(maps, row, column);
+            }
+
+            @Override
+            public float[] at(long[] maps, int row, int column, boolean[] live) {
+                return generation.at(maps, row, column, live);
+            }
+        };
     }
 
     /** The full pass: at each position the prior runs over rows 0..row of the maps and its logits at (row, column) are read. */

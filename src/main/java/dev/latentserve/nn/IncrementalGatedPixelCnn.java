@@ -147,6 +147,20 @@ public final class IncrementalGatedPixelCnn {
          * @throws IllegalStateException when (row, column) comes before a position already asked for
          */
         public float[] at(long[] maps, int row, int column) {
+            return at(maps, row, column, null);
+        }
+
+        /**
+         * As {@link #at(long[], int, int)}, for the samples whose {@code live} flag is set only: the others' requests were
+         * cancelled, so their caches stop and their logits are left 0. A flag once cleared must stay cleared (a sample
+         * left behind cannot catch up).
+         *
+         * @param live one flag per sample, or null for all
+         */
+        public float[] at(long[] maps, int row, int column, boolean @Nullable [] live) {
+            if (live != null && live.length != samples) {
+                throw new IllegalArgumentException(live.length + " live flags for " + samples + " samples");
+            }
             int target = row * width + column;
             if (target < next || row >= height || column >= width) {
                 throw new IllegalStateException("positions must come in raster order within the map: (" + row + ", " + column
@@ -156,7 +170,8 @@ public final class IncrementalGatedPixelCnn {
             int from = next;
             int chunks = samples >= PARALLEL_SAMPLES ? Math.min(samples, ForkJoinPool.getCommonPoolParallelism() + 1) : 1;
             IntStream.range(0, chunks).parallel()
-                    .forEach(chunk -> advance(chunk * samples / chunks, (chunk + 1) * samples / chunks, maps, from, target, out));
+                    .forEach(chunk -> advance(chunk * samples / chunks, (chunk + 1) * samples / chunks, maps, from, target, out,
+                            live));
             next = target + 1;
             return out;
         }
@@ -166,25 +181,31 @@ public final class IncrementalGatedPixelCnn {
          * across the samples: one layer's weights (under 1 MB at the default sizes) then stay in the core's cache while
          * every sample uses them, where sample by sample all layers' weights would stream from memory at every position.
          */
-        private void advance(int first, int last, long[] maps, int from, int target, float[] out) {
+        private void advance(int first, int last, long[] maps, int from, int target, float[] out, boolean @Nullable [] live) {
             for (int p = from; p <= target; p++) {
                 int row = p / width;
                 int column = p % width;
                 if (column == 0) {
                     for (int l = 0; l < layers.size(); l++) {
                         for (int s = first; s < last; s++) {
-                            caches[s].verticalRow(maps, l, row);
+                            if (live == null || live[s]) {
+                                caches[s].verticalRow(maps, l, row);
+                            }
                         }
                     }
                 }
                 for (int l = 0; l < layers.size(); l++) {
                     for (int s = first; s < last; s++) {
-                        caches[s].horizontalAt(maps, l, p, row, column);
+                        if (live == null || live[s]) {
+                            caches[s].horizontalAt(maps, l, p, row, column);
+                        }
                     }
                 }
             }
             for (int s = first; s < last; s++) {
-                caches[s].head(target % width, out);
+                if (live == null || live[s]) {
+                    caches[s].head(target % width, out);
+                }
             }
         }
 

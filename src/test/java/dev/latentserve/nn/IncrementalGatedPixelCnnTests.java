@@ -2,6 +2,7 @@ package dev.latentserve.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -15,6 +16,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -97,6 +99,35 @@ class IncrementalGatedPixelCnnTests {
             }
             assertThatThrownBy(() -> generation.at(maps, 0, 0)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("raster order");
+        }
+    }
+
+    /** Samples let go of (their requests cancelled) stop; the others' logits stay those of the full pass. */
+    @Test
+    void samplesLetGoOfStopAndTheOthersGoOnUnchanged() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            GatedPixelCnn prior = prior(manager, 3, 2, false);
+            long[] maps = grid(new SplittableRandom(9));
+            float[] full = fullPass(prior, manager, maps, null);
+            IncrementalGatedPixelCnn.Generation generation = IncrementalGatedPixelCnn.of(prior).start(SAMPLES, HEIGHT, WIDTH, null);
+            boolean[] live = new boolean[SAMPLES];
+            Arrays.fill(live, true);
+            for (int p = 0; p < HEIGHT * WIDTH; p++) {
+                if (p == WIDTH + 2) {
+                    live[1] = false;
+                    live[3] = false;
+                }
+                float[] step = generation.at(maps, p / WIDTH, p % WIDTH, live);
+                for (int s = 0; s < SAMPLES; s++) {
+                    for (int k = 0; k < CODES; k++) {
+                        float expected = live[s] ? full[((s * CODES + k) * HEIGHT + p / WIDTH) * WIDTH + p % WIDTH] : 0f;
+                        assertThat((double) step[s * CODES + k]).as("sample %d, position %d", s, p)
+                                .isCloseTo(expected, offset(1e-5));
+                    }
+                }
+            }
+            assertThatThrownBy(() -> generation.at(maps, HEIGHT - 1, WIDTH - 1, new boolean[2]))
+                    .isInstanceOf(IllegalArgumentException.class);
         }
     }
 
