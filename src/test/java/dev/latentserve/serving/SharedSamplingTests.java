@@ -133,7 +133,9 @@ class SharedSamplingTests {
     @Test
     void whenEveryCallerIsGoneTheEngineIsFreeWithinOnePosition() throws Exception {
         batcher(Duration.ZERO, Duration.ofSeconds(10));
-        long millis = 50;
+        // Positions long beside scheduling noise on a loaded machine: the loop ending at the next position (under 2 x
+        // millis) and running on (CELLS x millis) stay far apart.
+        long millis = 200;
         CompletableFuture<long[]> gone = submit(sampling(millis), new SampleOptions(1, 1, 1.0, null));
         waitUntil(() -> passes.get() >= 2);
 
@@ -144,7 +146,7 @@ class SharedSamplingTests {
 
         assertThat(next).hasSize(CELLS);
         // The pass under way finishes (at most one position's time); no further pass of the cancelled loop runs.
-        assertThat(freeMillis).isLessThan(millis + 40);
+        assertThat(freeMillis).isLessThan(2 * millis);
         assertThat(passes.get()).isLessThanOrEqualTo(3 + CELLS);
         assertThat(meters.get("latentserve.inference.engine.time").tag("outcome", "cancelled").timer().count()).isEqualTo(1);
         assertThat(meters.get("latentserve.sampling.cancelled").counter().count()).isEqualTo(1);
