@@ -30,10 +30,13 @@ import tools.jackson.databind.JsonNode;
  * {@code /sample} with {@code Accept: text/event-stream} through a real server and real sockets (MockMvc cannot see a
  * client hang up): a VQ-VAE (32x32 images, 16x16 codes: 256 prior passes a sample) with a prior streams progress,
  * previews and the result /sample answers; a client that disconnects or runs out of time stops its sampling loop and
- * frees the engine. Its own context: the request timeout is 4 s here, and up to 256 samples are drawn at once (not as a
- * job).
+ * frees the engine. Its own context: the request timeout is 4 s here, up to 256 samples are drawn at once (not as a
+ * job), and the prior runs its full pass per position: the timeout tests need a loop that outlasts 4 s, and the
+ * incremental sampler draws 256 such samples in well under that. The loop, its cancellation and the events are the
+ * same for both samplers (the incremental one's handling of cancelled rows is tested in IncrementalGatedPixelCnnTests).
  */
-@TestPropertySource(properties = {"latentserve.serving.request-timeout=4s", "latentserve.serving.max-sync-samples=256"})
+@TestPropertySource(properties = {"latentserve.serving.request-timeout=4s", "latentserve.serving.max-sync-samples=256",
+        "latentserve.sampling.incremental=false"})
 class SampleStreamingIntegrationTests extends ApiIntegrationSupport {
 
     private static final String VQ = "streamed";
