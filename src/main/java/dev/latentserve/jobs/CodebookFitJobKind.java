@@ -1,10 +1,14 @@
 package dev.latentserve.jobs;
 
 import ai.djl.Device;
+import dev.latentserve.family.CodeUsage;
 import dev.latentserve.family.CodebookFitting;
 import dev.latentserve.family.HeldOutQuantiles;
 import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.family.LatentSpec;
+import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamilies;
+import dev.latentserve.family.ModelFamily;
 import dev.latentserve.family.TrainingMonitor.Phase;
 import dev.latentserve.registry.ModelManifest;
 import java.io.IOException;
@@ -77,9 +81,14 @@ class CodebookFitJobKind implements JobKind {
         metrics.put(MANIFEST_ENTRY, fit.metrics());
         metrics.remove(PriorFitJobKind.MANIFEST_ENTRY);
         metrics.remove(HeldOutQuantiles.CODES_METRIC);
-        ModelManifest manifest = new ModelManifest(base.name(), 0, base.family(), fit.architecture(), base.inputShape(),
-                families.find(base.family()).orElseThrow().latentSpec(fit.architecture(), base.inputShape()), training, metrics,
-                Instant.now());
+        ModelFamily family = families.find(base.family()).orElseThrow();
+        LatentSpec latent = family.latentSpec(fit.architecture(), base.inputShape());
+        // The refitted codebook is used differently: count again.
+        try (LoadedModel fitted = family.load(context.staging(), base.inputShape(), fit.architecture(), device)) {
+            metrics.putAll(CodeUsage.metrics(fitted, latent, data.test()));
+        }
+        ModelManifest manifest = new ModelManifest(base.name(), 0, base.family(), fit.architecture(), base.inputShape(), latent,
+                training, metrics, Instant.now());
         return new JobOutcome.Publish(manifest, fit.metrics());
     }
 }

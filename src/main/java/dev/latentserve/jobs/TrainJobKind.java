@@ -2,8 +2,11 @@ package dev.latentserve.jobs;
 
 import ai.djl.Device;
 import dev.latentserve.datasets.Dataset;
+import dev.latentserve.family.CodeUsage;
 import dev.latentserve.family.HeldOutScoring;
 import dev.latentserve.family.InvalidArchitectureException;
+import dev.latentserve.family.LatentSpec;
+import dev.latentserve.family.LoadedModel;
 import dev.latentserve.family.ModelFamilies;
 import dev.latentserve.family.ModelFamily;
 import dev.latentserve.family.TrainingMonitor.Phase;
@@ -71,9 +74,14 @@ class TrainJobKind implements JobKind {
             metrics.put(HeldOutScoring.METRIC, HeldOutScoring.quantiles(
                     scoring.heldOutScores(context.staging(), request.architecture(), data.test(), device)));
         }
+        LatentSpec latent = family.latentSpec(request.architecture(), data.train().shape());
+        if (!(latent instanceof LatentSpec.Gaussian || latent instanceof LatentSpec.SpatialGaussian)) {
+            try (LoadedModel trained = family.load(context.staging(), data.train().shape(), request.architecture(), device)) {
+                metrics.putAll(CodeUsage.metrics(trained, latent, data.test()));
+            }
+        }
         ModelManifest manifest = new ModelManifest(request.model(), 0, family.name(), request.architecture(), data.train().shape(),
-                family.latentSpec(request.architecture(), data.train().shape()),
-                request.settings().manifestEntry(job.id(), NAME, data), metrics, Instant.now());
+                latent, request.settings().manifestEntry(job.id(), NAME, data), metrics, Instant.now());
         return new JobOutcome.Publish(manifest, losses.figures());
     }
 }

@@ -97,7 +97,16 @@ class HierarchyIntegrationTests {
         assertThat(latent.get("padding").get("top").asInt()).isEqualTo(2);
         assertThat(latent.get("prior").asString()).isEqualTo("none");
         assertThat(v1.get("metrics").get("testTerms").has("bottomPerplexity")).isTrue();
+        // How often each code is the nearest over the test images (the training set here, 384 images): every position
+        // of every image counted once per level.
+        JsonNode usage = v1.get("metrics").get("codeUsage");
+        assertThat(usage.get("top")).hasSize(8);
+        assertThat(usage.get("bottom")).hasSize(16);
+        assertThat(usage.get("top").valueStream().mapToLong(JsonNode::asLong).sum()).isEqualTo(384L * 4 * 4);
+        assertThat(usage.get("bottom").valueStream().mapToLong(JsonNode::asLong).sum()).isEqualTo(384L * 8 * 8);
         JsonNode v2 = http.get("/v1/models/hier/versions/2").json();
+        // A prior fit keeps the codes, and so their usage.
+        assertThat(v2.get("metrics").get("codeUsage")).isEqualTo(usage);
         assertThat(v2.get("latent").get("prior").asString()).isEqualTo("vqvae2-priors");
         JsonNode prior = v2.get("metrics").get("prior").get("testTerms");
         assertThat(prior.get("topBitsPerCode").asDouble()).isBetween(0.0, 3.0);
