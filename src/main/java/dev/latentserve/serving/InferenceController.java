@@ -144,7 +144,7 @@ class InferenceController {
             SampleWatch.@Nullable Listener listener) throws IOException {
         return inference.sample(model, request.count() == null ? DEFAULT_COUNT : request.count(), request.seed(),
                 request.temperature() == null ? 1.0 : request.temperature(), request.topK(),
-                request.temperatures() == null ? Map.of() : request.temperatures(), listener);
+                request.temperatures() == null ? Map.of() : request.temperatures(), request.previewRows(), listener);
     }
 
     private static ResponseEntity<?> sampled(InferenceResults.Sampled result, boolean includePixels, MediaType format) {

@@ -69,16 +69,20 @@ public class InferenceService {
      */
     public CompletableFuture<SampleOutcome> sample(String reference, int count, @Nullable Long seed, double temperature,
             @Nullable Integer topK, Map<String, Double> temperatures) throws IOException {
-        return sample(reference, count, seed, temperature, topK, temperatures, null);
+        return sample(reference, count, seed, temperature, topK, temperatures, 0, null);
     }
 
     /**
      * The same, telling {@code listener} the sampling loop's progress and previews ({@link SampleWatch}). Either way a
      * request whose future is cancelled (its caller went away) or times out stops its sampling loop at the next
      * position, and the other requests of its batch go on.
+     *
+     * @param previewEvery rows between previews, 0 for none; a request that becomes a sample job keeps it for the job's
+     *     events
      */
     CompletableFuture<SampleOutcome> sample(String reference, int count, @Nullable Long seed, double temperature,
-            @Nullable Integer topK, Map<String, Double> temperatures, SampleWatch.@Nullable Listener listener) throws IOException {
+            @Nullable Integer topK, Map<String, Double> temperatures, int previewEvery, SampleWatch.@Nullable Listener listener)
+            throws IOException {
         long actualSeed = seed == null ? ThreadLocalRandom.current().nextLong(1L << 53) : seed;
         // A bare name samples with its newest version that can; the answer names the version.
         ModelManifest manifest = manifests.resolveSampler(reference);
@@ -96,7 +100,7 @@ public class InferenceService {
         if (manifest.latent().sampling() == LatentSpec.Sampling.AUTOREGRESSIVE && count > properties.maxSyncSamples()) {
             model.checkSample(options);
             Job job = jobs.submit(JobRequest.sample(manifest.reference(), actualSeed,
-                    new JobRequest.SampleSpec(count, temperature, topK, temperatures)));
+                    new JobRequest.SampleSpec(count, temperature, topK, temperatures, previewEvery > 0 ? previewEvery : null)));
             return CompletableFuture.completedFuture(new SampleJob(job));
         }
         checkCount("count", count,

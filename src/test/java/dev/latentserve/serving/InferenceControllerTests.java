@@ -62,9 +62,9 @@ class InferenceControllerTests {
 
     @Test
     void anUnknownModelIsNotFoundAndAnUnsafeNameIsABadRequest() throws Exception {
-        when(inference.sample(eq("nope"), anyInt(), any(), anyDouble(), any(), any(), any()))
+        when(inference.sample(eq("nope"), anyInt(), any(), anyDouble(), any(), any(), anyInt(), any()))
                 .thenThrow(new ModelNotFoundException("no model named 'nope'; GET /v1/models lists them"));
-        when(inference.sample(eq("Bad..Name"), anyInt(), any(), anyDouble(), any(), any(), any()))
+        when(inference.sample(eq("Bad..Name"), anyInt(), any(), anyDouble(), any(), any(), anyInt(), any()))
                 .thenThrow(new InvalidNameException("model name 'Bad..Name' is not allowed"));
 
         mvc.perform(json("/v1/models/nope/sample", "{}")).andExpect(problem(404, "model-not-found", "Model not found",
@@ -75,7 +75,7 @@ class InferenceControllerTests {
 
     @Test
     void inputOutOfRangeOrThatDoesNotFitTheModelHasAProblemTypeOfItsKind() throws Exception {
-        when(inference.sample(eq("m"), anyInt(), any(), anyDouble(), any(), any(), any()))
+        when(inference.sample(eq("m"), anyInt(), any(), anyDouble(), any(), any(), anyInt(), any()))
                 .thenThrow(new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "count must be 1 to 256, not 0"));
         when(inference.encode(eq("m"), any(), anyBoolean(), anyBoolean(), any()))
                 .thenThrow(new InvalidInferenceInputException(Kind.IMAGE_SHAPE_MISMATCH, "images[0] is 1x28x28; the model takes 1x16x16"))
@@ -99,7 +99,7 @@ class InferenceControllerTests {
 
     @Test
     void aModelWithoutAPriorCannotSampleAndASampleJobWaitsForCapacity() throws Exception {
-        when(inference.sample(eq("codes"), anyInt(), any(), anyDouble(), any(), any(), any()))
+        when(inference.sample(eq("codes"), anyInt(), any(), anyDouble(), any(), any(), anyInt(), any()))
                 .thenThrow(new NoPriorException("model codes@1 has no prior; fit one with a fit-prior job"))
                 .thenThrow(new JobCapacityException("there are already 4 jobs queued or running", 30));
 
@@ -113,9 +113,9 @@ class InferenceControllerTests {
 
     @Test
     void aStreamedSampleRefusedBeforeItsStreamStartsIsAPlainProblem() throws Exception {
-        when(inference.sample(eq("nope"), anyInt(), any(), anyDouble(), any(), any(), any()))
+        when(inference.sample(eq("nope"), anyInt(), any(), anyDouble(), any(), any(), anyInt(), any()))
                 .thenThrow(new ModelNotFoundException("no model named 'nope'; GET /v1/models lists them"));
-        when(inference.sample(eq("codes"), anyInt(), any(), anyDouble(), any(), any(), any()))
+        when(inference.sample(eq("codes"), anyInt(), any(), anyDouble(), any(), any(), anyInt(), any()))
                 .thenThrow(new NoPriorException("model codes@1 has no prior; fit one with a fit-prior job"));
 
         mvc.perform(json("/v1/models/nope/sample", "{}").accept(MediaType.TEXT_EVENT_STREAM))

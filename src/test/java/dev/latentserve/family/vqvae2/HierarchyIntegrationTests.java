@@ -313,6 +313,12 @@ class HierarchyIntegrationTests {
         assertThat(http.waitForTerminal(location, JOB_TIMEOUT).get("state").asString()).isEqualTo("SUCCEEDED");
         assertProblem(http.postJson("/v1/jobs", "{\"type\": \"sample\", \"model\": \"hier\", \"sample\": {\"count\": 5, "
                 + "\"previewEvery\": -1}}"), 400, "bad-request");
+        // A /sample large enough to become a job keeps its previewEvery for the job's events.
+        Response handedOver = http.postJson("/v1/models/hier/sample", "{\"count\": 9, \"seed\": 4, \"previewEvery\": 2}");
+        assertThat(handedOver.status()).as(handedOver.text()).isEqualTo(202);
+        assertThat(handedOver.json().get("request").get("sample").get("previewEvery").asInt()).isEqualTo(2);
+        assertThat(http.waitForTerminal(handedOver.headers().firstValue("Location").orElseThrow(), JOB_TIMEOUT).get("state")
+                .asString()).isEqualTo("SUCCEEDED");
     }
 
     @Test
