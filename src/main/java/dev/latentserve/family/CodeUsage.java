@@ -42,13 +42,9 @@ public final class CodeUsage {
         }
         Map<String, long[]> counts = new LinkedHashMap<>();
         sizes.forEach((name, codes) -> counts.put(name, new long[codes]));
-        int size = test.shape().size();
         for (int from = 0; from < test.count(); from += BATCH) {
             int to = Math.min(test.count(), from + BATCH);
-            float[][] images = new float[to - from][size];
-            for (int i = from; i < to; i++) {
-                test.copyImage(i, images[i - from], 0);
-            }
+            float[][] images = test.images(from, to);
             Latents codes = model.encode(List.of(new EncodeCall(images, new EncodeOptions(false, 0, false)))).getFirst().latents();
             switch (codes) {
                 case Latents.CodeGrids grids -> count(grids.grids(), counts.get("codes"));

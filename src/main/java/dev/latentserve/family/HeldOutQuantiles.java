@@ -40,13 +40,9 @@ public final class HeldOutQuantiles {
      */
     public static List<Scoring.Score> scores(Scoring model, ImageData test) {
         List<Scoring.Score> scores = new ArrayList<>(test.count());
-        int size = test.shape().size();
         for (int from = 0; from < test.count(); from += BATCH) {
             int to = Math.min(test.count(), from + BATCH);
-            float[][] images = new float[to - from][size];
-            for (int i = from; i < to; i++) {
-                test.copyImage(i, images[i - from], 0);
-            }
+            float[][] images = test.images(from, to);
             Scoring.ScoreOptions options = new Scoring.ScoreOptions(1, 1, from / BATCH);
             model.checkScore(options);
             scores.addAll(model.score(List.of(new Scoring.ScoreCall(images, options))).getFirst());

@@ -85,6 +85,15 @@ public final class ImageData {
         }
     }
 
+    /** Images {@code from} to {@code to - 1}, one array of C x H x W floats in [0, 1] each, as served models take them. */
+    public float[][] images(int from, int to) {
+        float[][] images = new float[to - from][shape.size()];
+        for (int i = from; i < to; i++) {
+            copyImage(i, images[i - from], 0);
+        }
+        return images;
+    }
+
     /** The images at {@code indices}, packed into one float array (N x C x H x W). */
     public float[] gather(int[] indices, int from, int to) {
         int size = shape.size();

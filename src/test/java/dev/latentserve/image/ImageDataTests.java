@@ -26,6 +26,17 @@ class ImageDataTests {
     }
 
     @Test
+    void imagesGivesARangeAsPixelsInZeroToOne() {
+        ImageData images = ImageData.ofBytes(SHAPE, new byte[] {0, 51, (byte) 102, (byte) 153, (byte) 204, (byte) 255});
+
+        float[][] range = images.images(1, 3);
+
+        assertThat(range).hasDimensions(2, 2);
+        assertThat(range[0]).containsExactly(0.4f, 0.6f);
+        assertThat(range[1]).containsExactly(0.8f, 1.0f);
+    }
+
+    @Test
     void firstCopiesTheLeadingFloatImages() {
         ImageData images = ImageData.ofFloats(SHAPE, new float[] {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f});
 
