@@ -36,9 +36,15 @@ api() { curl -s --fail-with-body -H "X-API-Key: $key" "$@"; }
 run_job() { # body
   local id state
   id=$(api -X POST "$base/v1/jobs" -H 'Content-Type: application/json' -d "$1" | jq -r .id)
+  local job line last=''
   while :; do
-    state=$(api "$base/v1/jobs/$id" | jq -r .state)
+    job=$(api "$base/v1/jobs/$id")
+    state=$(jq -r .state <<<"$job")
     case $state in SUCCEEDED|FAILED|CANCELLED) break ;; esac
+    # One line per finished epoch on stderr, so a long run shows where it is.
+    line=$(jq -r '.progress | select(. != null and (.history | length) > 0)
+      | "\(.phase // "train") epoch \(.history | length)/\(.epochs), eta \(.etaSeconds // 0 | floor) s"' <<<"$job")
+    [ -n "$line" ] && [ "$line" != "$last" ] && echo "  $(date -u +%H:%M) $line" >&2 && last=$line
     sleep 5
   done
   api "$base/v1/jobs/$id"
