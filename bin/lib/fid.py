@@ -187,6 +187,9 @@ def main():
     parser.add_argument("--out", default="docs/benchmarks", help="folder for the grids and sample-quality.json")
     parser.add_argument("--command", default="bin/benchmark-fid", help="the command line to record")
     parser.add_argument("--checks-only", action="store_true", help="train or load the classifier, run the self-checks, stop")
+    parser.add_argument("--manifests", default="", help="a folder of model versions (<name>/<version>/manifest.json, as "
+                        "src/main/resources/shipped-models): write each measured version's figures into its manifest's "
+                        "metrics.sampleQuality, where the console shows them")
     args = parser.parse_args()
     # One thread by default: on the shared 2-core machine two threads trained the classifier 2.5-4x slower (OpenMP
     # threads waiting for each other under load); FID_THREADS=2 on an idle machine.
@@ -257,6 +260,32 @@ def main():
         json.dump(report, out, indent=2)
         out.write("\n")
     table(report, temperatures, log)
+    if args.manifests:
+        annotate_manifests(args.manifests, report, log)
+
+
+def annotate_manifests(folder, report, log):
+    """Writes each measured version's figures into metrics.sampleQuality of its manifest under folder, if it is there:
+    per temperature the Frechet distance, confident share and class histogram, with what they are measured against."""
+    for reference, entry in report["models"].items():
+        name, version = reference.split("@")
+        path = os.path.join(folder, name, version, "manifest.json")
+        if not os.path.exists(path):
+            log(f"   no {path}: {reference}'s figures stay in sample-quality.json only")
+            continue
+        with open(path) as f:
+            manifest = json.load(f)
+        manifest.setdefault("metrics", {})["sampleQuality"] = {
+            "measuredAt": report["date"], "samples": entry["samples"], "bestTemperature": entry["bestTemperature"],
+            "classes": report["classes"], "confidentAbove": report["confidentAbove"],
+            "classifierTestAccuracy": report["classifier"]["testAccuracy"], "floor": report["floor"]["trainVsTest"],
+            "testImages": report["testImages"],
+            "temperatures": {t: {k: row[k] for k in ("fid", "confidentShare", "classHistogram")}
+                             for t, row in entry["temperatures"].items()}}
+        with open(path, "w") as f:
+            json.dump(manifest, f, indent=2)
+            f.write("\n")
+        log(f"   figures written into {path}")
 
 
 def cpu_name():

@@ -33,6 +33,7 @@ export default function models(main, [selectedName, selectedVersion]) {
         class: 'tag' + (v.version === manifest.version ? ' vqvae' : ''),
       }, String(v.version))));
     const curves = h('div', { class: 'cards' });
+    const priorCurves = h('div', { class: 'cards' });
     fill(detail,
       h('div', { class: 'row' }, h('h2', {}, `${name}@${manifest.version}`), h('span', { class: 'tag ' + manifest.family }, manifest.family),
         h('span', { class: 'spacer' }),
@@ -41,17 +42,21 @@ export default function models(main, [selectedName, selectedVersion]) {
       versions,
       summary(manifest),
       h('h3', {}, 'Training curves'), curves,
+      manifest.metrics?.prior?.history?.length ? [h('h3', {}, 'Prior training curves'), priorCurves] : null,
       codebook(manifest),
+      sampleQuality(manifest),
       h('details', {}, h('summary', {}, 'Manifest (JSON)'), h('pre', { class: 'mono' }, JSON.stringify(manifest, null, 2))));
-    history(manifest, curves);
+    history(manifest.metrics?.history, manifest.metrics?.unit, curves);
+    history(manifest.metrics?.prior?.history, manifest.metrics?.prior?.unit, priorCurves);
   }
 
-  function history(manifest, container) {
-    const epochs = manifest.metrics?.history || [];
+  // Charts of a history (metrics.history, or metrics.prior.history for a prior's fit) in the manifest's unit.
+  function history(epochs = [], unit = '', container) {
     if (!epochs.length) {
       container.append(h('p', { class: 'muted' }, 'This version has no per-epoch history (imported, or fitted without one).'));
       return;
     }
+    if (unit) container.append(h('p', { class: 'muted wide' }, `Loss: ${unit}.`));
     // One chart per phase (a VQ-VAE-2 prior fit has "top" and "bottom"), each with the losses and then each term.
     const phases = [...new Set(epochs.map((e) => e.phase || ''))];
     for (const phase of phases) {
@@ -60,11 +65,13 @@ export default function models(main, [selectedName, selectedVersion]) {
       const prefix = phase ? `${phase}: ` : '';
       const lossBox = h('div', { class: 'chart' });
       container.append(h('div', { class: 'panel' }, lossBox));
-      const loss = lineChart(lossBox, { title: `${prefix}loss (${manifest.metrics.unit || ''})`, xLabel: 'epoch', yLabel: 'loss',
+      const loss = lineChart(lossBox, { title: `${prefix}loss`, xLabel: 'epoch', yLabel: 'loss',
         names: ['train', 'test'] });
       loss.update(x, [rows.map((r) => r.trainLoss), rows.map((r) => r.testLoss)]);
       charts.push(loss);
-      const terms = Object.keys(rows[0].testTerms || {});
+      // A term equal to the loss at every epoch (a prior's nll) would only repeat its chart.
+      const same = (term) => rows.every((r) => r.testTerms?.[term] === r.testLoss && (r.trainTerms?.[term] ?? r.trainLoss) === r.trainLoss);
+      const terms = Object.keys(rows[0].testTerms || {}).filter((term) => !same(term));
       for (const term of terms) {
         const box = h('div', { class: 'chart' });
         container.append(h('div', { class: 'panel' }, box));
@@ -95,6 +102,29 @@ export default function models(main, [selectedName, selectedVersion]) {
     return [h('h3', {}, 'Codebook usage'), box];
   }
 
+  // The figures bin/benchmark-fid wrote into the manifest: Frechet distance to the test set, confident share and class
+  // histogram per temperature (docs: BENCHMARKS.md, "Sample quality").
+  function sampleQuality(manifest) {
+    const q = manifest.metrics?.sampleQuality;
+    if (!q?.temperatures) return null;
+    const bars = (histogram) => h('span', { class: 'histogram', role: 'img',
+      'aria-label': q.classes.map((c, i) => `${c} ${fmt(100 * histogram[i], 0)}%`).join(', ') },
+    histogram.map((share, i) => h('span', { title: `${q.classes[i]}: ${fmt(100 * share, 1)}%`,
+      style: `height: ${Math.min(100, 400 * share)}%` })));
+    const rows = Object.entries(q.temperatures).map(([t, row]) => h('tr', { class: Number(t) === q.bestTemperature ? 'best' : null },
+      h('td', {}, t + (Number(t) === q.bestTemperature ? ' (best)' : '')), h('td', { class: 'num' }, fmt(row.fid, 2)),
+      h('td', { class: 'num' }, fmt(100 * row.confidentShare, 1) + '%'), h('td', {}, bars(row.classHistogram))));
+    rows.push(h('tr', { class: 'muted' }, h('td', {}, 'test images'), h('td', { class: 'num' }, `floor ${fmt(q.floor, 2)}`),
+      h('td', { class: 'num' }, fmt(100 * q.testImages.confidentShare, 1) + '%'), h('td', {}, bars(q.testImages.classHistogram))));
+    return [h('h3', {}, 'Sample quality'),
+      h('p', { class: 'muted' }, `${q.samples.toLocaleString()} samples per temperature against the 10,000 test images, measured ${q.measuredAt} `
+        + `on the features of a Fashion-MNIST classifier (test accuracy ${fmt(100 * q.classifierTestAccuracy, 1)}%). `
+        + `Lower distance is better; the floor is 10,000 training images. Confident: classified with probability above ${q.confidentAbove}. `
+        + `Class bars: ${q.classes.join(', ')}.`),
+      h('table', { class: 'quality' }, h('thead', {}, h('tr', {}, h('th', {}, 'Temperature'), h('th', {}, 'Fréchet distance'),
+        h('th', {}, 'Confident'), h('th', {}, 'Classes'))), h('tbody', {}, rows))];
+  }
+
   function summary(manifest) {
     const m = manifest.metrics || {};
     const rows = [];
@@ -106,7 +136,7 @@ export default function models(main, [selectedName, selectedVersion]) {
       if (typeof value === 'number') add(name, fmt(value, Number.isInteger(value) ? 0 : Math.abs(value) >= 100 ? 1 : 4) + (/loss|elbo|nll/i.test(name) && m.unit ? ` ${m.unit}` : ''));
     }
     for (const [name, value] of Object.entries(m)) {
-      if (value && typeof value === 'object' && !Array.isArray(value) && name !== 'codeUsage') {
+      if (value && typeof value === 'object' && !Array.isArray(value) && name !== 'codeUsage' && name !== 'sampleQuality') {
         add(name, Object.entries(value).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ') || null);
       }
     }
@@ -129,6 +159,11 @@ export default function models(main, [selectedName, selectedVersion]) {
 export function latentText(latent) {
   if (!latent) return '–';
   if (latent.type === 'gaussian') return `Gaussian, ${latent.dimension} dimensions`;
+  const codes = (level) => `${level.grid?.join(' x ') ?? '?'} codes of ${level.codes} (dimension ${level.codeDim})`;
+  const prior = latent.prior ? `; prior: ${latent.prior}` : '; no prior yet';
+  if (latent.levels) return Object.entries(latent.levels).map(([name, level]) => `${name} ${codes(level)}`).join(', ') + prior;
+  if (latent.codes && latent.grid) return codes(latent) + prior;
+  if (latent.channels && latent.grid) return `Gaussian, ${latent.channels} x ${latent.grid.join(' x ')}`;
   return Object.entries(latent).filter(([k]) => k !== 'type').map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ')
     || latent.type;
 }

@@ -70,7 +70,9 @@ export default function playground(main, [name, version]) {
         if (valueOf(bottom) !== undefined) temperatures.bottom = valueOf(bottom);
         const body = ({ count: valueOf(count), seed: valueOf(seed), temperature: valueOf(temperature), topK: valueOf(topK),
           temperatures: Object.keys(temperatures).length ? temperatures : undefined });
-        const answer = quantised ? await streamed(body) : await request(path(ref, 'sample'), body);
+        // While a prior draws, the preview below shows the new samples: the old grid fades out so it is not taken for them.
+        tiles.classList.toggle('stale', quantised);
+        const answer = await (quantised ? streamed(body) : request(path(ref, 'sample'), body)).finally(() => tiles.classList.remove('stale'));
         if (!answer) return;
         state.last = answer;
         selected.splice(0);
