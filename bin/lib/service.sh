@@ -42,8 +42,8 @@ run_job() { # body
     state=$(jq -r .state <<<"$job")
     case $state in SUCCEEDED|FAILED|CANCELLED) break ;; esac
     # One line per finished epoch on stderr, so a long run shows where it is.
-    line=$(jq -r '.progress | select(. != null and (.history | length) > 0)
-      | "\(.phase // "train") epoch \(.history | length)/\(.epochs), eta \(.etaSeconds // 0 | floor) s"' <<<"$job")
+    line=$(jq -r '.progress | select(. != null) | (.phase // "train") as $phase
+      | "\($phase): \([.history[] | select((.phase // "train") == $phase)] | length) of \(.epochs) epochs done"' <<<"$job")
     [ -n "$line" ] && [ "$line" != "$last" ] && echo "  $(date -u +%H:%M) $line" >&2 && last=$line
     sleep 5
   done
