@@ -1,7 +1,7 @@
 // Models: every model with its family and versions; a version's manifest, training curves and codebook usage.
 import * as api from '../api.js';
 import { lineChart } from '../chart.js';
-import { attempt, fill, fmt, h } from '../ui.js';
+import { attempt, fill, fmt, h, png } from '../ui.js';
 
 export default function models(main, [selectedName, selectedVersion]) {
   const charts = [];
@@ -15,12 +15,27 @@ export default function models(main, [selectedName, selectedVersion]) {
       fill(detail, h('p', {}, 'No models yet. Train one on the ', h('a', { href: '#/jobs' }, 'Jobs'), ' page.'));
       return;
     }
-    fill(list, all.map((m) => h('li', {}, h('button', {
-      'aria-pressed': String(m.name === (selectedName || all[0].name)),
-      onclick: () => { location.hash = `#/models/${encodeURIComponent(m.name)}`; },
-    }, h('span', {}, m.name), h('span', { class: 'tag ' + m.family }, m.family)))));
+    fill(list, all.map((m) => {
+      const strip = h('span', { class: 'strip', 'aria-hidden': 'true' });
+      thumbnails(m.name, strip);
+      return h('li', {}, h('button', {
+        'aria-pressed': String(m.name === (selectedName || all[0].name)),
+        onclick: () => { location.hash = `#/models/${encodeURIComponent(m.name)}`; },
+      }, h('span', {}, m.name), h('span', { class: 'tag ' + m.family }, m.family), strip));
+    }));
     await show(selectedName || all[0].name, selectedVersion ? Number(selectedVersion) : undefined);
   });
+
+  // A few samples of each model in the list, so the page shows at a glance what every model draws. A model that
+  // cannot sample (a VQ model with no prior yet) shows none.
+  async function thumbnails(name, strip) {
+    try {
+      const answer = await api.json(`/v1/models/${encodeURIComponent(name)}/sample`, { method: 'POST', body: { count: 6, seed: 0 } });
+      fill(strip, answer.images.map((image) => h('img', { src: png(image.png), alt: '' })));
+    } catch {
+      strip.remove();
+    }
+  }
 
   async function show(name, version) {
     const model = await api.json(`/v1/models/${encodeURIComponent(name)}`);
@@ -137,7 +152,7 @@ export default function models(main, [selectedName, selectedVersion]) {
     }
     for (const [name, value] of Object.entries(m)) {
       if (value && typeof value === 'object' && !Array.isArray(value) && name !== 'codeUsage' && name !== 'sampleQuality') {
-        add(name, Object.entries(value).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ') || null);
+        add(name, Object.entries(value).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${fmt(v, Number.isInteger(v) ? 0 : 3)}`).join(', ') || null);
       }
     }
     add('Created', new Date(manifest.createdAt).toLocaleString());
