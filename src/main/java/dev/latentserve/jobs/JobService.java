@@ -43,6 +43,11 @@ public class JobService {
         this.transactions = transactions;
     }
 
+    /** The most samples one sample job draws ({@code latentserve.jobs.max-sample-count}). */
+    public int maxSampleCount() {
+        return properties.maxSampleCount();
+    }
+
     /**
      * Validates and queues a job.
      *

@@ -98,6 +98,11 @@ public class InferenceService {
         LoadedModel model = models.get(manifest);
         LoadedModel.SampleOptions options = new LoadedModel.SampleOptions(count, actualSeed, temperature, topK, temperatures);
         if (manifest.latent().sampling() == LatentSpec.Sampling.AUTOREGRESSIVE && count > properties.maxSyncSamples()) {
+            // Said here in the request's own words: the job's check would name its field (sample.count) and call it a job.
+            if (count > jobs.maxSampleCount()) {
+                throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "count must be between 1 and " + jobs.maxSampleCount()
+                        + " (more than " + properties.maxSyncSamples() + " are drawn by a sample job), not " + count);
+            }
             model.checkSample(options);
             Job job = jobs.submit(JobRequest.sample(manifest.reference(), actualSeed,
                     new JobRequest.SampleSpec(count, temperature, topK, temperatures, previewEvery > 0 ? previewEvery : null)));

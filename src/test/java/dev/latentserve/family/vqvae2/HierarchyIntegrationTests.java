@@ -280,6 +280,10 @@ class HierarchyIntegrationTests {
         assertProblem(http.postJson("/v1/models/hier/sample", "{\"count\": 2, \"temperatures\": {\"middle\": 1.0}}"), 400,
                 "out-of-range");
         assertProblem(http.postJson("/v1/models/hier/sample", "{\"count\": 2, \"temperatures\": {\"top\": 0}}"), 400, "out-of-range");
+        // More than a sample job draws: said in /sample's own words, not the job's.
+        Response tooMany = http.postJson("/v1/models/hier/sample", "{\"count\": 10001}");
+        assertProblem(tooMany, 400, "out-of-range");
+        assertThat(tooMany.json().get("detail").asString()).startsWith("count must be between 1 and 10000").doesNotContain("sample.count");
     }
 
     @Test
