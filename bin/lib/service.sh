@@ -1,13 +1,16 @@
 # Shared by the scripts that need a running latentserve of their own (benchmarks, training the shipped models): the
 # packaged jar started on loopback with a generated admin key and a scratch data directory, stopped on exit.
 # Sets: JAVA_HOME, work (a scratch folder, removed on exit), key, base, server (the pid). Extra Spring Boot arguments
-# can be passed to start_service. Port: $SERVICE_PORT, default 18085.
+# can be passed to start_service. Port: $SERVICE_PORT, default 18085. SERVICE_JAR=path runs that jar instead of building
+# one (a long run keeps its own copy, so a build in the checkout cannot rewrite the jar under it).
 
 start_service() { # [spring boot arguments...]
   JAVA_HOME=$(bin/java-home); export JAVA_HOME
-  ./mvnw -q -B -DskipTests package
-  local jar port=${SERVICE_PORT:-18085}
-  jar=$(ls target/latentserve-*.jar | grep -v original | head -1)
+  local jar=${SERVICE_JAR:-} port=${SERVICE_PORT:-18085}
+  if [ -z "$jar" ]; then
+    ./mvnw -q -B -DskipTests package
+    jar=$(ls target/latentserve-*.jar | grep -v original | head -1)
+  fi
   work=$(mktemp -d)
   key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n")
   base="http://127.0.0.1:$port"
