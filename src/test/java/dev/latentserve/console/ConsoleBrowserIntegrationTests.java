@@ -201,6 +201,35 @@ class ConsoleBrowserIntegrationTests extends ApiIntegrationSupport {
     }
 
     @Test
+    void showsEveryShippedFamilyWithItsSamplesAndSampleQuality() throws IOException {
+        open("models/fashion-vqvae2");
+        enterKey(Http.ADMIN_KEY);
+        for (String shipped : List.of("fashion-vae", "fashion-vqvae", "fashion-vqvae2")) {
+            By strip = By.xpath("//ul[@aria-label='Models']//button[span[text()='" + shipped + "']]//span[@class='strip']/img");
+            wait.until(driver -> {
+                List<WebElement> thumbnails = driver.findElements(strip);
+                return thumbnails.size() == 6 && thumbnails.stream().allMatch(
+                        img -> (Boolean) script("return arguments[0].complete && arguments[0].naturalWidth === 28", img));
+            });
+        }
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("main"), "Prior training curves"));
+        // The shipped VQ-VAE-2's autoencoder trained 4 epochs and its priors 8 (bin/train-shipped-models).
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".chart[data-points='4']")));
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".chart[data-points='8']")));
+        List<WebElement> quality = wait.until(driver -> {
+            List<WebElement> rows = driver.findElements(By.cssSelector("table.quality tbody tr"));
+            return rows.size() == 4 ? rows : null;
+        });
+        assertThat(browser.findElements(By.cssSelector("table.quality tbody tr.best"))).hasSize(1);
+        assertThat(quality.getLast().getText()).startsWith("test images").contains("floor");
+        screenshot("models-every-family");
+
+        open("playground/fashion-vqvae2");
+        wait.until(driver -> sampleTiles().size() == 16
+                && sampleTiles().stream().allMatch(img -> (Boolean) script("return arguments[0].complete && arguments[0].naturalWidth === 28", img)));
+    }
+
+    @Test
     void fitsAPhoneWidthScreen() {
         browser.manage().window().setSize(new Dimension(390, 844));
         open("playground/" + MODEL);
