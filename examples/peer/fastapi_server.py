@@ -14,7 +14,8 @@ same model latentserve imports from its zip. What it answers mirrors latentserve
   (N, d) (Content-Type application/x-npy), latents in the service's space, (z - shiftFactor) * scalingFactor.
 - Accept: image/png answers one PNG grid of the N images, laid out as latentserve lays it out (ceil(sqrt(N))
   columns, a 2-pixel gap, grey or RGB, zlib at its fastest level); application/x-npy answers the images as one
-  (N, C, H, W) array, uint8 by default or float32 in [0, 1] with ?dtype=float32.
+  (N, C, H, W) array, uint8 by default or float32 in [0, 1] with ?dtype=float32. No Accept header means PNG
+  (latentserve's default is JSON, which this server does not speak).
 - Bad input answers 4xx with a JSON detail (FastAPI's own form): 400 unreadable body, 406 nothing acceptable,
   413 over --max-batch latents, 415 another content type, 422 wrong shape or non-finite numbers.
 
