@@ -1,4 +1,4 @@
-# Shared by the benchmark scripts: a wrk Lua script per request, and one wrk run summarised on one line.
+# Shared by the benchmark scripts: a wrk Lua script per request, one wrk run summarised on one line, the load average.
 # Needs: $work (a scratch folder), $key (the API key), $base (the service's URL), and on_client (an array, a command
 # prefix that pins the load generator, or empty).
 
@@ -28,3 +28,10 @@ run_wrk() { # script connections seconds
   echo "$ok $rps $p50 $p99 $non2xx [$errors] $total"
 }
 
+
+# The 1, 5 and 15 minute load averages: printed beside runs, since a job on the same cores changes every number.
+load_average() { cut -d' ' -f1-3 /proc/loadavg; }
+# One line saying how busy the machine is, and BUSY when something else shares the cores (docs/benchmarks/pinning.md).
+busy_check() { # when, e.g. "before"
+  echo "== load average $1: $(load_average)$(awk '$1 > 0.5 {print "  BUSY: another job shares the cores; not numbers to publish"}' /proc/loadavg)"
+}

@@ -2,7 +2,8 @@
 # packaged jar started on loopback with a generated admin key and a scratch data directory, stopped on exit.
 # Sets: JAVA_HOME, work (a scratch folder, removed on exit), key, base, server (the pid). Extra Spring Boot arguments
 # can be passed to start_service. Port: $SERVICE_PORT, default 18085. SERVICE_JAR=path runs that jar instead of building
-# one (a long run keeps its own copy, so a build in the checkout cannot rewrite the jar under it).
+# one (a long run keeps its own copy, so a build in the checkout cannot rewrite the jar under it). SERVICE_CPUS=list
+# runs it under taskset -c list (a benchmark keeps the load generator's core for itself).
 
 start_service() { # [spring boot arguments...]
   JAVA_HOME=$(bin/java-home); export JAVA_HOME
@@ -15,7 +16,9 @@ start_service() { # [spring boot arguments...]
   key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n")
   base="http://127.0.0.1:$port"
   trap 'stop_service' EXIT
-  "$JAVA_HOME/bin/java" -Dai.djl.offline=true -jar "$jar" --server.port="$port" --latentserve.storage.root="$work/data" \
+  local pin=()
+  [ -n "${SERVICE_CPUS:-}" ] && pin=(taskset -c "$SERVICE_CPUS")
+  "${pin[@]}" "$JAVA_HOME/bin/java" -Dai.djl.offline=true -jar "$jar" --server.port="$port" --latentserve.storage.root="$work/data" \
     --logging.level.root=WARN --latentserve.security.admin-key="$key" \
     --latentserve.security.rate-limit.requests-per-second=1000000 --latentserve.security.rate-limit.burst=1000000 \
     "$@" > "$work/server.log" 2>&1 &

@@ -38,8 +38,7 @@ public final class Commands {
             "prepare-engine", "usage: prepare-engine: unpacks the PyTorch engine's native libraries into the engine cache "
                     + "(ENGINE_CACHE_DIR, DJL_CACHE_DIR or ~/.djl.ai) and prints where",
             "train", TrainCommand.USAGE,
-            "benchmark-engine", "usage: benchmark-engine [model] [seconds]: times decode, sample and encode of a shipped "
-                    + "model (default fashion-vae) in process at batch sizes 1 to 256, about [seconds] (default 3) each",
+            "benchmark-engine", EngineBenchmark.USAGE,
             "benchmark-sampling", "usage: benchmark-sampling [vqvaeEpochs] [priorEpochs]: trains a VQ-VAE and its prior on "
                     + "Fashion-MNIST and times sampling at several batch sizes",
             "benchmark-hierarchy", "usage: benchmark-hierarchy [epochs] [priorEpochs] [outDir] [K,Ktop,Kbottom] [families] "
