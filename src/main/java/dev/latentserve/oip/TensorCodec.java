@@ -61,8 +61,9 @@ final class TensorCodec {
         }
         Map<String, Object> parameters = parameters(root.get("parameters"), "the request's parameters");
         JsonNode inputs = root.get("inputs");
-        if (inputs == null || !inputs.isArray() || inputs.isEmpty()) {
-            throw new InvalidTensorException("the request needs \"inputs\": a non-empty list of tensors "
+        // Empty only where every input is optional (sample, its settings given as parameters); Signature checks that.
+        if (inputs == null || !inputs.isArray()) {
+            throw new InvalidTensorException("the request needs \"inputs\": a list of tensors "
                     + "{\"name\", \"shape\", \"datatype\", \"data\"}");
         }
         Binary binary = new Binary(body, jsonLength, headerLength != null);

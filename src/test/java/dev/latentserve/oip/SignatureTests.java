@@ -49,6 +49,7 @@ class SignatureTests {
         Signature encode = Signature.of(Operation.ENCODE, VAE, GREY);
         encode.check(request("{\"inputs\": [" + images(2, "FP32") + "]}"), "m.encode");
         encode.check(request("{\"inputs\": [" + images(1, "UINT8") + "]}"), "m.encode");
+        assertRefused(encode, "{\"inputs\": []}", "model m.encode needs input 'images' (FP32 [-1, 1, 28, 28])");
         assertRefused(encode, "{\"inputs\": [" + images(1, "INT32") + "]}", "input 'images' is INT32; model m.encode takes it as FP32 or UINT8");
         assertRefused(encode, "{\"inputs\": [{\"name\": \"images\", \"shape\": [1, 28, 28], \"datatype\": \"FP32\", \"data\": "
                 + zeros(784) + "}]}", "input 'images' has shape [1, 28, 28]; model m.encode takes [-1, 1, 28, 28]");

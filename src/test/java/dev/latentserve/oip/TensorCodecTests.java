@@ -88,7 +88,7 @@ class TensorCodecTests {
             not JSON                  | {"inputs": [                                                                          | does not parse (line 1, column
             not an object             | [1, 2]                                                                                | must be a JSON object
             no inputs                 | {"outputs": []}                                                                       | needs "inputs"
-            empty inputs              | {"inputs": []}                                                                        | needs "inputs"
+            inputs not a list         | {"inputs": {}}                                                                        | needs "inputs"
             input not an object       | {"inputs": [3]}                                                                       | inputs[0] must be an object
             no name                   | {"inputs": [{"shape": [1], "datatype": "FP32", "data": [1]}]}                         | inputs[0] needs a "name"
             no datatype               | {"inputs": [{"name": "x", "shape": [1], "data": [1]}]}                                | input 'x' needs a "datatype"
