@@ -50,13 +50,7 @@ class OpenInferenceProtocolIntegrationTests extends ApiIntegrationSupport {
             }
         }
         if (http.get("/v1/models/" + VQ).status() == 404) {
-            run("""
-                    {"type": "train", "model": "%s", "family": "vqvae", "dataset": "%s", "epochs": 1, "batchSize": 32,
-                     "learningRate": 0.002, "architecture": {"hiddenChannels": 16, "residualChannels": 8, "residualBlocks": 1,
-                     "codes": 16, "codeDim": 8}}""".formatted(VQ, trainId));
-            run("""
-                    {"type": "fit-prior", "model": "%s@1", "dataset": "%s", "epochs": 1, "batchSize": 32, "learningRate": 0.003,
-                     "architecture": {"channels": 16, "layers": 3, "hidden": 32}}""".formatted(VQ, trainId));
+            trainVqVaeWithPrior(VQ, 1);
             run("""
                     {"type": "train", "model": "%s", "family": "vqvae2", "dataset": "%s", "epochs": 1, "batchSize": 32,
                      "learningRate": 0.002, "architecture": {"hiddenChannels": 16, "residualChannels": 8, "residualBlocks": 1,
@@ -265,6 +259,11 @@ class OpenInferenceProtocolIntegrationTests extends ApiIntegrationSupport {
     @Test
     void badTensorsAre400WithTheReason() {
         assertError(post(VAE + ".encode", "{\"inputs\": [", null), 400, "does not parse");
+        // The specification's own example request: its UINT32 and BOOL tensors are datatypes this service does not take.
+        assertError(post(VAE + ".encode", """
+                {"id": "42", "inputs": [{"name": "input0", "shape": [2, 2], "datatype": "UINT32", "data": [1, 2, 3, 4]},
+                                        {"name": "input1", "shape": [3], "datatype": "BOOL", "data": [true]}],
+                 "outputs": [{"name": "output0"}]}""", null), 400, "tensor 'input0' has datatype 'UINT32'");
         assertError(infer(VAE + ".encode", null, Map.of("inputs", List.of(tensor("images", "FP32", new int[] {2, 784},
                 flat(pixels))))), 400, "input 'images' has shape [2, 784]; model fashion-vae.encode takes [-1, 1, 28, 28]");
         assertError(infer(VAE + ".encode", null, Map.of("inputs", List.of(tensor("images", "INT64", new int[] {2, 1, 28, 28},
