@@ -47,6 +47,9 @@ final class TensorCodec {
      */
     InferRequest read(byte[] body, @Nullable String headerLength) {
         int jsonLength = jsonLength(body, headerLength);
+        if (jsonLength == 0) {
+            throw new InvalidTensorException("the request has no JSON: send an object with \"inputs\": [...]");
+        }
         JsonNode root;
         try {
             root = json.readTree(new String(body, 0, jsonLength, StandardCharsets.UTF_8));
@@ -54,7 +57,8 @@ final class TensorCodec {
             TokenStreamLocation at = e.getLocation();
             throw new InvalidTensorException("the request's JSON " + (headerLength == null ? "body" : "header") + " does not parse"
                     + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")") + ": "
-                    + e.getOriginalMessage());
+                    // Jackson's own location of a bracket left open names a redacted source: the line and column say it.
+                    + e.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source.*$", ""));
         }
         if (root == null || !root.isObject()) {
             throw new InvalidTensorException("the request must be a JSON object with \"inputs\": [...]");

@@ -85,7 +85,8 @@ class TensorCodecTests {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
-            not JSON                  | {"inputs": [                                                                          | does not parse (line 1, column
+            not JSON                  | {"inputs": [                                                                          | does not parse (line 1, column 13): Unexpected end-of-input: expected close marker for Array
+            nothing                   | ``                                                                                    | the request has no JSON
             not an object             | [1, 2]                                                                                | must be a JSON object
             no inputs                 | {"outputs": []}                                                                       | needs "inputs"
             inputs not a list         | {"inputs": {}}                                                                        | needs "inputs"
