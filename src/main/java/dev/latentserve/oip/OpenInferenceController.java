@@ -3,11 +3,13 @@ package dev.latentserve.oip;
 import dev.latentserve.config.ApiRole;
 import dev.latentserve.serving.AsyncResponses;
 import io.swagger.v3.oas.annotations.Hidden;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -98,6 +100,30 @@ class OpenInferenceController {
             @RequestBody(required = false) byte @Nullable [] body,
             @RequestHeader(name = TensorCodec.HEADER_LENGTH, required = false) @Nullable String headerLength) throws IOException {
         return run(model, version, body, headerLength);
+    }
+
+    /**
+     * Any other request under {@code /v2}, answered in the protocol's form rather than as the rest of the API's
+     * problems: 405 for an endpoint of the protocol called with another method, 404 for a path it does not have.
+     */
+    @RequestMapping({"/**"})
+    ResponseEntity<OipApi.Error> unknown(HttpServletRequest request) {
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        String method = request.getMethod();
+        if (path.matches("/v2/models/[^/]+(/versions/[^/]+)?/infer")) {
+            return notAllowed(method, path, HttpMethod.POST);
+        }
+        if (path.matches("/v2(/health/(live|ready)|/models/[^/]+(/versions/[^/]+)?(/ready)?)?")) {
+            return notAllowed(method, path, HttpMethod.GET);
+        }
+        return ResponseEntity.status(HttpStatus.NOT_FOUND).body(new OipApi.Error("no endpoint " + path + " in the Open Inference "
+                + "Protocol: GET /v2, /v2/health/live, /v2/health/ready, /v2/models/{model}[/versions/{version}][/ready]; "
+                + "POST /v2/models/{model}[/versions/{version}]/infer"));
+    }
+
+    private static ResponseEntity<OipApi.Error> notAllowed(String method, String path, HttpMethod allowed) {
+        return ResponseEntity.status(HttpStatus.METHOD_NOT_ALLOWED).allow(allowed)
+                .body(new OipApi.Error(path + " takes " + allowed.name() + ", not " + method));
     }
 
     private DeferredResult<ResponseEntity<?>> run(String model, @Nullable String version, byte @Nullable [] body,

@@ -64,6 +64,11 @@ final class TensorCodec {
             throw new InvalidTensorException("the request must be a JSON object with \"inputs\": [...]");
         }
         Map<String, Object> parameters = parameters(root.get("parameters"), "the request's parameters");
+        Object binaryOutput = parameters.get(InferRequest.BINARY_DATA_OUTPUT);
+        if (binaryOutput != null && !(binaryOutput instanceof Boolean)) {
+            throw new InvalidTensorException("parameters." + InferRequest.BINARY_DATA_OUTPUT + " must be true or false, not "
+                    + binaryOutput);
+        }
         JsonNode inputs = root.get("inputs");
         // Empty only where every input is optional (sample, its settings given as parameters); Signature checks that.
         if (inputs == null || !inputs.isArray()) {

@@ -49,8 +49,7 @@ class SecurityConfiguration {
             // The Open Inference Protocol's probes, public like actuator health.
             "/v2/health/live", "/v2/health/ready"};
     private static final String[] INFERENCE_POST = {"/v1/models/*/sample", "/v1/models/*/encode", "/v1/models/*/decode",
-            "/v1/models/*/reconstruct", "/v1/models/*/interpolate", "/v1/models/*/complete", "/v1/models/*/score",
-            "/v2/models/*/infer", "/v2/models/*/versions/*/infer"};
+            "/v1/models/*/reconstruct", "/v1/models/*/interpolate", "/v1/models/*/complete", "/v1/models/*/score"};
 
     @Bean
     SecurityFilterChain api(HttpSecurity http, SecurityProperties properties, ApiKeys keys, RateLimiter limiter,
@@ -84,8 +83,9 @@ class SecurityConfiguration {
                         .requestMatchers(HttpMethod.POST, INFERENCE_POST).hasAnyAuthority(inference, admin)
                         // A version's archive is its weights: taking them elsewhere is an administrator's decision.
                         .requestMatchers(HttpMethod.GET, "/v1/models/*/versions/*/archive").hasAuthority(admin)
-                        .requestMatchers(HttpMethod.GET, "/v1/models", "/v1/models/**", "/v2", "/v2/models/**")
-                        .hasAnyAuthority(inference, admin)
+                        .requestMatchers(HttpMethod.GET, "/v1/models", "/v1/models/**").hasAnyAuthority(inference, admin)
+                        // The Open Inference Protocol has nothing to administer: all of it but its health is inference.
+                        .requestMatchers("/v2", "/v2/**").hasAnyAuthority(inference, admin)
                         .anyRequest().hasAuthority(admin));
         JwtDecoder decoder = jwtDecoder.getIfAvailable();
         if (decoder != null) {

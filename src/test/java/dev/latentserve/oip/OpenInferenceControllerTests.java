@@ -130,6 +130,18 @@ class OpenInferenceControllerTests {
         mvc.perform(get("/v2")).andExpect(status().isOk()).andExpect(jsonPath("$.extensions[0]").value("binary_tensor_data"));
     }
 
+    @Test
+    void otherPathsAndMethodsUnderV2AreTheProtocolsErrorsToo() throws Exception {
+        mvc.perform(get("/v2/models/m.encode/infer")).andExpectAll(error(405, "/v2/models/m.encode/infer takes POST, not GET"))
+                .andExpect(header().string("Allow", "POST"));
+        mvc.perform(post("/v2/models/m.encode/versions/1/ready")).andExpectAll(error(405,
+                "/v2/models/m.encode/versions/1/ready takes GET, not POST"));
+        mvc.perform(post("/v2/health/live")).andExpectAll(error(405, "/v2/health/live takes GET, not POST"));
+        mvc.perform(get("/v2/repository/index")).andExpectAll(error(404, "no endpoint /v2/repository/index"));
+        mvc.perform(get("/v2/models/m.encode/stats")).andExpectAll(error(404, "no endpoint /v2/models/m.encode/stats"));
+        verifyNoInteractions(models);
+    }
+
     private MvcResult answered(MockHttpServletRequestBuilder request, ResultMatcher... expected) throws Exception {
         MvcResult started = mvc.perform(request).andExpect(request().asyncStarted()).andReturn();
         return mvc.perform(asyncDispatch(started)).andExpectAll(expected).andReturn();

@@ -130,6 +130,8 @@ class OpenInferenceProtocolIntegrationTests extends ApiIntegrationSupport {
         assertError(http.get("/v2/models/Bad%20Name.encode/ready"), 404, "no model");
         assertError(infer(VAE + ".encode", "9", imagesJson("FP32")), 404, "has no version 9");
         assertError(infer("nothing.decode", null, Map.of("inputs", List.of())), 404, "nothing");
+        assertError(http.get("/v2/models/" + VAE + ".encode/infer"), 405, "takes POST, not GET");
+        assertError(http.get("/v2/models/" + VAE + ".encode/stats"), 404, "no endpoint");
     }
 
     @Test

@@ -121,6 +121,7 @@ class TensorCodecTests {
             outputs not a list        | {"inputs": [{"name": "x", "shape": [1], "datatype": "INT32", "data": [1]}], "outputs": {}} | "outputs" must be a list
             output without name       | {"inputs": [{"name": "x", "shape": [1], "datatype": "INT32", "data": [1]}], "outputs": [{}]} | outputs[0] must be an object with a "name"
             output asked twice        | {"inputs": [{"name": "x", "shape": [1], "datatype": "INT32", "data": [1]}], "outputs": [{"name": "a"}, {"name": "a"}]} | output 'a' is asked for twice
+            binary_data_output a string | {"parameters": {"binary_data_output": "true"}, "inputs": []}                       | parameters.binary_data_output must be true or false, not true
             binary_data not a bool    | {"inputs": [{"name": "x", "shape": [1], "datatype": "INT32", "data": [1]}], "outputs": [{"name": "a", "parameters": {"binary_data": 1}}]} | binary_data must be true or false
             output datatype unknown   | {"inputs": [{"name": "x", "shape": [1], "datatype": "INT32", "data": [1]}], "outputs": [{"name": "a", "parameters": {"datatype": "FP64"}}]} | datatype 'FP64'
             """)

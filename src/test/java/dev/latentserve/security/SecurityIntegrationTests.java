@@ -182,6 +182,7 @@ class SecurityIntegrationTests {
         assertOipError(anonymous.get("/v2"), 401, "send an API key");
         assertOipError(anonymous.postJson(infer, oneSample), 401, "send an API key");
         assertThat(reader.get("/v2/models/fashion-vae.sample").status()).isEqualTo(200);
+        assertOipError(reader.get("/v2/repository/index"), 404, "no endpoint /v2/repository/index");
         Response sampled = reader.postJson(infer, oneSample);
         assertThat(sampled.status()).as(sampled.text()).isEqualTo(200);
         assertThat(sampled.json().get("outputs").get(0).get("shape").toString()).isEqualTo("[1,1,28,28]");
