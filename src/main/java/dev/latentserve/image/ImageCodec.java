@@ -194,7 +194,8 @@ public final class ImageCodec {
         return (int) Math.ceil(Math.sqrt(count));
     }
 
-    private static int toByte(float value) {
+    /** The 8-bit level a PNG stores for {@code value} in [0, 1] (clamped; NaN as 0). */
+    public static int toByte(float value) {
         float clamped = Float.isNaN(value) ? 0f : Math.max(0f, Math.min(1f, value));
         return Math.round(clamped * 255f);
     }

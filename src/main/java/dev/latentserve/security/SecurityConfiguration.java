@@ -32,7 +32,8 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
 /**
  * The API's doors. Public: health, info, Prometheus metrics, the OpenAPI document and Swagger UI. Scope inference:
  * sample, encode, decode, reconstruct, and reading models. Scope admin: everything else (datasets, jobs, deleting
- * versions, the other actuator endpoints). Callers authenticate with an API key or, when
+ * versions, the other actuator endpoints). The Open Inference Protocol under {@code /v2} alike: its health public, its
+ * metadata and inference for scope inference. Callers authenticate with an API key or, when
  * {@code spring.security.oauth2.resourceserver.jwt.*} is configured, a JWT whose scope claim holds
  * {@code <jwt-scope-prefix>inference} or {@code <jwt-scope-prefix>admin}. Every refusal is an RFC 9457 problem.
  */
@@ -44,7 +45,9 @@ class SecurityConfiguration {
     private static final String[] PUBLIC = {"/actuator/health", "/actuator/health/**", "/actuator/info", "/actuator/prometheus",
             "/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**", "/error",
             // The console's static files: it asks for the key in the page and sends it with each API call.
-            "/console", "/console/**", "/webjars/**"};
+            "/console", "/console/**", "/webjars/**",
+            // The Open Inference Protocol's probes, public like actuator health.
+            "/v2/health/live", "/v2/health/ready"};
     private static final String[] INFERENCE_POST = {"/v1/models/*/sample", "/v1/models/*/encode", "/v1/models/*/decode",
             "/v1/models/*/reconstruct", "/v1/models/*/interpolate", "/v1/models/*/complete", "/v1/models/*/score"};
 
@@ -81,6 +84,8 @@ class SecurityConfiguration {
                         // A version's archive is its weights: taking them elsewhere is an administrator's decision.
                         .requestMatchers(HttpMethod.GET, "/v1/models/*/versions/*/archive").hasAuthority(admin)
                         .requestMatchers(HttpMethod.GET, "/v1/models", "/v1/models/**").hasAnyAuthority(inference, admin)
+                        // The Open Inference Protocol has nothing to administer: all of it but its health is inference.
+                        .requestMatchers("/v2", "/v2/**").hasAnyAuthority(inference, admin)
                         .anyRequest().hasAuthority(admin));
         JwtDecoder decoder = jwtDecoder.getIfAvailable();
         if (decoder != null) {
@@ -103,7 +108,8 @@ class SecurityConfiguration {
     private static String needed(jakarta.servlet.http.HttpServletRequest request) {
         String path = request.getRequestURI();
         boolean inference = path.startsWith("/v1/models") && (("GET".equals(request.getMethod()) && !path.endsWith("/archive"))
-                || path.matches("/v1/models/[^/]+/(sample|encode|decode|reconstruct|complete|interpolate|score)"));
+                || path.matches("/v1/models/[^/]+/(sample|encode|decode|reconstruct|complete|interpolate|score)"))
+                || path.equals("/v2") || path.startsWith("/v2/models/");
         return inference ? "inference (or admin)" : "admin";
     }
 

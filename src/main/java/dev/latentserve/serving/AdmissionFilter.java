@@ -32,6 +32,9 @@ class AdmissionFilter extends OncePerRequestFilter {
 
     private static final Pattern INFERENCE = Pattern.compile(
             "/v1/models/([^/]+)/(sample|encode|decode|reconstruct|complete|interpolate|score)");
+    /** The Open Inference Protocol's inference: model {@code {name}.{operation}}, optionally a version. */
+    private static final Pattern OPEN_INFERENCE = Pattern.compile(
+            "/v2/models/([^/]+)\\.(sample|encode|decode|reconstruct)(?:/versions/([0-9]+))?/infer");
 
     private final ManifestCache manifests;
     private final ModelBatchers batchers;
@@ -49,9 +52,13 @@ class AdmissionFilter extends OncePerRequestFilter {
         if ("POST".equals(request.getMethod())) {
             String path = request.getRequestURI().substring(request.getContextPath().length());
             Matcher inference = INFERENCE.matcher(path);
-            if (inference.matches()) {
-                ModelManifest manifest = resolved(UriUtils.decode(inference.group(1), StandardCharsets.UTF_8));
-                if (manifest != null && batchers.refuseIfFull(manifest, inference.group(2))) {
+            Matcher open = OPEN_INFERENCE.matcher(path);
+            String reference = inference.matches() ? inference.group(1)
+                    : open.matches() ? open.group(1) + (open.group(3) == null ? "" : "@" + open.group(3)) : null;
+            if (reference != null) {
+                ModelManifest manifest = resolved(UriUtils.decode(reference, StandardCharsets.UTF_8));
+                String operation = inference.matches() ? inference.group(2) : open.group(2);
+                if (manifest != null && batchers.refuseIfFull(manifest, operation)) {
                     refuse(request, response, manifest);
                     return;
                 }

@@ -21,7 +21,7 @@ import org.springframework.web.context.request.async.DeferredResult;
  * dropped at {@code request-timeout} at the latest.
  */
 @Component
-class AsyncResponses implements DisposableBean {
+public class AsyncResponses implements DisposableBean {
 
     private final ExecutorService mapping = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("latentserve-respond-", 0).factory());
@@ -31,7 +31,11 @@ class AsyncResponses implements DisposableBean {
         this.properties = properties;
     }
 
-    <T> DeferredResult<ResponseEntity<?>> answer(CompletableFuture<T> work, Function<T, ResponseEntity<?>> toResponse) {
+    /**
+     * The answer to a request whose work is queued: {@code toResponse} of its result, or its error for the exception
+     * handlers of the controller that called this.
+     */
+    public <T> DeferredResult<ResponseEntity<?>> answer(CompletableFuture<T> work, Function<T, ResponseEntity<?>> toResponse) {
         // The batcher's own timeout answers first (503 inference-timeout); the servlet's is only a backstop.
         DeferredResult<ResponseEntity<?>> response = new DeferredResult<>(properties.requestTimeout().plusSeconds(10).toMillis());
         response.onError(error -> work.cancel(false));

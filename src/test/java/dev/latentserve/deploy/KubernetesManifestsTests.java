@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
@@ -45,6 +46,10 @@ class KubernetesManifestsTests {
         assertThat(files).hasSizeGreaterThanOrEqualTo(12);
         for (Path file : files) {
             for (HasMetadata resource : read(file)) {
+                if (isKServe(resource)) {
+                    // Custom resources the model does not know: checked field by field below.
+                    continue;
+                }
                 assertThat(resource).as("%s: kind %s is not in the Kubernetes model", file, resource.getKind())
                         .isNotInstanceOf(GenericKubernetesResource.class);
                 List<String> unknown = new ArrayList<>();
@@ -160,6 +165,91 @@ class KubernetesManifestsTests {
         assertThat(route.getSpec().getRules().getFirst().getBackendRefs().getFirst().getName()).isEqualTo("latentserve");
         Ingress ingress = all(Ingress.class).getFirst();
         assertThat(ingress.getMetadata().getAnnotations()).containsKey("nginx.ingress.kubernetes.io/proxy-body-size");
+    }
+
+    /**
+     * The optional KServe manifests: a ServingRuntime with the service's image and volume that speaks the Open Inference
+     * Protocol (v2), probed on its /v2 health endpoints, and an InferenceService that uses it. Their spec fields are
+     * KServe's (ServingRuntimeSpec of serving.kserve.io/v1alpha1); the container and volumes in them are read into the
+     * typed Kubernetes model like every other manifest's.
+     */
+    @Test
+    void theKServeRuntimeSpeaksTheOpenInferenceProtocolAndProbesItsHealth() throws IOException {
+        GenericKubernetesResource runtime = kserve("kserve-servingruntime.yaml");
+        assertThat(runtime.getApiVersion()).isEqualTo("serving.kserve.io/v1alpha1");
+        assertThat(runtime.getKind()).isEqualTo("ServingRuntime");
+        Map<String, Object> spec = map(runtime.getAdditionalProperties().get("spec"));
+        assertThat(spec.keySet()).as("ServingRuntimeSpec fields").isSubsetOf("affinity", "annotations", "builtInAdapter",
+                "containers", "disabled", "grpcDataEndpoint", "grpcEndpoint", "httpDataEndpoint", "imagePullSecrets", "labels",
+                "multiModel", "nodeSelector", "protocolVersions", "replicas", "storageHelper", "supportedModelFormats",
+                "tolerations", "volumes");
+        assertThat(spec.get("protocolVersions")).isEqualTo(List.of("v2"));
+        assertThat(spec.get("multiModel")).isEqualTo(false);
+        List<Container> containers = typed(spec.get("containers"), Container.class);
+        List<Volume> volumes = typed(spec.get("volumes"), Volume.class);
+        assertThat(containers).singleElement();
+        Container container = containers.getFirst();
+        assertThat(container.getImage()).isEqualTo(all(Deployment.class).getFirst().getSpec().getTemplate().getSpec()
+                .getContainers().getFirst().getImage());
+        assertThat(container.getPorts()).singleElement().satisfies(port -> assertThat(port.getContainerPort()).isEqualTo(8080));
+        assertThat(container.getStartupProbe().getHttpGet().getPath()).isEqualTo("/v2/health/live");
+        assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/live");
+        assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/ready");
+        for (var probe : List.of(container.getStartupProbe(), container.getLivenessProbe(), container.getReadinessProbe())) {
+            assertThat(probe.getHttpGet().getPort().getIntVal()).isEqualTo(8080);
+        }
+        assertThat(container.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        for (EnvVar env : container.getEnv()) {
+            assertThat(properties.binds(env.getName())).as("%s sets no property", env.getName()).isTrue();
+        }
+        assertThat(container.getEnv()).anySatisfy(env -> {
+            assertThat(env.getName()).isEqualTo("LATENTSERVE_ROLES");
+            assertThat(env.getValue()).isEqualTo("api");
+        });
+        assertThat(container.getEnvFrom()).hasSize(2);
+        assertThat(container.getVolumeMounts()).extracting(m -> m.getMountPath()).contains("/data", "/tmp");
+        assertThat(volumes).anySatisfy(volume -> assertThat(volume.getPersistentVolumeClaim().getClaimName())
+                .isEqualTo("latentserve-data"));
+
+        GenericKubernetesResource service = kserve("kserve-inferenceservice.yaml");
+        assertThat(service.getApiVersion()).isEqualTo("serving.kserve.io/v1beta1");
+        assertThat(service.getKind()).isEqualTo("InferenceService");
+        Map<String, Object> model = map(map(map(service.getAdditionalProperties().get("spec")).get("predictor")).get("model"));
+        assertThat(model.get("runtime")).isEqualTo(runtime.getMetadata().getName());
+        assertThat(model.get("protocolVersion")).isEqualTo("v2");
+        assertThat(map(model.get("modelFormat")).get("name"))
+                .isEqualTo(map(((List<?>) spec.get("supportedModelFormats")).getFirst()).get("name"));
+    }
+
+    private static boolean isKServe(HasMetadata resource) {
+        return resource.getApiVersion() != null && resource.getApiVersion().startsWith("serving.kserve.io/");
+    }
+
+    private static GenericKubernetesResource kserve(String file) throws IOException {
+        List<HasMetadata> resources = read(K8S.resolve("optional").resolve(file));
+        assertThat(resources).singleElement().isInstanceOf(GenericKubernetesResource.class);
+        return (GenericKubernetesResource) resources.getFirst();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object value) {
+        assertThat(value).isInstanceOf(Map.class);
+        return (Map<String, Object>) value;
+    }
+
+    /** Items of a custom resource's list read into the Kubernetes model, failing on any field it does not have. */
+    private static <T> List<T> typed(Object list, Class<T> type) {
+        assertThat(list).isInstanceOf(List.class);
+        List<T> items = new ArrayList<>();
+        for (Object item : (List<?>) list) {
+            T typedItem = Serialization.unmarshal(Serialization.asJson(item), type);
+            List<String> unknown = new ArrayList<>();
+            unknownFields(typedItem, type.getSimpleName(), unknown, new IdentityHashMap<>());
+            assertThat(unknown).as("fields the Kubernetes schema does not have").isEmpty();
+            items.add(typedItem);
+        }
+        return items;
     }
 
     private static List<Path> manifests() throws IOException {

@@ -104,8 +104,8 @@ class DocumentationExamplesIntegrationTests {
                     missing.add(tool);
                 }
             }
-            if (!succeeds("python3", "-c", "import numpy")) {
-                missing.add("python3 with NumPy");
+            if (!succeeds("python3", "-c", "import numpy, requests")) {
+                missing.add("python3 with NumPy and requests");
             }
             if (!Files.isDirectory(FASHION_MNIST)) {
                 missing.add("Fashion-MNIST at " + FASHION_MNIST + " (apt-get install dataset-fashion-mnist)");

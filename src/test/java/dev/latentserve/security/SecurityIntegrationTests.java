@@ -172,6 +172,37 @@ class SecurityIntegrationTests {
         assertThat(anonymous.get("/actuator/health").status()).as("health is not rate limited").isEqualTo(200);
     }
 
+    /** /v2 has /v1's doors (public health, the inference scope for the rest, the body limit) and answers {"error"}. */
+    @Test
+    void theOpenInferenceProtocolKeepsTheDoorsAndAnswersInItsOwnForm() throws Exception {
+        assertThat(anonymous.get("/v2/health/live").status()).isEqualTo(200);
+        assertThat(anonymous.get("/v2/health/ready").status()).isEqualTo(200);
+        String infer = "/v2/models/fashion-vae.sample/infer";
+        String oneSample = "{\"parameters\": {\"count\": 1, \"seed\": 3}, \"inputs\": []}";
+        assertOipError(anonymous.get("/v2"), 401, "send an API key");
+        assertOipError(anonymous.postJson(infer, oneSample), 401, "send an API key");
+        assertThat(reader.get("/v2/models/fashion-vae.sample").status()).isEqualTo(200);
+        assertOipError(reader.get("/v2/repository/index"), 404, "no endpoint /v2/repository/index");
+        Response sampled = reader.postJson(infer, oneSample);
+        assertThat(sampled.status()).as(sampled.text()).isEqualTo(200);
+        assertThat(sampled.json().get("outputs").get(0).get("shape").toString()).isEqualTo("[1,1,28,28]");
+        Response noScope = new Http(port, null).send(HttpRequest.newBuilder(anonymous.uri("/v2/models/fashion-vae.sample"))
+                .header("Authorization", "Bearer " + jwt("openid", Instant.now().plusSeconds(300))));
+        assertOipError(noScope, 403, "it needs the inference (or admin) scope");
+        String big = "{\"inputs\": [{\"name\": \"images\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", \"data\": ["
+                + "0.5,".repeat(40_000) + "0.5]}]}";
+        assertOipError(admin.postJson("/v2/models/fashion-vae.encode/infer", big), 413, "latentserve.security.max-request-bytes");
+        assertOipError(admin.send(HttpRequest.newBuilder(admin.uri("/v2/models/fashion-vae.encode/infer"))
+                .header("Content-Type", "application/json").POST(unknownLength(big))), 413, "max-request-bytes");
+    }
+
+    private static void assertOipError(Response response, int status, String message) {
+        assertThat(response.status()).as(response.text()).isEqualTo(status);
+        assertThat(response.contentType()).startsWith("application/json");
+        assertThat(response.json().propertyNames()).containsExactly("error");
+        assertThat(response.json().get("error").asString()).contains(message);
+    }
+
     @Test
     void pathTraversalInModelAndDatasetNamesIsRefused() {
         assertProblem(admin.get("/v1/models/..%2F..%2Fetc"), 400, "rejected-request");

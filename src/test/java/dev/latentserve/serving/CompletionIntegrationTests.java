@@ -28,13 +28,7 @@ class CompletionIntegrationTests extends ApiIntegrationSupport {
 
     @BeforeAll
     void trainAVqVaeWithAPrior() throws InterruptedException {
-        run("""
-                {"type": "train", "model": "%s", "family": "vqvae", "dataset": "%s", "epochs": 2, "batchSize": 32,
-                 "learningRate": 0.002, "architecture": {"hiddenChannels": 16, "residualChannels": 8, "residualBlocks": 1,
-                 "codes": 16, "codeDim": 8}}""".formatted(VQ, trainId));
-        run("""
-                {"type": "fit-prior", "model": "%s@1", "dataset": "%s", "epochs": 1, "batchSize": 32, "learningRate": 0.003,
-                 "architecture": {"channels": 16, "layers": 3, "hidden": 32}}""".formatted(VQ, trainId));
+        trainVqVaeWithPrior(VQ, 2);
         image = Base64.getEncoder().encodeToString(TestFiles.png(testImages, 0));
     }
 

@@ -68,6 +68,28 @@ class ServingIntegrationTests {
                 }
                 assertThat(ok).isPositive();
                 assertThat(busy).isPositive();
+                // The Open Inference Protocol shares the queue and its refusals, in its own {"error"} form.
+                List<Future<Response>> open = new ArrayList<>();
+                for (int i = 0; i < 48; i++) {
+                    open.add(clients.submit(() -> http.postJson("/v2/models/fashion-vae.sample/infer",
+                            "{\"parameters\": {\"count\": 256}, \"inputs\": []}")));
+                }
+                int openBusy = 0;
+                int turnedAwayUnread = 0;
+                for (Future<Response> future : open) {
+                    Response response = future.get();
+                    if (response.status() != 200) {
+                        assertThat(response.status()).as(response.text()).isEqualTo(503);
+                        assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
+                        String error = response.json().get("error").asString();
+                        // The admission filter's words (before the body is read), or the queue's own at submission.
+                        assertThat(error).containsAnyOf("has a full queue", "requests waiting already");
+                        turnedAwayUnread += error.contains("has a full queue") ? 1 : 0;
+                        openBusy++;
+                    }
+                }
+                assertThat(openBusy).isPositive();
+                assertThat(turnedAwayUnread).as("refused before the body was read").isPositive();
                 assertThat(http.get("/actuator/prometheus").text()).contains("latentserve_inference_rejected_total",
                         "reason=\"overloaded\"", "latentserve_inference_queue_depth", "latentserve_inference_queue_time_seconds");
             } finally {
@@ -90,6 +112,11 @@ class ServingIntegrationTests {
             assertThat(response.status()).isEqualTo(503);
             assertThat(response.json().get("type").asString()).endsWith("/inference-timeout");
             assertThat(response.headers().firstValue("Retry-After")).isPresent();
+            Response open = new Http(port).postJson("/v2/models/fashion-vae.sample/infer",
+                    "{\"parameters\": {\"count\": 256}, \"inputs\": []}");
+            assertThat(open.status()).as(open.text()).isEqualTo(503);
+            assertThat(open.json().get("error").asString()).isNotBlank();
+            assertThat(open.headers().firstValue("Retry-After")).isPresent();
         }
     }
 

@@ -85,6 +85,20 @@ public abstract class ApiIntegrationSupport {
         assertThat(job.get("state").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
     }
 
+    /**
+     * Trains a small VQ-VAE {@code model} on the training set (version 1) and fits its gated PixelCNN prior for one
+     * epoch (version 2), through the job API.
+     */
+    protected void trainVqVaeWithPrior(String model, int epochs) throws InterruptedException {
+        run("""
+                {"type": "train", "model": "%s", "family": "vqvae", "dataset": "%s", "epochs": %d, "batchSize": 32,
+                 "learningRate": 0.002, "architecture": {"hiddenChannels": 16, "residualChannels": 8, "residualBlocks": 1,
+                 "codes": 16, "codeDim": 8}}""".formatted(model, trainId, epochs));
+        run("""
+                {"type": "fit-prior", "model": "%s@1", "dataset": "%s", "epochs": 1, "batchSize": 32, "learningRate": 0.003,
+                 "architecture": {"channels": 16, "layers": 3, "hidden": 32}}""".formatted(model, trainId));
+    }
+
     protected static void assertProblem(Response response, int status, String type) {
         Http.assertProblem(response, status, type);
     }
