@@ -194,7 +194,8 @@ public final class ImageCodec {
         return (int) Math.ceil(Math.sqrt(count));
     }
 
-    private static int toByte(float value) {
+    /** A pixel in [0, 1] as the 8-bit value PNG answers carry: clamped, NaN as 0, rounded to the nearest of 0..255. */
+    public static int toByte(float value) {
         float clamped = Float.isNaN(value) ? 0f : Math.max(0f, Math.min(1f, value));
         return Math.round(clamped * 255f);
     }
