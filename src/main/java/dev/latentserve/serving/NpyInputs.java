@@ -180,6 +180,7 @@ final class NpyInputs {
                     row[c] = (int) code;
                 }
             }
+            grids.add(grid);
         }
         return grids;
     }
