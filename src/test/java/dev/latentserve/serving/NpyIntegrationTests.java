@@ -267,6 +267,10 @@ class NpyIntegrationTests extends ApiIntegrationSupport {
                 NpyWriter.int32(new long[] {1, 8, 8}, filled(64, 99)), "application/x-npy"), 422, "invalid-latent");
         assertProblem(post("/v1/models/" + VQ + "/decode", "application/x-npy",
                 TestFiles.npy("<i8", "1, 8, 8", longs(filledLong(64, 1L << 40))), "application/x-npy"), 422, "invalid-latent");
+        // Over latentserve.security.max-request-bytes (16 MB): refused before it is read, as any body.
+        Response big = post("/v1/models/" + MODEL + "/encode", "application/x-npy",
+                NpyWriter.uint8(new long[] {70_000, 1, 16, 16}, new byte[70_000 * 256]), "application/x-npy");
+        assertProblem(big, 413, "content-too-large");
         Response text = post("/v1/models/" + MODEL + "/encode", "text/plain", "1 2 3".getBytes(), "application/json");
         assertThat(text.status()).isEqualTo(415);
         assertProblem(post("/v1/models/" + MODEL + "/decode", "application/x-npy",
