@@ -21,6 +21,21 @@ public final class ResponseFormats {
     /** What the JSON-or-PNG endpoints offer, in their order of preference. */
     public static final List<MediaType> JSON_OR_PNG = List.of(MediaType.APPLICATION_JSON, MediaType.IMAGE_PNG);
 
+    /** NumPy's npy file: one array ({@code np.load}). */
+    public static final String NPY_VALUE = "application/x-npy";
+    public static final MediaType NPY = MediaType.parseMediaType(NPY_VALUE);
+    /** NumPy's npz archive: a zip of npy files, one per named array ({@code np.load(f)["name"]}). */
+    public static final String NPZ_VALUE = "application/x-npz";
+    public static final MediaType NPZ = MediaType.parseMediaType(NPZ_VALUE);
+    /** An npz archive under the zip type, which is what it is; for clients that know no npz type. */
+    public static final String ZIP_VALUE = "application/zip";
+    public static final MediaType ZIP = MediaType.parseMediaType(ZIP_VALUE);
+
+    /** What endpoints that answer images offer: JSON, one PNG grid, or one npy array (N, C, H, W). */
+    public static final List<MediaType> IMAGES = List.of(MediaType.APPLICATION_JSON, MediaType.IMAGE_PNG, NPY);
+    /** What endpoints that answer arrays offer: JSON, one npy array, or an npz archive of several under either type. */
+    public static final List<MediaType> ARRAYS = List.of(MediaType.APPLICATION_JSON, NPY, NPZ, ZIP);
+
     private static final int MAX_RANGES = 50;
 
     private ResponseFormats() {

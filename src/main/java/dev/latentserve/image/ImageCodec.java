@@ -194,7 +194,7 @@ public final class ImageCodec {
         return (int) Math.ceil(Math.sqrt(count));
     }
 
-    /** The 8-bit level a PNG stores for {@code value} in [0, 1] (clamped; NaN as 0). */
+    /** A pixel in [0, 1] as the 8-bit value PNG answers carry: clamped, NaN as 0, rounded to the nearest of 0..255. */
     public static int toByte(float value) {
         float clamped = Float.isNaN(value) ? 0f : Math.max(0f, Math.min(1f, value));
         return Math.round(clamped * 255f);

@@ -7,6 +7,8 @@ import dev.latentserve.family.Latents;
 import dev.latentserve.family.LoadedModel;
 import dev.latentserve.image.ImageCodec;
 import dev.latentserve.image.ImageShape;
+import dev.latentserve.npy.NpyArray;
+import dev.latentserve.npy.Npz;
 import dev.latentserve.serving.InferenceApi.DecodeRequest;
 import dev.latentserve.serving.InferenceApi.DecodeResponse;
 import dev.latentserve.serving.InferenceApi.EncodeResponse;
@@ -63,7 +65,17 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
         content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
 class InferenceController {
 
-    private static final String PNG_OR_JSON_DOC = "Send Accept: image/png for one PNG grid, application/json (default) for JSON.";
+    private static final String PNG_OR_JSON_DOC = "Send Accept: image/png for one PNG grid, application/json (default) for JSON, "
+            + "application/x-npy for one NumPy array (N, C, H, W) of uint8, or float32 in [0, 1] with ?dtype=float32.";
+    private static final String DTYPE_DOC = "Accept: application/x-npy only: uint8 (0..255, as PNG rounds) or float32 "
+            + "(in [0, 1]); other answers ignore it";
+    private static final String ENCODE_DOC = "Send Accept: application/json (default) for JSON, application/x-npy for one NumPy "
+            + "array (VAE: z (N, D), the posterior mean unless sample=true; VQ-VAE: int32 codes (N, h, w)), or application/x-npz "
+            + "(or application/zip) for an npz archive of every array (VAE: z, mean, logvar; VQ-VAE: codes, and vectors when "
+            + "asked; VQ-VAE-2: top and bottom int32 codes). An answer of several arrays is not offered as npy (406).";
+    /** The most bytes the arrays of an npz sent to /decode may unpack to; codes of a full batch take well under 1 MB. */
+    private static final long MAX_NPZ_BYTES = 64L << 20;
+    private static final int MAX_NPZ_ARRAYS = 16;
     private static final String SAMPLE_DOC = PNG_OR_JSON_DOC
             + " A VQ-VAE or VQ-VAE-2 without fitted priors answers 409 and names the job that fits them. Models with an "
             + "autoregressive prior draw one code per prior pass (a VQ-VAE-2 on 28x28 images: 16 top and 64 bottom passes), so a "
@@ -100,20 +112,25 @@ class InferenceController {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "200", description = "The samples", content = {
             @Content(mediaType = "application/json", schema = @Schema(implementation = SampleResponse.class)),
-            @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
+            @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary")),
+            @Content(mediaType = ResponseFormats.NPY_VALUE, schema = @Schema(type = "string", format = "binary"))})
     @PostMapping(path = "/sample", consumes = MediaType.APPLICATION_JSON_VALUE,
-            produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
+            produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE, ResponseFormats.NPY_VALUE})
     DeferredResult<ResponseEntity<?>> sample(
             @Parameter(description = "name or name@version", example = "fashion-vae") @PathVariable String model,
             @RequestBody(required = false) @Nullable SampleRequest body,
+            @Parameter(description = DTYPE_DOC) @RequestParam(name = "dtype", required = false) @Nullable String dtype,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
         SampleRequest request = orDefaults(body);
         // Only a stream previews, but a value out of range is refused alike whatever the answer's type.
         request.previewRows();
-        MediaType format = ResponseFormats.choose(accept, ResponseFormats.JSON_OR_PNG);
+        MediaType format = ResponseFormats.choose(accept, ResponseFormats.IMAGES);
+        NpyAnswers.PixelType pixelType = NpyAnswers.PixelType.of(dtype);
         return responses.answer(submit(model, request, null),
                 outcome -> switch (outcome) {
-                    case InferenceResults.Sampled result -> sampled(result, Boolean.TRUE.equals(request.includePixels()), format);
+                    case InferenceResults.Sampled result -> ResponseFormats.NPY.equals(format)
+                            ? NpyAnswers.images(result.shape(), result.samples().images(), pixelType)
+                            : sampled(result, Boolean.TRUE.equals(request.includePixels()), format);
                     case InferenceResults.SampleJob queued ->
                             ResponseEntity.accepted().location(URI.create("/v1/jobs/" + queued.job().id()))
                                     .contentType(MediaType.APPLICATION_JSON).body(queued.job());
@@ -157,33 +174,65 @@ class InferenceController {
                 images(result.shape(), images, includePixels), LatentFields.latents(latents), LatentFields.codes(latents)));
     }
 
-    @Operation(summary = "Encode images (JSON: base64 PNG/JPEG or raw pixels) to q(z|x)")
-    @ApiResponse(responseCode = "200", description = "Posterior mean, log-variance and z per image",
-            content = @Content(mediaType = "application/json", schema = @Schema(implementation = EncodeResponse.class)))
-    @PostMapping(path = "/encode", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    DeferredResult<ResponseEntity<?>> encode(@PathVariable String model, @RequestBody ImagesRequest body) throws IOException {
+    @Operation(summary = "Encode images (JSON: base64 PNG/JPEG or raw pixels) to q(z|x)", description = ENCODE_DOC)
+    @ApiResponse(responseCode = "200", description = "Posterior mean, log-variance and z per image", content = {
+            @Content(mediaType = "application/json", schema = @Schema(implementation = EncodeResponse.class)),
+            @Content(mediaType = ResponseFormats.NPY_VALUE, schema = @Schema(type = "string", format = "binary")),
+            @Content(mediaType = ResponseFormats.NPZ_VALUE, schema = @Schema(type = "string", format = "binary")),
+            @Content(mediaType = ResponseFormats.ZIP_VALUE, schema = @Schema(type = "string", format = "binary"))})
+    @PostMapping(path = "/encode", consumes = MediaType.APPLICATION_JSON_VALUE, produces = {MediaType.APPLICATION_JSON_VALUE,
+            ResponseFormats.NPY_VALUE, ResponseFormats.NPZ_VALUE, ResponseFormats.ZIP_VALUE})
+    DeferredResult<ResponseEntity<?>> encode(@PathVariable String model, @RequestBody ImagesRequest body,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
+        MediaType format = ResponseFormats.choose(accept, ResponseFormats.ARRAYS);
         return responses.answer(inference.encode(model, inputs(body), Boolean.TRUE.equals(body.sample()),
-                Boolean.TRUE.equals(body.includeVectors()), body.seed()), InferenceController::encoded);
+                Boolean.TRUE.equals(body.includeVectors()), body.seed()), result -> encoded(result, format));
     }
 
-    @Operation(summary = "Encode uploaded images (multipart parts named 'image') to q(z|x)")
+    @Operation(summary = "Encode uploaded images (multipart parts named 'image') to q(z|x)", description = ENCODE_DOC)
     @ApiResponse(responseCode = "200", description = "Posterior mean, log-variance and z per image",
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = EncodeResponse.class)))
-    @PostMapping(path = "/encode", consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    @PostMapping(path = "/encode", consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = {MediaType.APPLICATION_JSON_VALUE,
+            ResponseFormats.NPY_VALUE, ResponseFormats.NPZ_VALUE, ResponseFormats.ZIP_VALUE})
     DeferredResult<ResponseEntity<?>> encodeMultipart(@PathVariable String model, @RequestPart("image") List<MultipartFile> image,
             @RequestParam(name = "sample", defaultValue = "false") boolean sample,
             @RequestParam(name = "includeVectors", defaultValue = "false") boolean includeVectors,
-            @RequestParam(name = "seed", required = false) @Nullable Long seed) throws IOException {
-        return responses.answer(inference.encode(model, inputs(image), sample, includeVectors, seed), InferenceController::encoded);
+            @RequestParam(name = "seed", required = false) @Nullable Long seed,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
+        MediaType format = ResponseFormats.choose(accept, ResponseFormats.ARRAYS);
+        return responses.answer(inference.encode(model, inputs(image), sample, includeVectors, seed),
+                result -> encoded(result, format));
+    }
+
+    @Operation(summary = "Encode images sent as one NumPy array (N, C, H, W), (N, H, W) or (N, H, W, C) to q(z|x)",
+            description = ENCODE_DOC + " The array is uint8 (0..255) or float32 in [0, 1], little-endian; a 4-d shape that "
+                    + "fits both ways is read channels-first.")
+    @ApiResponse(responseCode = "200", description = "Posterior mean, log-variance and z per image",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = EncodeResponse.class)))
+    @PostMapping(path = "/encode", consumes = ResponseFormats.NPY_VALUE, produces = {MediaType.APPLICATION_JSON_VALUE,
+            ResponseFormats.NPY_VALUE, ResponseFormats.NPZ_VALUE, ResponseFormats.ZIP_VALUE})
+    DeferredResult<ResponseEntity<?>> encodeArray(@PathVariable String model,
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "An npy file (np.save)", content =
+                    @Content(mediaType = ResponseFormats.NPY_VALUE, schema = @Schema(type = "string", format = "binary")))
+            @RequestBody byte[] body,
+            @RequestParam(name = "sample", defaultValue = "false") boolean sample,
+            @RequestParam(name = "includeVectors", defaultValue = "false") boolean includeVectors,
+            @RequestParam(name = "seed", required = false) @Nullable Long seed,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
+        MediaType format = ResponseFormats.choose(accept, ResponseFormats.ARRAYS);
+        return responses.answer(inference.encodeArray(model, NpyArray.read(body), sample, includeVectors, seed),
+                result -> encoded(result, format));
     }
 
     @Operation(summary = "Decode latent vectors to images", description = PNG_OR_JSON_DOC)
     @ApiResponse(responseCode = "200", description = "The decoded images", content = {
             @Content(mediaType = "application/json", schema = @Schema(implementation = DecodeResponse.class)),
-            @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
+            @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary")),
+            @Content(mediaType = ResponseFormats.NPY_VALUE, schema = @Schema(type = "string", format = "binary"))})
     @PostMapping(path = "/decode", consumes = MediaType.APPLICATION_JSON_VALUE,
-            produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
+            produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE, ResponseFormats.NPY_VALUE})
     DeferredResult<ResponseEntity<?>> decode(@PathVariable String model, @RequestBody DecodeRequest body,
+            @Parameter(description = DTYPE_DOC) @RequestParam(name = "dtype", required = false) @Nullable String dtype,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
         int given = (body.latents() == null ? 0 : 1) + (body.codes() == null ? 0 : 1) + (body.vectors() == null ? 0 : 1);
         if (given != 1) {
@@ -192,41 +241,111 @@ class InferenceController {
                             + "or {\"codes\": {\"top\": [[[...]]], \"bottom\": [[[...]]]}} (VQ-VAE-2)");
         }
         boolean includePixels = Boolean.TRUE.equals(body.includePixels());
-        MediaType format = ResponseFormats.choose(accept, ResponseFormats.JSON_OR_PNG);
+        MediaType format = ResponseFormats.choose(accept, ResponseFormats.IMAGES);
+        NpyAnswers.PixelType pixelType = NpyAnswers.PixelType.of(dtype);
         return responses.answer(inference.decode(model, InferenceApi.LatentInput.sent(body.latents()), body.codes(), body.vectors()),
-                result -> MediaType.IMAGE_PNG.equals(format) ? png(result.shape(), result.images())
-                        : json(new DecodeResponse(result.model(), result.version(),
-                                images(result.shape(), result.images(), includePixels))));
+                result -> decoded(result, includePixels, format, pixelType));
+    }
+
+    @Operation(summary = "Decode latents or codes sent as NumPy arrays", description = PNG_OR_JSON_DOC + " Send VAE latents "
+            + "as float32 or float64 (N, D) (spatial latents (N, C, h, w)), VQ-VAE codes as integer (N, h, w) "
+            + "(int32, int64, int16, uint8, ...), both as npy (application/x-npy); VQ-VAE-2 codes as an npz archive "
+            + "(application/x-npz or application/zip) of top and bottom, each integer (N, h, w). Little-endian only.")
+    @ApiResponse(responseCode = "200", description = "The decoded images", content = {
+            @Content(mediaType = "application/json", schema = @Schema(implementation = DecodeResponse.class))})
+    @PostMapping(path = "/decode", consumes = {ResponseFormats.NPY_VALUE, ResponseFormats.NPZ_VALUE, ResponseFormats.ZIP_VALUE},
+            produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE, ResponseFormats.NPY_VALUE})
+    DeferredResult<ResponseEntity<?>> decodeArrays(@PathVariable String model,
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "An npy file (np.save) or npz archive (np.savez)",
+                    content = {
+                            @Content(mediaType = ResponseFormats.NPY_VALUE, schema = @Schema(type = "string", format = "binary")),
+                            @Content(mediaType = ResponseFormats.NPZ_VALUE, schema = @Schema(type = "string", format = "binary")),
+                            @Content(mediaType = ResponseFormats.ZIP_VALUE, schema = @Schema(type = "string", format = "binary"))})
+            @RequestBody byte[] body,
+            @Parameter(description = "Also return raw CHW pixels in [0, 1] per image (JSON answers)")
+            @RequestParam(name = "includePixels", defaultValue = "false") boolean includePixels,
+            @Parameter(description = DTYPE_DOC) @RequestParam(name = "dtype", required = false) @Nullable String dtype,
+            @RequestHeader(name = HttpHeaders.CONTENT_TYPE) String contentType,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
+        MediaType format = ResponseFormats.choose(accept, ResponseFormats.IMAGES);
+        NpyAnswers.PixelType pixelType = NpyAnswers.PixelType.of(dtype);
+        Map<String, NpyArray> arrays = ResponseFormats.NPY.isCompatibleWith(MediaType.parseMediaType(contentType))
+                ? Map.of("", NpyArray.read(body)) : Npz.read(body, MAX_NPZ_ARRAYS, MAX_NPZ_BYTES);
+        return responses.answer(inference.decodeArrays(model, arrays), result -> decoded(result, includePixels, format, pixelType));
+    }
+
+    private static ResponseEntity<?> decoded(InferenceResults.Decoded result, boolean includePixels, MediaType format,
+            NpyAnswers.PixelType pixelType) {
+        if (ResponseFormats.NPY.equals(format)) {
+            return NpyAnswers.images(result.shape(), result.images(), pixelType);
+        }
+        return MediaType.IMAGE_PNG.equals(format) ? png(result.shape(), result.images())
+                : json(new DecodeResponse(result.model(), result.version(), images(result.shape(), result.images(), includePixels)));
     }
 
     @Operation(summary = "Reconstruct images (JSON body) through the posterior mean", description = PNG_OR_JSON_DOC)
     @ApiResponse(responseCode = "200", description = "Reconstructions with MSE and negative ELBO", content = {
             @Content(mediaType = "application/json", schema = @Schema(implementation = ReconstructResponse.class)),
-            @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
+            @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary")),
+            @Content(mediaType = ResponseFormats.NPY_VALUE, schema = @Schema(type = "string", format = "binary"))})
     @PostMapping(path = "/reconstruct", consumes = MediaType.APPLICATION_JSON_VALUE,
-            produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
+            produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE, ResponseFormats.NPY_VALUE})
     DeferredResult<ResponseEntity<?>> reconstruct(@PathVariable String model, @RequestBody ImagesRequest body,
+            @Parameter(description = DTYPE_DOC) @RequestParam(name = "dtype", required = false) @Nullable String dtype,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
         boolean includePixels = Boolean.TRUE.equals(body.includePixels());
-        MediaType format = ResponseFormats.choose(accept, ResponseFormats.JSON_OR_PNG);
+        MediaType format = ResponseFormats.choose(accept, ResponseFormats.IMAGES);
+        NpyAnswers.PixelType pixelType = NpyAnswers.PixelType.of(dtype);
         return responses.answer(inference.reconstruct(model, inputs(body), body.seed()),
-                result -> reconstructed(result, includePixels, format));
+                result -> reconstructed(result, includePixels, format, pixelType));
+    }
+
+    @Operation(summary = "Reconstruct images sent as one NumPy array (N, C, H, W), (N, H, W) or (N, H, W, C)",
+            description = PNG_OR_JSON_DOC + " The array is uint8 (0..255) or float32 in [0, 1], little-endian; a 4-d shape "
+                    + "that fits both ways is read channels-first. An npy answer holds the reconstructions only: MSE and "
+                    + "negative ELBO come with JSON.")
+    @ApiResponse(responseCode = "200", description = "Reconstructions with MSE and negative ELBO", content = {
+            @Content(mediaType = "application/json", schema = @Schema(implementation = ReconstructResponse.class))})
+    @PostMapping(path = "/reconstruct", consumes = ResponseFormats.NPY_VALUE,
+            produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE, ResponseFormats.NPY_VALUE})
+    DeferredResult<ResponseEntity<?>> reconstructArray(@PathVariable String model,
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "An npy file (np.save)", content =
+                    @Content(mediaType = ResponseFormats.NPY_VALUE, schema = @Schema(type = "string", format = "binary")))
+            @RequestBody byte[] body,
+            @RequestParam(name = "seed", required = false) @Nullable Long seed,
+            @Parameter(description = "Also return raw CHW pixels in [0, 1] per image (JSON answers)")
+            @RequestParam(name = "includePixels", defaultValue = "false") boolean includePixels,
+            @Parameter(description = DTYPE_DOC) @RequestParam(name = "dtype", required = false) @Nullable String dtype,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
+        MediaType format = ResponseFormats.choose(accept, ResponseFormats.IMAGES);
+        NpyAnswers.PixelType pixelType = NpyAnswers.PixelType.of(dtype);
+        return responses.answer(inference.reconstructArray(model, NpyArray.read(body), seed),
+                result -> reconstructed(result, includePixels, format, pixelType));
     }
 
     @Operation(summary = "Reconstruct uploaded images (multipart parts named 'image')", description = PNG_OR_JSON_DOC)
     @ApiResponse(responseCode = "200", description = "Reconstructions with MSE and negative ELBO", content = {
             @Content(mediaType = "application/json", schema = @Schema(implementation = ReconstructResponse.class)),
-            @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary"))})
+            @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary")),
+            @Content(mediaType = ResponseFormats.NPY_VALUE, schema = @Schema(type = "string", format = "binary"))})
     @PostMapping(path = "/reconstruct", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
-            produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
+            produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE, ResponseFormats.NPY_VALUE})
     DeferredResult<ResponseEntity<?>> reconstructMultipart(@PathVariable String model,
             @RequestPart("image") List<MultipartFile> image, @RequestParam(name = "seed", required = false) @Nullable Long seed,
+            @Parameter(description = DTYPE_DOC) @RequestParam(name = "dtype", required = false) @Nullable String dtype,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
-        MediaType format = ResponseFormats.choose(accept, ResponseFormats.JSON_OR_PNG);
-        return responses.answer(inference.reconstruct(model, inputs(image), seed), result -> reconstructed(result, false, format));
+        MediaType format = ResponseFormats.choose(accept, ResponseFormats.IMAGES);
+        NpyAnswers.PixelType pixelType = NpyAnswers.PixelType.of(dtype);
+        return responses.answer(inference.reconstruct(model, inputs(image), seed),
+                result -> reconstructed(result, false, format, pixelType));
     }
 
-    private static ResponseEntity<?> reconstructed(Reconstructed result, boolean includePixels, MediaType format) {
+    private static ResponseEntity<?> reconstructed(Reconstructed result, boolean includePixels, MediaType format,
+            NpyAnswers.PixelType pixelType) {
+        if (ResponseFormats.NPY.equals(format)) {
+            return NpyAnswers.images(result.shape(), result.reconstructions().stream().map(r -> r.pixels()).toArray(float[][]::new),
+                    pixelType);
+        }
         if (MediaType.IMAGE_PNG.equals(format)) {
             return png(result.shape(), result.reconstructions().stream().map(r -> r.pixels()).toArray(float[][]::new));
         }
@@ -237,8 +356,11 @@ class InferenceController {
         return json(new ReconstructResponse(result.model(), result.version(), items));
     }
 
-    private static ResponseEntity<?> encoded(InferenceResults.Encoded result) {
+    private static ResponseEntity<?> encoded(InferenceResults.Encoded result, MediaType format) {
         LoadedModel.Encoded encoded = result.encoded();
+        if (!MediaType.APPLICATION_JSON.equals(format)) {
+            return NpyAnswers.encoded(encoded, format);
+        }
         return json(new EncodeResponse(result.model(), result.version(), LatentFields.latents(encoded.latents()),
                 LatentFields.codes(encoded.latents()), encoded.vectors() == null ? null : encoded.vectors().json()));
     }

@@ -11,6 +11,7 @@ import dev.latentserve.image.ImageShape;
 import dev.latentserve.jobs.Job;
 import dev.latentserve.jobs.JobRequest;
 import dev.latentserve.jobs.JobService;
+import dev.latentserve.npy.NpyArray;
 import dev.latentserve.registry.LoadedModels;
 import dev.latentserve.registry.MissingPriors;
 import dev.latentserve.registry.ModelManifest;
@@ -121,13 +122,34 @@ public class InferenceService {
 
     public CompletableFuture<Encoded> encode(String reference, List<ImageInput> images, boolean sample, boolean includeVectors,
             @Nullable Long seed) throws IOException {
-        checkCount("images", images.size(), "");
+        return encode(reference, images.size(), shape -> pixels(images, shape), sample, includeVectors, seed);
+    }
+
+    /**
+     * Encodes the images of an npy array, read as {@link NpyInputs#images} says.
+     *
+     * @param images (N, C, H, W), (N, H, W) or (N, H, W, C), uint8 or float32
+     */
+    public CompletableFuture<Encoded> encodeArray(String reference, NpyArray images, boolean sample, boolean includeVectors,
+            @Nullable Long seed) throws IOException {
+        return encode(reference, count(images), shape -> NpyInputs.images(images, shape), sample, includeVectors, seed);
+    }
+
+    private CompletableFuture<Encoded> encode(String reference, int count, Function<ImageShape, float[][]> images, boolean sample,
+            boolean includeVectors, @Nullable Long seed) throws IOException {
+        checkCount("images", count, "");
         ModelManifest manifest = resolve(reference);
         LoadedModel model = models.get(manifest);
-        LoadedModel.EncodeCall call = new LoadedModel.EncodeCall(pixels(images, model.shape()),
+        LoadedModel.EncodeCall call = new LoadedModel.EncodeCall(images.apply(model.shape()),
                 new LoadedModel.EncodeOptions(sample, seed == null ? 0L : seed, includeVectors));
-        return mapped(batchers.submit(manifest, new Operation<>("encode", model::encode), call, images.size()),
+        return mapped(batchers.submit(manifest, new Operation<>("encode", model::encode), call, count),
                 encoded -> new Encoded(manifest.name(), manifest.version(), FiniteOutputs.encoded(encoded)));
+    }
+
+    /** Images in an npy array: its first dimension, 0 for a 0-d array (which the count check refuses). */
+    private static int count(NpyArray images) {
+        long[] shape = images.shape();
+        return shape.length == 0 ? 0 : (int) Math.min(shape[0], Integer.MAX_VALUE);
     }
 
     /**
@@ -136,8 +158,22 @@ public class InferenceService {
      */
     public CompletableFuture<Decoded> decode(String reference, @Nullable List<Latents.@Nullable Sent> latents, @Nullable Object codes,
             @Nullable List<float[]> vectors) throws IOException {
+        return decode(reference, spec -> Latents.fromRequest(latents, codes, vectors, spec));
+    }
+
+    /**
+     * Decodes latents or codes sent as NumPy arrays, read as {@link NpyInputs#latents} says.
+     *
+     * @param arrays one npy array under the name "", or an npz archive's arrays by name
+     */
+    public CompletableFuture<Decoded> decodeArrays(String reference, Map<String, NpyArray> arrays) throws IOException {
+        return decode(reference, spec -> NpyInputs.latents(arrays, spec));
+    }
+
+    /** Decodes what {@code read} makes of the request in the form the model's latent space takes. */
+    private CompletableFuture<Decoded> decode(String reference, Function<LatentSpec, Latents> read) throws IOException {
         ModelManifest manifest = resolve(reference);
-        Latents input = Latents.fromRequest(latents, codes, vectors, manifest.latent());
+        Latents input = read.apply(manifest.latent());
         checkCount("latents, codes or vectors", input.count(),
                 "; decode more (such as a sample job's codes) in slices of at most " + properties.maxBatch());
         LoadedModel model = models.get(manifest);
@@ -148,11 +184,21 @@ public class InferenceService {
 
     public CompletableFuture<Reconstructed> reconstruct(String reference, List<ImageInput> images, @Nullable Long seed)
             throws IOException {
-        checkCount("images", images.size(), "");
+        return reconstruct(reference, images.size(), shape -> pixels(images, shape), seed);
+    }
+
+    /** Reconstructs the images of an npy array, read as {@link NpyInputs#images} says. */
+    public CompletableFuture<Reconstructed> reconstructArray(String reference, NpyArray images, @Nullable Long seed) throws IOException {
+        return reconstruct(reference, count(images), shape -> NpyInputs.images(images, shape), seed);
+    }
+
+    private CompletableFuture<Reconstructed> reconstruct(String reference, int count, Function<ImageShape, float[][]> images,
+            @Nullable Long seed) throws IOException {
+        checkCount("images", count, "");
         ModelManifest manifest = resolve(reference);
         LoadedModel model = models.get(manifest);
-        LoadedModel.ReconstructCall call = new LoadedModel.ReconstructCall(pixels(images, model.shape()), seed == null ? 0L : seed);
-        return mapped(batchers.submit(manifest, new Operation<>("reconstruct", model::reconstruct), call, images.size()),
+        LoadedModel.ReconstructCall call = new LoadedModel.ReconstructCall(images.apply(model.shape()), seed == null ? 0L : seed);
+        return mapped(batchers.submit(manifest, new Operation<>("reconstruct", model::reconstruct), call, count),
                 reconstructions -> new Reconstructed(manifest.name(), manifest.version(), model.shape(),
                         FiniteOutputs.reconstructed(reconstructions)));
     }

@@ -1,4 +1,4 @@
-package dev.latentserve.datasets;
+package dev.latentserve.npy;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -187,9 +187,9 @@ final class PythonLiteral {
         }
     }
 
-    private DatasetFormatException error(String what) {
+    private NpyException error(String what) {
         String shown = text.strip();
-        return DatasetFormatException.malformed("npy header is not the dict numpy writes (" + what + " at character " + at
+        return NpyException.malformed("npy header is not the dict numpy writes (" + what + " at character " + at
                 + "): " + (shown.length() > 200 ? shown.substring(0, 200) + "..." : shown));
     }
 }
