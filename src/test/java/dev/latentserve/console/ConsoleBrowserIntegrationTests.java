@@ -213,9 +213,9 @@ class ConsoleBrowserIntegrationTests extends ApiIntegrationSupport {
             });
         }
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("main"), "Prior training curves"));
-        // The shipped VQ-VAE-2's autoencoder trained 4 epochs and its priors 8 (bin/train-shipped-models).
+        // The shipped VQ-VAE-2's autoencoder trained 4 epochs and its priors 5 each (bin/train-shipped-models).
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".chart[data-points='4']")));
-        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".chart[data-points='8']")));
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".chart[data-points='5']")));
         List<WebElement> quality = wait.until(driver -> {
             List<WebElement> rows = driver.findElements(By.cssSelector("table.quality tbody tr"));
             return rows.size() == 4 ? rows : null;
