@@ -19,7 +19,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.util.UriUtils;
 
 /**
- * Turns an inference request away with 503 before its body is read or any of Spring MVC runs, when its model's
+ * Turns an inference request ({@code /v1}, or the Open Inference Protocol's {@code /v2/.../infer}) away with 503 before its body is read or any of Spring MVC runs, when its model's
  * queue is full. Under overload most requests are refused; through the whole MVC path each refusal cost about as
  * much CPU as serving a request's HTTP part, which starved the engine (BENCHMARKS.md, overload). The queue still
  * decides at submission; this only answers early the requests it would refuse anyway.
