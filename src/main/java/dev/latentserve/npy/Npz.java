@@ -1,7 +1,9 @@
 package dev.latentserve.npy;
 
 import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.ZipEntry;
@@ -55,11 +57,11 @@ public final class Npz {
                     throw NpyException.malformed("npz archive holds '" + name + "' twice");
                 }
             }
-        } catch (ZipException | java.io.EOFException e) {
+        } catch (ZipException | EOFException e) {
             throw NpyException.malformed("not a readable npz archive (a zip of .npy files, as np.savez writes): "
                     + e.getMessage());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // a ByteArrayInputStream does not fail otherwise
+            throw new UncheckedIOException(e); // a ByteArrayInputStream does not fail otherwise
         }
         if (arrays.isEmpty()) {
             throw NpyException.malformed("npz archive holds no arrays (or is not a zip); np.savez(f, name=arr) writes one");

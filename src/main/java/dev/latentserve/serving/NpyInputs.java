@@ -13,6 +13,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * NumPy arrays sent to {@code /encode}, {@code /reconstruct} and {@code /decode}, read into what the JSON path reads:
@@ -92,7 +94,7 @@ final class NpyInputs {
      */
     static Latents latents(Map<String, NpyArray> arrays, LatentSpec spec) {
         if (spec instanceof LatentSpec.CodeHierarchy hierarchy) {
-            if (!arrays.keySet().equals(java.util.Set.copyOf(hierarchy.levelNames()))) {
+            if (!arrays.keySet().equals(Set.copyOf(hierarchy.levelNames()))) {
                 throw new InvalidInferenceInputException(Kind.INVALID_LATENT, "this model has " + hierarchy.levelNames().size()
                         + " levels of codes: send an npz archive (Content-Type: application/x-npz) with exactly the arrays "
                         + String.join(" and ", hierarchy.levelNames()) + " (np.savez(f, " + String.join("=..., ",
@@ -132,7 +134,7 @@ final class NpyInputs {
      *
      * @param nesting a map's C, h and w to nest each row by, or null for flat rows
      */
-    private static List<Latents.Sent> vectors(NpyArray array, int @org.jspecify.annotations.Nullable [] nesting) {
+    private static List<Latents.Sent> vectors(NpyArray array, int @Nullable [] nesting) {
         Dtype dtype = array.dtype();
         if (dtype.kind() != Dtype.Kind.FLOAT || dtype.size() < 4 || !dtype.isLittleEndian()) {
             throw unsupported(dtype, "latents are float32 or float64: send arr.astype('<f4')");
