@@ -222,6 +222,7 @@ class ConsoleBrowserIntegrationTests extends ApiIntegrationSupport {
         });
         assertThat(browser.findElements(By.cssSelector("table.quality tbody tr.best"))).hasSize(1);
         assertThat(quality.getLast().getText()).startsWith("test images").contains("floor");
+        assertThat(quality.subList(0, 3)).extracting(row -> row.getText().split(" ")[0]).containsExactly("0.7", "0.85", "1");
         screenshot("models-every-family");
 
         open("playground/fashion-vqvae2");

@@ -126,7 +126,8 @@ export default function models(main, [selectedName, selectedVersion]) {
       'aria-label': q.classes.map((c, i) => `${c} ${fmt(100 * histogram[i], 0)}%`).join(', ') },
     histogram.map((share, i) => h('span', { title: `${q.classes[i]}: ${fmt(100 * share, 1)}%`,
       style: `height: ${Math.min(100, 400 * share)}%` })));
-    const rows = Object.entries(q.temperatures).map(([t, row]) => h('tr', { class: Number(t) === q.bestTemperature ? 'best' : null },
+    // Numeric order: an object puts integer-like keys ("1") before the others ("0.7").
+    const rows = Object.entries(q.temperatures).sort(([a], [b]) => Number(a) - Number(b)).map(([t, row]) => h('tr', { class: Number(t) === q.bestTemperature ? 'best' : null },
       h('td', {}, t + (Number(t) === q.bestTemperature ? ' (best)' : '')), h('td', { class: 'num' }, fmt(row.fid, 2)),
       h('td', { class: 'num' }, fmt(100 * row.confidentShare, 1) + '%'), h('td', {}, bars(row.classHistogram))));
     rows.push(h('tr', { class: 'muted' }, h('td', {}, 'test images'), h('td', { class: 'num' }, `floor ${fmt(q.floor, 2)}`),
