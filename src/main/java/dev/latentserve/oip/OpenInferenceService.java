@@ -331,18 +331,9 @@ class OpenInferenceService {
     }
 
     private static Tensor codes(String name, List<int[][]> grids) {
-        int rows = grids.isEmpty() ? 0 : grids.getFirst().length;
-        int columns = rows == 0 ? 0 : grids.getFirst()[0].length;
-        long[] values = new long[grids.size() * rows * columns];
-        int at = 0;
-        for (int[][] grid : grids) {
-            for (int[] row : grid) {
-                for (int code : row) {
-                    values[at++] = code;
-                }
-            }
-        }
-        return new Tensor.Integers(name, Datatype.INT64, new int[] {grids.size(), rows, columns}, values);
+        Latents.CodeGrids.Flat flat = Latents.CodeGrids.flatten(grids);
+        return new Tensor.Integers(name, Datatype.INT64, new int[] {flat.count(), flat.height(), flat.width()},
+                java.util.Arrays.stream(flat.codes()).asLongStream().toArray());
     }
 
     private static float[] concat(List<float[]> rows) {
