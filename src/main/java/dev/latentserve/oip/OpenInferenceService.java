@@ -144,36 +144,39 @@ class OpenInferenceService {
             }
             return inference.decode(reference, sent, null, null);
         }
-        Object codes;
-        if (latent instanceof LatentSpec.CodeHierarchy hierarchy) {
-            Map<String, Object> levels = new LinkedHashMap<>();
-            for (String level : hierarchy.levelNames()) {
-                levels.put(level, grids((Tensor.Integers) request.input(Signature.levelCodes(level)).orElseThrow()));
-            }
-            codes = levels;
-        } else {
-            codes = grids((Tensor.Integers) request.input(Signature.CODES).orElseThrow());
-        }
-        return inference.decode(reference, null, codes, null);
+        return inference.decode(reference, spec -> codes(request, spec));
     }
 
-    /** An [n, h, w] code tensor as the nested lists {@code /decode}'s JSON reads, checked there as they are. */
-    private static List<List<List<Long>>> grids(Tensor.Integers codes) {
-        int rows = codes.shape()[1];
-        int columns = codes.shape()[2];
-        List<List<List<Long>>> grids = new ArrayList<>();
-        for (int n = 0, at = 0; n < codes.rows(); n++) {
-            List<List<Long>> grid = new ArrayList<>();
-            for (int r = 0; r < rows; r++) {
-                List<Long> row = new ArrayList<>();
-                for (int c = 0; c < columns; c++) {
-                    row.add(codes.values()[at++]);
-                }
-                grid.add(row);
+    /** The code tensors as the code grids the model's latent space takes, read without a detour through JSON's form. */
+    private static Latents codes(InferRequest request, LatentSpec spec) {
+        return switch (spec) {
+            case LatentSpec.CodeGrid grid -> new Latents.CodeGrids(grids(request, Signature.CODES, grid.codes()));
+            case LatentSpec.CodeHierarchy hierarchy -> {
+                Map<String, List<int[][]>> levels = new LinkedHashMap<>();
+                hierarchy.levels().forEach((level, codes) -> levels.put(level,
+                        grids(request, Signature.levelCodes(level), codes.codes())));
+                yield new Latents.CodeHierarchy(levels);
             }
-            grids.add(grid);
-        }
-        return grids;
+            case LatentSpec.Gaussian g -> throw new IllegalStateException("Gaussian latents are not codes");
+            case LatentSpec.SpatialGaussian g -> throw new IllegalStateException("Gaussian latents are not codes");
+        };
+    }
+
+    /**
+     * An [n, h, w] code tensor, whose shape {@link Signature} checked, as grids; each code in [0, K), which also keeps it
+     * within the int a grid holds.
+     */
+    private static List<int[][]> grids(InferRequest request, String name, int codebook) {
+        Tensor.Integers codes = (Tensor.Integers) request.input(name).orElseThrow();
+        int[] shape = codes.shape();
+        long[] values = codes.values();
+        return Latents.CodeGrids.unflatten(shape[0], shape[1], shape[2], at -> {
+            if (values[at] < 0 || values[at] >= codebook) {
+                throw new InvalidTensorException("input '" + name + "' value " + at + " is " + values[at] + ", no code of this "
+                        + "model: its codebook holds codes 0 to " + (codebook - 1));
+            }
+            return (int) values[at];
+        });
     }
 
     private CompletableFuture<Answer> sample(String reference, ModelManifest manifest, InferRequest request) throws IOException {

@@ -170,8 +170,13 @@ public class InferenceService {
         return decode(reference, spec -> NpyInputs.latents(arrays, spec));
     }
 
-    /** Decodes what {@code read} makes of the request in the form the model's latent space takes. */
-    private CompletableFuture<Decoded> decode(String reference, Function<LatentSpec, Latents> read) throws IOException {
+    /**
+     * Decodes what {@code read} makes of the request in the form the model's latent space takes: for callers that hold
+     * latents in their own form (npy arrays, the Open Inference Protocol's tensors).
+     *
+     * @param read the latents for the version's latent space; it throws a problem for input that does not fit
+     */
+    public CompletableFuture<Decoded> decode(String reference, Function<LatentSpec, Latents> read) throws IOException {
         ModelManifest manifest = resolve(reference);
         Latents input = read.apply(manifest.latent());
         checkCount("latents, codes or vectors", input.count(),

@@ -237,7 +237,13 @@ class OpenInferenceProtocolIntegrationTests extends ApiIntegrationSupport {
         assertError(infer(VQ + ".sample", null, Map.of("parameters", Map.of("count", 65), "inputs", List.of())), 400,
                 "count must be between 1 and 64");
         assertError(infer(VQ + ".decode", null, Map.of("inputs", List.of(tensor("codes", "INT64", new int[] {1, 4, 4},
-                new long[] {0, 99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})))), 400, "99");
+                new long[] {0, 99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})))), 400,
+                "input 'codes' value 1 is 99, no code of this model: its codebook holds codes 0 to 15");
+        // Beyond an int, which a grid holds: refused as a code, not wrapped around into one.
+        assertError(infer(VQ2 + ".decode", null, Map.of("inputs", List.of(
+                tensor("top_codes", "INT64", new int[] {1, 2, 2}, new long[] {0, 0, 0, (1L << 32) + 1}),
+                tensor("bottom_codes", "INT64", new int[] {1, 4, 4}, new long[16])))), 400,
+                "input 'top_codes' value 3 is 4294967297, no code of this model: its codebook holds codes 0 to 7");
 
         // VQ-VAE-2: both levels out of encode, into decode, and out of a seeded sample.
         JsonNode v1Hier = http.postJson("/v1/models/" + VQ2 + "/encode", pixelsBody16()).json();
