@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.availability.ApplicationAvailability;
@@ -39,6 +40,9 @@ import org.springframework.stereotype.Service;
 class OpenInferenceService {
 
     private static final int DEFAULT_COUNT = 16;
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("[-+]?[0-9]+");
+    /** A decimal number as JSON writes one, with an optional sign; no NaN, Infinity, hexadecimal or type suffix. */
+    private static final Pattern NUMBER = Pattern.compile("[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?");
 
     private final ModelRegistry registry;
     private final InferenceService inference;
@@ -182,10 +186,12 @@ class OpenInferenceService {
     private CompletableFuture<Answer> sample(String reference, ModelManifest manifest, InferRequest request) throws IOException {
         Long countSetting = longSetting(request, "count");
         int count = countSetting == null ? DEFAULT_COUNT : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, countSetting));
-        // /v1 turns a long autoregressive draw into a sample job; a protocol request has no job to answer with.
-        if (manifest.latent().sampling() == LatentSpec.Sampling.AUTOREGRESSIVE && count > serving.maxSyncSamples()) {
-            throw new InvalidTensorException("count must be between 1 and " + serving.maxSyncSamples() + " for " + reference
-                    + ", not " + count + "; POST /v1/models/" + reference + "/sample draws more as a sample job");
+        // /v1 turns a long autoregressive draw into a sample job; a protocol request has no job to answer with, so such a
+        // model's bounds are those of a request answered at once.
+        int most = Math.min(serving.maxSyncSamples(), serving.maxBatch());
+        if (manifest.latent().sampling() == LatentSpec.Sampling.AUTOREGRESSIVE && (count < 1 || count > most)) {
+            throw new InvalidTensorException("count must be between 1 and " + most + " for " + reference + ", not " + count
+                    + "; POST /v1/models/" + reference + "/sample draws more as a sample job");
         }
         Long topK = longSetting(request, "topK");
         if (topK != null && (topK < Integer.MIN_VALUE || topK > Integer.MAX_VALUE)) {
@@ -206,27 +212,38 @@ class OpenInferenceService {
 
     /** A sample setting from its input tensor or the request's parameters; null when neither has it. */
     private static @Nullable Long longSetting(InferRequest request, String name) {
-        Object value = setting(request, name);
-        if (value == null) {
-            return null;
-        }
-        if (value instanceof Tensor.Integers tensor) {
-            return tensor.values()[0];
-        }
-        if (value instanceof Long parameter) {
-            return parameter;
-        }
-        throw new InvalidTensorException("parameter '" + name + "' must be a whole number, not " + value);
+        return switch (setting(request, name)) {
+            case null -> null;
+            case Tensor.Integers tensor -> tensor.values()[0];
+            case Long parameter -> parameter;
+            // As /v1's JSON takes "2" for 2: clients that write every parameter as a string.
+            case String text when WHOLE_NUMBER.matcher(text).matches() -> wholeNumber(name, text);
+            case Object other -> throw new InvalidTensorException("parameter '" + name + "' must be a whole number (or one "
+                    + "written as a string, \"2\"), not " + describe(other));
+        };
     }
 
     private static double doubleSetting(InferRequest request, String name, double fallback) {
-        Object value = setting(request, name);
-        return switch (value) {
+        return switch (setting(request, name)) {
             case null -> fallback;
             case Tensor.Floats tensor -> tensor.values()[0];
             case Number parameter -> parameter.doubleValue();
-            default -> throw new InvalidTensorException("parameter '" + name + "' must be a number, not " + value);
+            case String text when NUMBER.matcher(text).matches() -> Double.parseDouble(text);
+            case Object other -> throw new InvalidTensorException("parameter '" + name + "' must be a number (or one written "
+                    + "as a string, \"0.8\"), not " + describe(other));
         };
+    }
+
+    private static long wholeNumber(String name, String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException beyondLong) {
+            throw new InvalidTensorException("parameter '" + name + "' is " + text + ", beyond the whole numbers INT64 holds");
+        }
+    }
+
+    private static String describe(Object value) {
+        return value instanceof String text ? "\"" + text + "\"" : String.valueOf(value);
     }
 
     private static @Nullable Object setting(InferRequest request, String name) {
