@@ -33,8 +33,9 @@ class ErrorProblemController implements ErrorController {
         this.errors = errors;
     }
 
+    /** The problem for the error, or on the Open Inference Protocol's paths its {@code {"error": detail}}. */
     @RequestMapping("${server.error.path:${error.path:/error}}")
-    ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
+    ResponseEntity<?> error(HttpServletRequest request) {
         if (!(request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) instanceof Integer status)) {
             // Someone asked for /error itself: there is nothing there.
             return ProblemHandler.problem(HttpStatus.NOT_FOUND, "not-found", "Not Found",
@@ -44,7 +45,11 @@ class ErrorProblemController implements ErrorController {
         Throwable error = errors.getError(new ServletWebRequest(request));
         String message = request.getAttribute(RequestDispatcher.ERROR_MESSAGE) instanceof String text ? text : null;
         ResponseEntity<ProblemDetail> response = ContainerProblems.describe(status, error, message, request);
-        if (request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String path && response.getBody() != null) {
+        String path = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String uri ? uri : null;
+        if (ProblemWriter.isOpenInferenceProtocol(request, path)) {
+            return ProblemWriter.asProtocolError(response);
+        }
+        if (path != null && response.getBody() != null) {
             response.getBody().setInstance(ProblemHandler.instance(path));
         }
         return response;

@@ -21,6 +21,11 @@ public abstract class ProblemException extends RuntimeException {
         this.title = title;
     }
 
+    /** A problem of one of a feature's kinds, with {@code detail} saying what to fix. */
+    protected ProblemException(ProblemKind kind, String detail) {
+        this(kind.status(), kind.type(), kind.title(), detail);
+    }
+
     /** {@link RuntimeException}'s constructor of the same form, for exceptions thrown too often to record a stack trace. */
     protected ProblemException(HttpStatus status, String type, String title, String detail, @Nullable Throwable cause,
             boolean enableSuppression, boolean writableStackTrace) {

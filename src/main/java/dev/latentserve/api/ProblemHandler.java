@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.TypeMismatchException;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -20,6 +21,7 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -29,7 +31,9 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 import org.springframework.web.multipart.MaxUploadSizeExceededException;
 import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.multipart.support.MissingServletRequestPartException;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 import org.springframework.web.util.DisconnectedClientHelper;
 
 /**
@@ -44,6 +48,12 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     /** Clients that hang up mid-response are routine under load: one DEBUG line, not a WARN each. */
     private static final DisconnectedClientHelper DISCONNECTED = new DisconnectedClientHelper(
             ProblemHandler.class.getName() + ".disconnected");
+
+    private final Endpoints endpoints;
+
+    ProblemHandler(ObjectProvider<RequestMappingHandlerMapping> mappings) {
+        this.endpoints = new Endpoints(mappings);
+    }
 
     /** Every feature's own problems: the exception carries its status, type and title; its message is the detail. */
     @ExceptionHandler(ProblemException.class)
@@ -188,6 +198,37 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         ResponseEntity<Object> response = problem(request, HttpStatus.NOT_ACCEPTABLE, "not-acceptable", "No acceptable response type",
                 new ResponseFormats.NotAcceptableException(accept, offered).getMessage());
         return response != null ? response : super.handleHttpMediaTypeNotAcceptable(ex, headers, status, request);
+    }
+
+    /** A path nothing answers (Spring's "No static resource"): name it and the endpoints beside it, such as a model's operations. */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleNoResourceFoundException(NoResourceFoundException ex, HttpHeaders headers,
+            HttpStatusCode status, WebRequest request) {
+        String path = request instanceof ServletWebRequest servlet ? servlet.getRequest().getRequestURI() : "/" + ex.getResourcePath();
+        ResponseEntity<Object> response = problem(request, HttpStatus.NOT_FOUND, "not-found", "Not Found",
+                endpoints.noEndpoint(ex.getHttpMethod().name(), path));
+        return response != null ? response : super.handleNoResourceFoundException(ex, headers, status, request);
+    }
+
+    /** A Content-Type the endpoint does not take, or one that does not parse: say which, and what it takes. */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleHttpMediaTypeNotSupported(HttpMediaTypeNotSupportedException ex,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        ResponseEntity<Object> response = problem(request, HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
+                "Unsupported Media Type", unsupported(ex, request.getHeader(HttpHeaders.CONTENT_TYPE)));
+        return response == null ? super.handleHttpMediaTypeNotSupported(ex, headers, status, request)
+                : ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders()).headers(headers)
+                        .body(response.getBody());
+    }
+
+    /** The detail of a 415: what was sent and, where the endpoint says, the types it takes. */
+    public static String unsupported(HttpMediaTypeNotSupportedException ex, @Nullable String contentType) {
+        String malformed = contentType == null ? null : ContentTypes.problem(contentType);
+        String sent = contentType == null || contentType.isBlank() ? "the request has no Content-Type"
+                : malformed != null ? "the Content-Type '" + contentType + "' is malformed (" + malformed + ")"
+                : "this endpoint does not take Content-Type " + contentType;
+        List<String> accepted = ex.getSupportedMediaTypes().stream().map(MediaType::toString).distinct().toList();
+        return sent + (accepted.isEmpty() ? "" : "; it takes " + String.join(", ", accepted));
     }
 
     /** Spring MVC's own errors (unreadable JSON, wrong media type, oversize upload, ...) get our type URIs too. */

@@ -50,11 +50,13 @@ final class ProblemReportValve extends ErrorReportValve {
                 response.setHeader("Connection", "close");
             }
             response.setStatus(problem.getStatusCode().value());
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+            boolean protocol = ProblemWriter.isOpenInferenceProtocol(request, request.getRequestURI());
+            response.setContentType(protocol ? MediaType.APPLICATION_JSON_VALUE : MediaType.APPLICATION_PROBLEM_JSON_VALUE);
             response.setCharacterEncoding("UTF-8");
             Writer writer = response.getReporter();
             if (writer != null) {
-                writer.write(json.getObject().writeValueAsString(problem.getBody()));
+                writer.write(json.getObject().writeValueAsString(protocol ? ProblemWriter.asProtocolError(problem).getBody()
+                        : problem.getBody()));
                 response.finishResponse();
             }
         } catch (IOException | IllegalStateException clientGone) {

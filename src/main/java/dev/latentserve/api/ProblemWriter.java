@@ -9,6 +9,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -32,7 +33,7 @@ public class ProblemWriter {
         if (retryAfterSeconds != null) {
             response.setHeader(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds));
         }
-        if (isOpenInferenceProtocol(request)) {
+        if (isOpenInferenceProtocol(request, request.getRequestURI())) {
             // The protocol's clients read {"error": "..."}, whatever refused the request.
             response.setContentType(MediaType.APPLICATION_JSON_VALUE);
             response.getOutputStream().write(json.writeValueAsBytes(Map.of("error", detail)));
@@ -43,9 +44,25 @@ public class ProblemWriter {
         response.getOutputStream().write(json.writeValueAsBytes(problem));
     }
 
-    /** Requests to the Open Inference Protocol's endpoints under {@code /v2}, which answer errors in its own form. */
-    private static boolean isOpenInferenceProtocol(HttpServletRequest request) {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
+    /**
+     * Whether {@code uri}, a request URI with the context path, is one of the Open Inference Protocol's under
+     * {@code /v2}, which answer errors in its own form.
+     */
+    static boolean isOpenInferenceProtocol(HttpServletRequest request, @Nullable String uri) {
+        String context = request.getContextPath() == null ? "" : request.getContextPath();
+        if (uri == null || !uri.startsWith(context)) {
+            return false;
+        }
+        String path = uri.substring(context.length());
         return path.equals("/v2") || path.startsWith("/v2/");
+    }
+
+    /** A problem in the Open Inference Protocol's form, {@code {"error": detail}}, with its status and headers. */
+    static ResponseEntity<Map<String, String>> asProtocolError(ResponseEntity<ProblemDetail> problem) {
+        ProblemDetail body = problem.getBody();
+        String detail = body == null || body.getDetail() == null ? HttpStatus.valueOf(problem.getStatusCode().value())
+                .getReasonPhrase() : body.getDetail();
+        return ResponseEntity.status(problem.getStatusCode()).headers(problem.getHeaders())
+                .contentType(MediaType.APPLICATION_JSON).body(Map.of("error", detail));
     }
 }

@@ -1,13 +1,14 @@
 package dev.latentserve.datasets;
 
 import dev.latentserve.api.ProblemException;
+import dev.latentserve.api.ProblemKind;
 import org.springframework.http.HttpStatus;
 
 /** An upload whose bytes do not form a valid dataset; {@link Kind} picks the problem. */
 public class DatasetFormatException extends ProblemException {
 
     /** What went wrong, in the terms of the problem response. */
-    public enum Kind {
+    public enum Kind implements ProblemKind {
         /** Not a format we read at all. */
         UNSUPPORTED_FORMAT(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-dataset-format", "Unsupported dataset format"),
         /** A known format with broken or inconsistent content. */
@@ -15,21 +16,22 @@ public class DatasetFormatException extends ProblemException {
         /** More bytes or images than allowed, compressed or not. */
         TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "dataset-too-large", "Dataset too large");
 
-        private final HttpStatus status;
-        private final String type;
-        private final String title;
+        private final Terms terms;
 
         Kind(HttpStatus status, String type, String title) {
-            this.status = status;
-            this.type = type;
-            this.title = title;
+            this.terms = new Terms(status, type, title);
+        }
+
+        @Override
+        public Terms terms() {
+            return terms;
         }
     }
 
     private final Kind kind;
 
     public DatasetFormatException(Kind kind, String message) {
-        super(kind.status, kind.type, kind.title, message);
+        super(kind, message);
         this.kind = kind;
     }
 

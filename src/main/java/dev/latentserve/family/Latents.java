@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntUnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -274,6 +275,45 @@ public sealed interface Latents permits Latents.PerImage, Latents.CodeHierarchy 
         @Override
         public List<int[][]> items() {
             return grids;
+        }
+
+        /** Grids of one size as one array in row-major order, (N, h, w), the layout of npy arrays and tensors. */
+        public static Flat flatten(List<int[][]> grids) {
+            int height = grids.isEmpty() ? 0 : grids.getFirst().length;
+            int width = height == 0 ? 0 : grids.getFirst()[0].length;
+            int[] codes = new int[grids.size() * height * width];
+            int at = 0;
+            for (int[][] grid : grids) {
+                for (int[] row : grid) {
+                    System.arraycopy(row, 0, codes, at, width);
+                    at += width;
+                }
+            }
+            return new Flat(grids.size(), height, width, codes);
+        }
+
+        /**
+         * The inverse of {@link #flatten}: {@code count} grids of {@code height} x {@code width} from values in row-major
+         * order.
+         *
+         * @param code the code at a flat index; it throws for a value that is no code, naming where it was sent
+         */
+        public static List<int[][]> unflatten(int count, int height, int width, IntUnaryOperator code) {
+            List<int[][]> grids = new ArrayList<>(count);
+            for (int n = 0, at = 0; n < count; n++) {
+                int[][] grid = new int[height][width];
+                for (int[] row : grid) {
+                    for (int c = 0; c < width; c++) {
+                        row[c] = code.applyAsInt(at++);
+                    }
+                }
+                grids.add(grid);
+            }
+            return grids;
+        }
+
+        /** Grids flattened: {@code codes} holds {@code count} x {@code height} x {@code width} codes in row-major order. */
+        public record Flat(int count, int height, int width, int[] codes) {
         }
     }
 

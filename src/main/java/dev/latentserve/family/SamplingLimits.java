@@ -40,7 +40,11 @@ public record SamplingLimits(double maxTemperature) {
                         ? "this model has one level: use " + prefix + "temperature" : "the levels are " + latent.levelNames()));
             }
             Double value = level.getValue();
-            problem = temperature(prefix + "temperatures." + level.getKey(), value == null ? Double.NaN : value);
+            if (value == null) {
+                return Optional.of(prefix + "temperatures." + level.getKey() + " is null: send a number in (0, "
+                        + maxTemperature + "], or leave the level out to sample it at " + prefix + "temperature");
+            }
+            problem = temperature(prefix + "temperatures." + level.getKey(), value);
             if (problem.isPresent()) {
                 return problem;
             }

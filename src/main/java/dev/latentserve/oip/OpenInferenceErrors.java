@@ -1,6 +1,7 @@
 package dev.latentserve.oip;
 
 import dev.latentserve.api.ProblemException;
+import dev.latentserve.api.ProblemHandler;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,6 +13,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.ErrorResponse;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
@@ -44,6 +46,12 @@ class OpenInferenceErrors {
             }
         }
         return error(HttpStatus.BAD_REQUEST, "the request body could not be read: " + e.getMostSpecificCause().getMessage());
+    }
+
+    /** A Content-Type that does not parse: the same words as the rest of the API's 415. */
+    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+    ResponseEntity<OipApi.Error> unsupported(HttpMediaTypeNotSupportedException e, HttpServletRequest request) {
+        return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, ProblemHandler.unsupported(e, request.getHeader(HttpHeaders.CONTENT_TYPE)));
     }
 
     @ExceptionHandler(Exception.class)

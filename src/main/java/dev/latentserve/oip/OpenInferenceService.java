@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.availability.ApplicationAvailability;
@@ -39,6 +40,9 @@ import org.springframework.stereotype.Service;
 class OpenInferenceService {
 
     private static final int DEFAULT_COUNT = 16;
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("[-+]?[0-9]+");
+    /** A decimal number as JSON writes one, with an optional sign; no NaN, Infinity, hexadecimal or type suffix. */
+    private static final Pattern NUMBER = Pattern.compile("[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?");
 
     private final ModelRegistry registry;
     private final InferenceService inference;
@@ -144,45 +148,50 @@ class OpenInferenceService {
             }
             return inference.decode(reference, sent, null, null);
         }
-        Object codes;
-        if (latent instanceof LatentSpec.CodeHierarchy hierarchy) {
-            Map<String, Object> levels = new LinkedHashMap<>();
-            for (String level : hierarchy.levelNames()) {
-                levels.put(level, grids((Tensor.Integers) request.input(Signature.levelCodes(level)).orElseThrow()));
-            }
-            codes = levels;
-        } else {
-            codes = grids((Tensor.Integers) request.input(Signature.CODES).orElseThrow());
-        }
-        return inference.decode(reference, null, codes, null);
+        return inference.decode(reference, spec -> codes(request, spec));
     }
 
-    /** An [n, h, w] code tensor as the nested lists {@code /decode}'s JSON reads, checked there as they are. */
-    private static List<List<List<Long>>> grids(Tensor.Integers codes) {
-        int rows = codes.shape()[1];
-        int columns = codes.shape()[2];
-        List<List<List<Long>>> grids = new ArrayList<>();
-        for (int n = 0, at = 0; n < codes.rows(); n++) {
-            List<List<Long>> grid = new ArrayList<>();
-            for (int r = 0; r < rows; r++) {
-                List<Long> row = new ArrayList<>();
-                for (int c = 0; c < columns; c++) {
-                    row.add(codes.values()[at++]);
-                }
-                grid.add(row);
+    /** The code tensors as the code grids the model's latent space takes, read without a detour through JSON's form. */
+    private static Latents codes(InferRequest request, LatentSpec spec) {
+        return switch (spec) {
+            case LatentSpec.CodeGrid grid -> new Latents.CodeGrids(grids(request, Signature.CODES, grid.codes()));
+            case LatentSpec.CodeHierarchy hierarchy -> {
+                Map<String, List<int[][]>> levels = new LinkedHashMap<>();
+                hierarchy.levels().forEach((level, codes) -> levels.put(level,
+                        grids(request, Signature.levelCodes(level), codes.codes())));
+                yield new Latents.CodeHierarchy(levels);
             }
-            grids.add(grid);
-        }
-        return grids;
+            case LatentSpec.Gaussian g -> throw new IllegalStateException("Gaussian latents are not codes");
+            case LatentSpec.SpatialGaussian g -> throw new IllegalStateException("Gaussian latents are not codes");
+        };
+    }
+
+    /**
+     * An [n, h, w] code tensor, whose shape {@link Signature} checked, as grids; each code in [0, K), which also keeps it
+     * within the int a grid holds.
+     */
+    private static List<int[][]> grids(InferRequest request, String name, int codebook) {
+        Tensor.Integers codes = (Tensor.Integers) request.input(name).orElseThrow();
+        int[] shape = codes.shape();
+        long[] values = codes.values();
+        return Latents.CodeGrids.unflatten(shape[0], shape[1], shape[2], at -> {
+            if (values[at] < 0 || values[at] >= codebook) {
+                throw new InvalidTensorException("input '" + name + "' value " + at + " is " + values[at] + ", no code of this "
+                        + "model: its codebook holds codes 0 to " + (codebook - 1));
+            }
+            return (int) values[at];
+        });
     }
 
     private CompletableFuture<Answer> sample(String reference, ModelManifest manifest, InferRequest request) throws IOException {
         Long countSetting = longSetting(request, "count");
         int count = countSetting == null ? DEFAULT_COUNT : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, countSetting));
-        // /v1 turns a long autoregressive draw into a sample job; a protocol request has no job to answer with.
-        if (manifest.latent().sampling() == LatentSpec.Sampling.AUTOREGRESSIVE && count > serving.maxSyncSamples()) {
-            throw new InvalidTensorException("count must be between 1 and " + serving.maxSyncSamples() + " for " + reference
-                    + ", not " + count + "; POST /v1/models/" + reference + "/sample draws more as a sample job");
+        // /v1 turns a long autoregressive draw into a sample job; a protocol request has no job to answer with, so such a
+        // model's bounds are those of a request answered at once.
+        int most = Math.min(serving.maxSyncSamples(), serving.maxBatch());
+        if (manifest.latent().sampling() == LatentSpec.Sampling.AUTOREGRESSIVE && (count < 1 || count > most)) {
+            throw new InvalidTensorException("count must be between 1 and " + most + " for " + reference + ", not " + count
+                    + "; POST /v1/models/" + reference + "/sample draws more as a sample job");
         }
         Long topK = longSetting(request, "topK");
         if (topK != null && (topK < Integer.MIN_VALUE || topK > Integer.MAX_VALUE)) {
@@ -203,27 +212,38 @@ class OpenInferenceService {
 
     /** A sample setting from its input tensor or the request's parameters; null when neither has it. */
     private static @Nullable Long longSetting(InferRequest request, String name) {
-        Object value = setting(request, name);
-        if (value == null) {
-            return null;
-        }
-        if (value instanceof Tensor.Integers tensor) {
-            return tensor.values()[0];
-        }
-        if (value instanceof Long parameter) {
-            return parameter;
-        }
-        throw new InvalidTensorException("parameter '" + name + "' must be a whole number, not " + value);
+        return switch (setting(request, name)) {
+            case null -> null;
+            case Tensor.Integers tensor -> tensor.values()[0];
+            case Long parameter -> parameter;
+            // As /v1's JSON takes "2" for 2: clients that write every parameter as a string.
+            case String text when WHOLE_NUMBER.matcher(text).matches() -> wholeNumber(name, text);
+            case Object other -> throw new InvalidTensorException("parameter '" + name + "' must be a whole number (or one "
+                    + "written as a string, \"2\"), not " + describe(other));
+        };
     }
 
     private static double doubleSetting(InferRequest request, String name, double fallback) {
-        Object value = setting(request, name);
-        return switch (value) {
+        return switch (setting(request, name)) {
             case null -> fallback;
             case Tensor.Floats tensor -> tensor.values()[0];
             case Number parameter -> parameter.doubleValue();
-            default -> throw new InvalidTensorException("parameter '" + name + "' must be a number, not " + value);
+            case String text when NUMBER.matcher(text).matches() -> Double.parseDouble(text);
+            case Object other -> throw new InvalidTensorException("parameter '" + name + "' must be a number (or one written "
+                    + "as a string, \"0.8\"), not " + describe(other));
         };
+    }
+
+    private static long wholeNumber(String name, String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException beyondLong) {
+            throw new InvalidTensorException("parameter '" + name + "' is " + text + ", beyond the whole numbers INT64 holds");
+        }
+    }
+
+    private static String describe(Object value) {
+        return value instanceof String text ? "\"" + text + "\"" : String.valueOf(value);
     }
 
     private static @Nullable Object setting(InferRequest request, String name) {
@@ -331,18 +351,9 @@ class OpenInferenceService {
     }
 
     private static Tensor codes(String name, List<int[][]> grids) {
-        int rows = grids.isEmpty() ? 0 : grids.getFirst().length;
-        int columns = rows == 0 ? 0 : grids.getFirst()[0].length;
-        long[] values = new long[grids.size() * rows * columns];
-        int at = 0;
-        for (int[][] grid : grids) {
-            for (int[] row : grid) {
-                for (int code : row) {
-                    values[at++] = code;
-                }
-            }
-        }
-        return new Tensor.Integers(name, Datatype.INT64, new int[] {grids.size(), rows, columns}, values);
+        Latents.CodeGrids.Flat flat = Latents.CodeGrids.flatten(grids);
+        return new Tensor.Integers(name, Datatype.INT64, new int[] {flat.count(), flat.height(), flat.width()},
+                java.util.Arrays.stream(flat.codes()).asLongStream().toArray());
     }
 
     private static float[] concat(List<float[]> rows) {

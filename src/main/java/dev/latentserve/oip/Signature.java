@@ -7,14 +7,24 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The inputs and outputs of one protocol model, {@code {name}.{operation}}, for a model version's latent space and image
- * shape. A shape's -1 is the batch dimension; sample's scalar inputs take any shape holding one value.
+ * The inputs, outputs and request parameters of one protocol model, {@code {name}.{operation}}, for a model version's
+ * latent space and image shape. A shape's -1 is the batch dimension; sample's scalar inputs take any shape holding one
+ * value.
+ *
+ * @param parameters the request parameters the operation reads, beside the protocol's {@link #STANDARD_PARAMETERS}
  */
-record Signature(List<TensorSpec> inputs, List<TensorSpec> outputs) {
+record Signature(List<TensorSpec> inputs, List<TensorSpec> outputs, List<String> parameters) {
 
     static final String IMAGES = "images";
     static final String LATENTS = "latents";
     static final String CODES = "codes";
+    /**
+     * Request parameters the protocol, its binary extension or Triton's clients define, taken by every model whether it
+     * uses them or not: a client sends them unasked (tritonclient: priority, timeout and the sequence ones).
+     */
+    static final List<String> STANDARD_PARAMETERS = List.of(InferRequest.BINARY_DATA_OUTPUT, TensorCodec.BINARY_DATA,
+            TensorCodec.BINARY_DATA_SIZE, "content_type", "priority", "timeout", "sequence_id", "sequence_start",
+            "sequence_end", "headers");
 
     /** The four operations of a model version, each served as its own protocol model. */
     enum Operation {
@@ -53,15 +63,18 @@ record Signature(List<TensorSpec> inputs, List<TensorSpec> outputs) {
                 image.channels(), image.height(), image.width());
         List<TensorSpec> latents = latents(latent);
         return switch (operation) {
-            case ENCODE -> new Signature(List.of(images), latentsWithPosterior(latent, latents));
-            case DECODE -> new Signature(latents, List.of(images));
-            case SAMPLE -> new Signature(List.of(
-                    TensorSpec.setting("seed", Datatype.INT64, Set.of(Datatype.INT64, Datatype.INT32)),
-                    TensorSpec.setting("count", Datatype.INT32, Set.of(Datatype.INT32, Datatype.INT64)),
-                    TensorSpec.setting("temperature", Datatype.FP32, Set.of(Datatype.FP32)),
-                    TensorSpec.setting("topK", Datatype.INT32, Set.of(Datatype.INT32, Datatype.INT64))),
-                    concat(List.of(images), latents));
-            case RECONSTRUCT -> new Signature(List.of(images), reconstructOutputs(latent, images));
+            case ENCODE -> new Signature(List.of(images), latentsWithPosterior(latent, latents), List.of());
+            case DECODE -> new Signature(latents, List.of(images), List.of());
+            case SAMPLE -> {
+                List<TensorSpec> settings = List.of(
+                        TensorSpec.setting("seed", Datatype.INT64, Set.of(Datatype.INT64, Datatype.INT32)),
+                        TensorSpec.setting("count", Datatype.INT32, Set.of(Datatype.INT32, Datatype.INT64)),
+                        TensorSpec.setting("temperature", Datatype.FP32, Set.of(Datatype.FP32)),
+                        TensorSpec.setting("topK", Datatype.INT32, Set.of(Datatype.INT32, Datatype.INT64)));
+                // Each setting comes as an input tensor or as a request parameter of its name.
+                yield new Signature(settings, concat(List.of(images), latents), settings.stream().map(TensorSpec::name).toList());
+            }
+            case RECONSTRUCT -> new Signature(List.of(images), reconstructOutputs(latent, images), List.of("seed"));
         };
     }
 
@@ -117,8 +130,9 @@ record Signature(List<TensorSpec> inputs, List<TensorSpec> outputs) {
     }
 
     /**
-     * Checks a request's inputs against this signature: every input known, of a type it takes, of its rank with its fixed
-     * dimensions, every required one present, all batch inputs of one batch size; and every output asked for known.
+     * Checks a request against this signature: every input known, of a type it takes, of its rank with its fixed
+     * dimensions, every required one present, all batch inputs of one batch size; every request parameter known; and
+     * every output asked for known.
      *
      * @throws InvalidTensorException naming the tensor and what it takes
      */
@@ -153,6 +167,13 @@ record Signature(List<TensorSpec> inputs, List<TensorSpec> outputs) {
             if (spec.required() && request.input(spec.name()).isEmpty()) {
                 throw new InvalidTensorException("model " + model + " needs input '" + spec.name() + "' ("
                         + spec.datatype() + " " + Tensor.describe(spec.shape()) + ")");
+            }
+        }
+        for (String parameter : request.parameters().keySet()) {
+            if (!parameters.contains(parameter) && !STANDARD_PARAMETERS.contains(parameter)) {
+                throw new InvalidTensorException("model " + model + " takes no parameter '" + parameter + "'; it takes "
+                        + (parameters.isEmpty() ? "none of its own" : String.join(", ", parameters)) + ", and the protocol's "
+                        + String.join(", ", STANDARD_PARAMETERS));
             }
         }
         if (request.outputs() != null) {

@@ -96,14 +96,16 @@ public class InferenceService {
         if (manifest.latent().sampling() == LatentSpec.Sampling.NEEDS_PRIOR) {
             throw noPrior(manifest, "sample from");
         }
+        boolean autoregressive = manifest.latent().sampling() == LatentSpec.Sampling.AUTOREGRESSIVE;
+        // Such a model takes counts up to a sample job's, said here in the request's own words: the job's check would name
+        // its field (sample.count) and call it a job.
+        if (autoregressive && (count < 1 || count > jobs.maxSampleCount())) {
+            throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "count must be between 1 and " + jobs.maxSampleCount()
+                    + " (more than " + properties.maxSyncSamples() + " are drawn by a sample job), not " + count);
+        }
         LoadedModel model = models.get(manifest);
         LoadedModel.SampleOptions options = new LoadedModel.SampleOptions(count, actualSeed, temperature, topK, temperatures);
-        if (manifest.latent().sampling() == LatentSpec.Sampling.AUTOREGRESSIVE && count > properties.maxSyncSamples()) {
-            // Said here in the request's own words: the job's check would name its field (sample.count) and call it a job.
-            if (count > jobs.maxSampleCount()) {
-                throw new InvalidInferenceInputException(Kind.OUT_OF_RANGE, "count must be between 1 and " + jobs.maxSampleCount()
-                        + " (more than " + properties.maxSyncSamples() + " are drawn by a sample job), not " + count);
-            }
+        if (autoregressive && count > properties.maxSyncSamples()) {
             model.checkSample(options);
             Job job = jobs.submit(JobRequest.sample(manifest.reference(), actualSeed,
                     new JobRequest.SampleSpec(count, temperature, topK, temperatures, previewEvery > 0 ? previewEvery : null)));
@@ -170,8 +172,13 @@ public class InferenceService {
         return decode(reference, spec -> NpyInputs.latents(arrays, spec));
     }
 
-    /** Decodes what {@code read} makes of the request in the form the model's latent space takes. */
-    private CompletableFuture<Decoded> decode(String reference, Function<LatentSpec, Latents> read) throws IOException {
+    /**
+     * Decodes what {@code read} makes of the request in the form the model's latent space takes: for callers that hold
+     * latents in their own form (npy arrays, the Open Inference Protocol's tensors).
+     *
+     * @param read the latents for the version's latent space; it throws a problem for input that does not fit
+     */
+    public CompletableFuture<Decoded> decode(String reference, Function<LatentSpec, Latents> read) throws IOException {
         ModelManifest manifest = resolve(reference);
         Latents input = read.apply(manifest.latent());
         checkCount("latents, codes or vectors", input.count(),

@@ -124,16 +124,7 @@ final class NpyAnswers {
 
     /** Grids of codes as int32 (N, h, w). */
     private static byte[] codes(List<int[][]> grids) {
-        int h = grids.isEmpty() ? 0 : grids.getFirst().length;
-        int w = h == 0 ? 0 : grids.getFirst()[0].length;
-        int[] values = new int[grids.size() * h * w];
-        int at = 0;
-        for (int[][] grid : grids) {
-            for (int[] row : grid) {
-                System.arraycopy(row, 0, values, at, w);
-                at += w;
-            }
-        }
-        return NpyWriter.int32(new long[] {grids.size(), h, w}, values);
+        Latents.CodeGrids.Flat flat = Latents.CodeGrids.flatten(grids);
+        return NpyWriter.int32(new long[] {flat.count(), flat.height(), flat.width()}, flat.codes());
     }
 }

@@ -166,25 +166,16 @@ final class NpyInputs {
         }
         requireRank(array, 3, name + " as (N, h, w) integer grids");
         long[] d = array.shape();
-        List<int[][]> grids = new ArrayList<>();
-        long at = 0;
-        for (int n = 0; n < d[0]; n++) {
-            int[][] grid = new int[(int) d[1]][(int) d[2]];
-            for (int[] row : grid) {
-                for (int c = 0; c < row.length; c++, at++) {
-                    long code = array.integerAt(at);
-                    boolean wrapped = dtype.kind() == Dtype.Kind.UNSIGNED && dtype.size() == 8 && code < 0;
-                    if (wrapped || code < Integer.MIN_VALUE || code > Integer.MAX_VALUE) {
-                        throw new InvalidInferenceInputException(Kind.INVALID_LATENT, name + " value "
-                                + (wrapped ? Long.toUnsignedString(code) : code) + " at index " + array.numpyIndex(at)
-                                + " is no code of this model (codes are 0 to K - 1)");
-                    }
-                    row[c] = (int) code;
-                }
+        return Latents.CodeGrids.unflatten((int) d[0], (int) d[1], (int) d[2], at -> {
+            long code = array.integerAt(at);
+            boolean wrapped = dtype.kind() == Dtype.Kind.UNSIGNED && dtype.size() == 8 && code < 0;
+            if (wrapped || code < Integer.MIN_VALUE || code > Integer.MAX_VALUE) {
+                throw new InvalidInferenceInputException(Kind.INVALID_LATENT, name + " value "
+                        + (wrapped ? Long.toUnsignedString(code) : code) + " at index " + array.numpyIndex(at)
+                        + " is no code of this model (codes are 0 to K - 1)");
             }
-            grids.add(grid);
-        }
-        return grids;
+            return (int) code;
+        });
     }
 
     private static void requireRank(NpyArray array, int rank, String what) {

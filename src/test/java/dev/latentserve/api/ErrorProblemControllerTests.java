@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import jakarta.servlet.RequestDispatcher;
 import java.io.EOFException;
 import java.net.SocketTimeoutException;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.webmvc.error.DefaultErrorAttributes;
 import org.springframework.http.ProblemDetail;
@@ -47,6 +48,21 @@ class ErrorProblemControllerTests {
     }
 
     @Test
+    void theOpenInferenceProtocolsPathsGetItsErrorFormWithTheSameStatusAndDetail() {
+        MockHttpServletRequest request = errorDispatch(400, new EOFException("Unexpected EOF read on the socket"), "");
+        request.setAttribute(RequestDispatcher.ERROR_REQUEST_URI, "/v2/models/fashion-vae.encode/infer");
+        request.setContent(new byte[500]);
+        ResponseEntity<?> response = controller.error(request);
+        assertThat(response.getStatusCode().value()).isEqualTo(400);
+        assertThat(response.getHeaders().getContentType()).hasToString("application/json");
+        assertThat(response.getBody()).isEqualTo(Map.of("error", "the request body ended before its Content-Length: the "
+                + "connection closed before all 500 bytes it declared arrived; send the whole body, with a Content-Length "
+                + "that counts its bytes"));
+        request.setAttribute(RequestDispatcher.ERROR_REQUEST_URI, "/v2x/models");
+        body(controller.error(request), 400, "incomplete-body");
+    }
+
+    @Test
     void errorAskedForByNameIsNotFound() {
         body(controller.error(new MockHttpServletRequest("GET", "/error")), 404, "not-found");
     }
@@ -62,11 +78,11 @@ class ErrorProblemControllerTests {
         return request;
     }
 
-    private static ProblemDetail body(ResponseEntity<ProblemDetail> response, int status, String type) {
+    private static ProblemDetail body(ResponseEntity<?> response, int status, String type) {
         assertThat(response.getStatusCode().value()).isEqualTo(status);
         assertThat(response.getHeaders().getContentType()).hasToString("application/problem+json");
-        ProblemDetail problem = response.getBody();
-        assertThat(problem).isNotNull();
+        assertThat(response.getBody()).isInstanceOf(ProblemDetail.class);
+        ProblemDetail problem = (ProblemDetail) response.getBody();
         assertThat(problem.getType()).hasToString(ProblemHandler.TYPE_BASE + type);
         assertThat(problem.getStatus()).isEqualTo(status);
         assertThat(problem.getDetail()).isNotBlank();

@@ -4,19 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.latentserve.testing.Http;
 import dev.latentserve.testing.Http.Response;
+import dev.latentserve.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
@@ -303,7 +299,7 @@ class HttpCorpusIntegrationTests {
         SoftAssertions softly = new SoftAssertions();
         for (var entry : cases.entrySet()) {
             RawCase raw = entry.getValue();
-            RawResponse response = raw.send(port);
+            RawHttp.Response response = raw.send(port);
             String what = entry.getKey() + " answered " + response;
             softly.assertThat(response.status()).as(what).isEqualTo(raw.status());
             softly.assertThat(response.headers().getOrDefault("content-type", "")).as(what).startsWith("application/problem+json");
@@ -324,65 +320,8 @@ class HttpCorpusIntegrationTests {
     /** Bytes to write, whether to half-close after them (a body that ends early), and the problem expected. */
     record RawCase(byte[] request, boolean halfClose, int status, String type) {
 
-        RawResponse send(int port) throws IOException {
-            try (Socket socket = new Socket("localhost", port)) {
-                socket.setSoTimeout(30_000);
-                socket.getOutputStream().write(request);
-                socket.getOutputStream().flush();
-                if (halfClose) {
-                    socket.shutdownOutput();
-                }
-                return RawResponse.read(socket.getInputStream());
-            }
-        }
-    }
-
-    /** A status line, the headers (names in lower case) and the body, read off the socket by hand. */
-    record RawResponse(int status, Map<String, String> headers, String body) {
-
-        static RawResponse read(InputStream in) throws IOException {
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    throw new EOFException("the connection closed after " + head.size() + " bytes of response head: " + head);
-                }
-                head.write(b);
-            }
-            String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
-            Map<String, String> headers = new HashMap<>();
-            for (int i = 1; i < lines.length; i++) {
-                int colon = lines[i].indexOf(':');
-                headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
-            }
-            byte[] body;
-            if (headers.containsKey("content-length")) {
-                body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
-            } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-                body = dechunk(in);
-            } else {
-                body = in.readAllBytes();
-            }
-            return new RawResponse(Integer.parseInt(lines[0].split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
-        }
-
-        private static byte[] dechunk(InputStream in) throws IOException {
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            while (true) {
-                StringBuilder size = new StringBuilder();
-                for (int b = in.read(); b != '\n'; b = in.read()) {
-                    if (b < 0) {
-                        throw new EOFException("chunked body cut short");
-                    }
-                    size.append((char) b);
-                }
-                int length = Integer.parseInt(size.toString().trim().split(";")[0], 16);
-                if (length == 0) {
-                    return body.toByteArray();
-                }
-                body.writeBytes(in.readNBytes(length));
-                in.readNBytes(2);
-            }
+        RawHttp.Response send(int port) throws IOException {
+            return RawHttp.send(port, request, halfClose);
         }
     }
 

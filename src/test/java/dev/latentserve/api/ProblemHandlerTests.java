@@ -6,6 +6,8 @@ import java.io.EOFException;
 import java.io.IOException;
 import org.apache.catalina.connector.ClientAbortException;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -27,7 +29,8 @@ import org.springframework.web.context.request.ServletWebRequest;
 @ExtendWith(OutputCaptureExtension.class)
 class ProblemHandlerTests {
 
-    private final ProblemHandler handler = new ProblemHandler();
+    private final ProblemHandler handler = new ProblemHandler(
+            new DefaultListableBeanFactory().getBeanProvider(RequestMappingHandlerMapping.class));
 
     @Test
     void aClientThatHungUpMidResponseIsNotAWarning(CapturedOutput output) {

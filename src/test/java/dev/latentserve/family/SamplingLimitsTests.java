@@ -36,7 +36,8 @@ class SamplingLimitsTests {
                 "sample.temperatures.top must be in (0, 3.0], not 4.0");
         Map<String, Double> nullTemperature = new HashMap<>();
         nullTemperature.put("top", null);
-        assertThat(LIMITS.problem(1, null, nullTemperature, TWO_LEVELS, "")).contains("temperatures.top must be in (0, 3.0], not NaN");
+        assertThat(LIMITS.problem(1, null, nullTemperature, TWO_LEVELS, "sample.")).contains("sample.temperatures.top is null: send "
+                + "a number in (0, 3.0], or leave the level out to sample it at sample.temperature");
     }
 
     @Test

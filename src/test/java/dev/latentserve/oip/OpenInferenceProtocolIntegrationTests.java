@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 import dev.latentserve.testing.ApiIntegrationSupport;
 import dev.latentserve.testing.Http;
 import dev.latentserve.testing.Http.Response;
+import dev.latentserve.testing.RawHttp;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -237,7 +239,13 @@ class OpenInferenceProtocolIntegrationTests extends ApiIntegrationSupport {
         assertError(infer(VQ + ".sample", null, Map.of("parameters", Map.of("count", 65), "inputs", List.of())), 400,
                 "count must be between 1 and 64");
         assertError(infer(VQ + ".decode", null, Map.of("inputs", List.of(tensor("codes", "INT64", new int[] {1, 4, 4},
-                new long[] {0, 99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})))), 400, "99");
+                new long[] {0, 99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})))), 400,
+                "input 'codes' value 1 is 99, no code of this model: its codebook holds codes 0 to 15");
+        // Beyond an int, which a grid holds: refused as a code, not wrapped around into one.
+        assertError(infer(VQ2 + ".decode", null, Map.of("inputs", List.of(
+                tensor("top_codes", "INT64", new int[] {1, 2, 2}, new long[] {0, 0, 0, (1L << 32) + 1}),
+                tensor("bottom_codes", "INT64", new int[] {1, 4, 4}, new long[16])))), 400,
+                "input 'top_codes' value 3 is 4294967297, no code of this model: its codebook holds codes 0 to 7");
 
         // VQ-VAE-2: both levels out of encode, into decode, and out of a seeded sample.
         JsonNode v1Hier = http.postJson("/v1/models/" + VQ2 + "/encode", pixelsBody16()).json();
@@ -293,6 +301,86 @@ class OpenInferenceProtocolIntegrationTests extends ApiIntegrationSupport {
                 "count must be between 1 and");
         assertError(infer(VAE + ".sample", null, Map.of("parameters", Map.of("seed", 1), "inputs", List.of(
                 tensor("seed", "INT64", new int[] {1}, new long[] {1})))), 400, "both as an input and as a parameter");
+    }
+
+    /**
+     * Errors that Tomcat or Spring MVC raise before the protocol's code runs answer in its form too: a body shorter than
+     * its Content-Length (written on a socket, as an HTTP client will not send one), a Content-Type that does not parse,
+     * an Accept that allows no JSON, a path or method the protocol does not have.
+     */
+    @Test
+    void errorsRaisedAroundTheProtocolAreInItsFormToo() throws IOException {
+        String head = "Host: localhost\r\nX-API-Key: " + Http.ADMIN_KEY + "\r\n";
+        String infer = "POST /v2/models/" + VAE + ".encode/infer HTTP/1.1\r\n" + head;
+        assertRawError(RawHttp.send(port, ascii(infer + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+                + "{\"inputs\": ["), true), 400, "the request body ended before its Content-Length: the connection closed "
+                + "before all 1000 bytes it declared arrived");
+        // A binary body whose Content-Length counts the JSON header and the tensor's bytes, of which only 100 arrive.
+        byte[] full = request("images", "FP32", new int[] {2, 1, 28, 28}, 2 * 784 * 4, fp32(flat(pixels)), Map.of());
+        int header = headerLength("images", "FP32", new int[] {2, 1, 28, 28}, 2 * 784 * 4, Map.of());
+        ByteArrayOutputStream cut = new ByteArrayOutputStream();
+        cut.writeBytes(ascii(infer + "Content-Type: application/octet-stream\r\n" + TensorCodec.HEADER_LENGTH + ": " + header
+                + "\r\nContent-Length: " + full.length + "\r\n\r\n"));
+        cut.write(full, 0, header + 100);
+        assertRawError(RawHttp.send(port, cut.toByteArray(), true), 400, "before all " + full.length + " bytes");
+
+        for (String malformed : List.of("application/json;garbage", "json")) {
+            assertError(http.send(HttpRequest.newBuilder(http.uri("/v2/models/" + VAE + ".encode/infer"))
+                    .header("Content-Type", malformed).POST(HttpRequest.BodyPublishers.ofString("{}"))), 415,
+                    "the Content-Type '" + malformed + "' is malformed");
+        }
+        assertError(http.get("/v2", "image/png"), 406, "");
+        assertError(http.delete("/v2/models/" + VAE + ".encode"), 405, "takes GET, not DELETE");
+        assertError(http.postJson("/v2/health/live", "{}"), 405, "takes GET, not POST");
+        assertError(http.get("/v2/repository/index"), 404, "no endpoint /v2/repository/index in the Open Inference Protocol");
+    }
+
+    @Test
+    void countBoundsAreEachModelsOwnAndNullTemperaturesAreSaidToBeNull() {
+        // An autoregressive prior answers at most max-sync-samples (64) on /v2, too few included; a VAE the batch limit.
+        assertError(infer(VQ2 + ".sample", null, Map.of("parameters", Map.of("count", 0), "inputs", List.of())), 400,
+                "count must be between 1 and 64 for " + VQ2 + ", not 0");
+        assertError(infer(VQ + ".sample", null, Map.of("inputs", List.of(tensor("count", "INT32", new int[] {1},
+                new long[] {-2})))), 400, "count must be between 1 and 64 for " + VQ + ", not -2");
+        assertError(infer(VAE + ".sample", null, Map.of("parameters", Map.of("count", 0), "inputs", List.of())), 400,
+                "count must be between 1 and 256, not 0");
+        // /v1 draws more than 64 as a sample job, so its bound there is a job's.
+        Response none = http.postJson("/v1/models/" + VQ2 + "/sample", "{\"count\": 0}");
+        Http.assertProblem(none, 400, "out-of-range");
+        assertThat(none.json().get("detail").asString())
+                .isEqualTo("count must be between 1 and 10000 (more than 64 are drawn by a sample job), not 0");
+        Response nullTemperature = http.postJson("/v1/models/" + VQ2 + "/sample",
+                "{\"count\": 1, \"temperatures\": {\"top\": null}}");
+        Http.assertProblem(nullTemperature, 400, "out-of-range");
+        assertThat(nullTemperature.json().get("detail").asString())
+                .startsWith("temperatures.top is null: send a number in (0, ").doesNotContain("NaN");
+    }
+
+    @Test
+    void numericParametersMayComeAsStringsAndUnknownOnesAreRefused() {
+        Outputs asNumbers = outputs(infer(VAE + ".sample", null, Map.of("parameters",
+                Map.of("seed", 7, "count", 2, "temperature", 0.5), "inputs", List.of())));
+        Outputs asStrings = outputs(infer(VAE + ".sample", null, Map.of("parameters",
+                Map.of("seed", "7", "count", "2", "temperature", "0.5"), "inputs", List.of())));
+        assertThat(asStrings.shape("images")).containsExactly(2, 1, 28, 28);
+        assertThat(asStrings.floats("images")).containsExactly(asNumbers.floats("images"));
+        assertError(infer(VAE + ".sample", null, Map.of("parameters", Map.of("count", "two"), "inputs", List.of())), 400,
+                "parameter 'count' must be a whole number (or one written as a string, \"2\"), not \"two\"");
+        assertError(infer(VAE + ".sample", null, Map.of("parameters", Map.of("temperature", "NaN"), "inputs", List.of())), 400,
+                "parameter 'temperature' must be a number (or one written as a string, \"0.8\"), not \"NaN\"");
+        assertError(infer(VAE + ".sample", null, Map.of("parameters", Map.of("seed", "99999999999999999999"),
+                "inputs", List.of())), 400, "parameter 'seed' is 99999999999999999999, beyond the whole numbers INT64 holds");
+
+        assertError(infer(VAE + ".sample", null, Map.of("parameters", Map.of("cuont", 2), "inputs", List.of())), 400,
+                "model " + VAE + ".sample takes no parameter 'cuont'; it takes seed, count, temperature, topK, and the "
+                        + "protocol's binary_data_output");
+        assertError(infer(VAE + ".encode", null, Map.of("parameters", Map.of("seed", 1), "inputs",
+                imagesJson("FP32").get("inputs"))), 400, "takes no parameter 'seed'; it takes none of its own");
+        // What tritonclient and KServe's clients send unasked is taken, whatever the model.
+        Map<String, Object> standard = new LinkedHashMap<>(imagesJson("FP32"));
+        standard.put("parameters", Map.of("priority", 0, "timeout", 1000, "sequence_id", 0, "sequence_start", false,
+                "sequence_end", false, "binary_data_output", false));
+        assertThat(outputs(infer(VAE + ".reconstruct", null, standard)).names()).contains("mse");
     }
 
     // ---- requests
@@ -479,6 +567,18 @@ class OpenInferenceProtocolIntegrationTests extends ApiIntegrationSupport {
         }
         assertThat(tail.remaining()).as("binary data beyond the outputs").isZero();
         return new Outputs(root, meta, floatData, longData, headerLength != null);
+    }
+
+    private static void assertRawError(RawHttp.Response response, int status, String message) {
+        assertThat(response.status()).as(response.toString()).isEqualTo(status);
+        assertThat(response.headers().get("content-type")).startsWith("application/json");
+        JsonNode error = Http.JSON.readTree(response.body());
+        assertThat(error.propertyNames()).containsExactly("error");
+        assertThat(error.get("error").asString()).contains(message);
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private static void assertError(Response response, int status, String message) {

@@ -117,7 +117,29 @@ class InferenceIntegrationTests extends ApiIntegrationSupport {
             many.add(one);
         }
         assertProblem(http.postJson(path, Http.JSON.writeValueAsString(Map.of("images", many))), 400, "out-of-range");
-        assertProblem(http.postBytes(path, "text/plain", "hello".getBytes()), 415, "unsupported-media-type");
+        // A 415 says what the endpoint takes: each of its mappings' types.
+        Response text = http.postBytes(path, "text/plain", "hello".getBytes());
+        assertProblem(text, 415, "unsupported-media-type");
+        assertThat(text.json().get("detail").asString()).startsWith("this endpoint does not take Content-Type text/plain; it takes ")
+                .contains("application/json", "multipart/form-data", "application/x-npy");
+        Response unparsed = http.postBytes(path, "json", "{}".getBytes());
+        assertProblem(unparsed, 415, "unsupported-media-type");
+        assertThat(unparsed.json().get("detail").asString()).startsWith("the Content-Type 'json' is malformed (")
+                .contains("; it takes ", "application/json");
+    }
+
+    @Test
+    void anUnknownOperationNamesThePathAndTheOperationsAModelHas() {
+        Response unknown = http.postJson("/v1/models/" + MODEL + "/frobnicate", "{}");
+        assertProblem(unknown, 404, "not-found");
+        assertThat(unknown.json().get("detail").asString()).isEqualTo("no endpoint at POST /v1/models/" + MODEL + "/frobnicate; "
+                + "the endpoints beside it are POST complete, decode, encode, interpolate, reconstruct, sample, score, versions; "
+                + "every path is listed at /swagger-ui.html");
+        assertThat(unknown.json().get("instance").asString()).isEqualTo("/v1/models/" + MODEL + "/frobnicate");
+        Response nowhere = http.get("/v1/nothing/here");
+        assertProblem(nowhere, 404, "not-found");
+        assertThat(nowhere.json().get("detail").asString()).isEqualTo("no endpoint at GET /v1/nothing/here; every path is listed "
+                + "at /swagger-ui.html");
     }
 
     @Test

@@ -273,6 +273,16 @@ class NpyIntegrationTests extends ApiIntegrationSupport {
         assertProblem(big, 413, "content-too-large");
         Response text = post("/v1/models/" + MODEL + "/encode", "text/plain", "1 2 3".getBytes(), "application/json");
         assertThat(text.status()).isEqualTo(415);
+        // A parameter without a value, which Spring's parsing would skip: refused as malformed, not read as npy.
+        Response garbage = post("/v1/models/" + MODEL + "/encode", "application/x-npy;garbage",
+                NpyWriter.uint8(new long[] {1, 1, 16, 16}, new byte[256]), "application/json");
+        assertProblem(garbage, 415, "unsupported-media-type");
+        assertThat(garbage.json().get("detail").asString()).startsWith("the Content-Type 'application/x-npy;garbage' is "
+                + "malformed (parameter 'garbage' has no value: parameters are name=value); it takes application/json, "
+                + "application/x-npy, multipart/form-data");
+        assertThat(post("/v1/models/" + MODEL + "/encode", "application/x-npy; version=1;",
+                NpyWriter.uint8(new long[] {1, 1, 16, 16}, new byte[256]), "application/json").status())
+                .as("well-formed parameters, an empty one among them").isEqualTo(200);
         assertProblem(post("/v1/models/" + MODEL + "/decode", "application/x-npy",
                 NpyWriter.float32(new long[] {1, 4}, new float[4]), "text/html"), 406, "not-acceptable");
     }
