@@ -37,6 +37,10 @@ public class EngineConfiguration {
                 engine.getEngineName(), engine.getVersion(), device, engine.getGpuCount(),
                 System.getProperty("ai.djl.pytorch.num_threads", "default"),
                 System.getProperty("ai.djl.pytorch.num_interop_threads", "default"), OneDnn.isEnabled() ? "on" : "off");
+        NativeAllocator allocator = NativeAllocator.of(System.getenv());
+        if (allocator.advice() != null) {
+            log.warn("native allocator: {}; {}", allocator.name(), allocator.advice());
+        }
         return device;
     }
 
@@ -71,6 +75,7 @@ public class EngineConfiguration {
             info.put("intraOpThreads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
             info.put("interOpThreads", System.getProperty("ai.djl.pytorch.num_interop_threads", "default"));
             info.put("oneDnn", OneDnn.isEnabled());
+            info.put("allocator", NativeAllocator.of(System.getenv()).name());
             builder.withDetail("engine", info);
         };
     }

@@ -38,6 +38,7 @@ class OperationsIntegrationTests extends ApiIntegrationSupport {
         assertThat(http.get("/actuator/health").json().get("status").asString()).isEqualTo("UP");
         JsonNode info = http.get("/actuator/info").json();
         assertThat(info.get("engine").get("device").asString()).isEqualTo("cpu()");
+        assertThat(info.get("engine").get("allocator").asString()).isEqualTo(NativeAllocator.of(System.getenv()).name());
         assertThat(info.get("build").get("version").asString()).isNotBlank();
         // From a git checkout (every build here and in CI) the commit is shown too.
         assertThat(info.get("git").get("commit").get("id").asString()).isNotBlank();

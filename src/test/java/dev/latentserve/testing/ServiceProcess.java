@@ -31,7 +31,7 @@ public final class ServiceProcess implements AutoCloseable {
                 "--server.port=" + port, "--latentserve.storage.root=" + dataDir.toAbsolutePath(),
                 "--latentserve.security.admin-key=" + Http.ADMIN_KEY));
         command.addAll(args);
-        return start(dataDir, name, command, Map.of("MALLOC_MMAP_THRESHOLD_", "268435456", "MALLOC_ARENA_MAX", "1"), port);
+        return start(dataDir, name, command, Map.of("MALLOC_MMAP_THRESHOLD_", "268435456", "MALLOC_TRIM_THRESHOLD_", "1073741824", "MALLOC_ARENA_MAX", "1"), port);
     }
 
     /** Runs {@code command} with {@code environment} added, logging into {@code logDir}, and waits for readiness on {@code port}. */
