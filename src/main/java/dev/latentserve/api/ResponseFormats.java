@@ -102,7 +102,7 @@ public final class ResponseFormats {
             ranges = MediaType.parseMediaTypes(accept);
         } catch (IllegalArgumentException e) { // InvalidMediaTypeException among them
             throw new BadRequestException("invalid-accept-header", "Invalid Accept header",
-                    "the Accept header '" + accept + "' is not a list of media ranges (" + e.getMessage()
+                    "the Accept header '" + accept + "' is not a list of media ranges (" + ContentTypes.reason(e)
                             + "); send for example Accept: application/json or Accept: image/png");
         }
         if (ranges.size() > MAX_RANGES) {
