@@ -113,6 +113,22 @@ public final class ResponseFormats {
         return ranges;
     }
 
+    /**
+     * Why Spring MVC's negotiation found no type to answer with: a malformed Accept (400), or one that allows none of
+     * {@code offered} (406; JSON when Spring names none).
+     */
+    public static ProblemException notAcceptable(@Nullable String accept, List<MediaType> offered) {
+        List<MediaType> types = offered.isEmpty() ? List.of(MediaType.APPLICATION_JSON) : offered;
+        if (accept != null) {
+            try {
+                parse(accept);
+            } catch (BadRequestException malformed) {
+                return malformed;
+            }
+        }
+        return new NotAcceptableException(accept, types);
+    }
+
     /** No type this endpoint answers with is acceptable to the client (HTTP 406). */
     public static final class NotAcceptableException extends ProblemException {
 
