@@ -39,6 +39,20 @@ class InferenceIntegrationTests extends ApiIntegrationSupport {
         assertThat(get.headers().firstValue("Allow")).hasValue("POST");
     }
 
+    /** A malformed Content-Type or Accept is said in plain words, not Spring's or Java's parser messages. */
+    @Test
+    void malformedContentTypeAndAcceptAreSaidInPlainWords() {
+        Response charset = http.send(HttpRequest.newBuilder(http.uri("/v1/models/fashion-vae/sample"))
+                .header("Content-Type", "application/json; charset=nope").POST(HttpRequest.BodyPublishers.ofString("{\"count\": 1}")));
+        Http.assertProblem(charset, 415, "unsupported-media-type");
+        assertThat(charset.json().get("detail").asString()).isEqualTo("the Content-Type 'application/json; charset=nope' is "
+                + "malformed (it names an unknown charset 'nope'); it takes application/json");
+        Response quality = http.postJson("/v1/models/fashion-vae/sample", "{\"count\": 1}", "*/*;q=abc");
+        Http.assertProblem(quality, 400, "invalid-accept-header");
+        assertThat(quality.json().get("detail").asString()).startsWith("the Accept header '*/*;q=abc' is not a list of media "
+                + "ranges (it has a q value that is not a number; q is a number from 0 to 1)").doesNotContain("For input string");
+    }
+
     @Test
     void shippedModelSamplesAPngGridAtOnce() throws IOException {
         Response response = http.postJson("/v1/models/fashion-vae/sample", "{\"count\": 16, \"seed\": 1}", "image/png");
