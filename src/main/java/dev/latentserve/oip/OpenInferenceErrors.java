@@ -50,7 +50,7 @@ class OpenInferenceErrors {
         return error(HttpStatus.BAD_REQUEST, "the request body could not be read: " + e.getMostSpecificCause().getMessage());
     }
 
-    /** A Content-Type that does not parse: the same words as the rest of the API's 415. */
+    /** A Content-Type that infer does not take or that does not parse: the same words as the rest of the API's 415. */
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
     ResponseEntity<OipApi.Error> unsupported(HttpMediaTypeNotSupportedException e, HttpServletRequest request) {
         return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, ProblemHandler.unsupported(e, request.getHeader(HttpHeaders.CONTENT_TYPE)));
