@@ -2,6 +2,8 @@ package dev.latentserve.api;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.MediaType;
 
@@ -12,6 +14,10 @@ import org.springframework.http.MediaType;
  */
 final class ContentTypes {
 
+    private static final Pattern CHARSET = Pattern.compile("charset '([^']*)'|charset name[:\\s]*([^\\s\"]+)");
+    private static final Pattern TOKEN_CHARACTER = Pattern.compile("Invalid token character '(.)'");
+    private static final Pattern QUALITY = Pattern.compile("Invalid quality value \"([^\"]*)\"");
+
     private ContentTypes() {
     }
 
@@ -20,7 +26,7 @@ final class ContentTypes {
         try {
             MediaType.parseMediaType(header);
         } catch (IllegalArgumentException invalid) { // InvalidMediaTypeException among them
-            return invalid.getMessage();
+            return reason(invalid);
         }
         List<String> parameters = parameters(header);
         if (parameters == null) {
@@ -33,6 +39,45 @@ final class ContentTypes {
             }
         }
         return null;
+    }
+
+    /**
+     * What is wrong with a media type that Spring's parsing refused, in words (its own message names its asserts and
+     * Java's number parsing: "'value' must not be empty", "For input string"). Shared by Content-Type and Accept.
+     */
+    static String reason(IllegalArgumentException invalid) {
+        String message = invalid.getMessage() == null ? "" : invalid.getMessage();
+        Matcher charset = CHARSET.matcher(message);
+        if (charset.find()) {
+            return "it names an unknown charset '" + (charset.group(1) != null ? charset.group(1) : charset.group(2)) + "'";
+        }
+        Matcher quality = QUALITY.matcher(message);
+        if (quality.find()) {
+            return "its q value '" + quality.group(1) + "' is outside 0 to 1";
+        }
+        if (message.contains("For input string") || invalid instanceof NumberFormatException) {
+            return "it has a q value that is not a number; q is a number from 0 to 1";
+        }
+        Matcher character = TOKEN_CHARACTER.matcher(message);
+        if (character.find()) {
+            return "it holds the character '" + character.group(1) + "', which a type, subtype or parameter may not";
+        }
+        if (message.contains("does not contain subtype")) {
+            return "it has no subtype after '/', as in application/json";
+        }
+        if (message.contains("does not contain '/'")) {
+            return "it has no '/' between type and subtype, as in application/json";
+        }
+        if (message.contains("wildcard type is legal only")) {
+            return "a wildcard type is only allowed as */*";
+        }
+        if (message.contains("'value' must not be empty")) {
+            return "a parameter has no value: parameters are name=value";
+        }
+        if (message.contains("must not be empty")) {
+            return "it is empty or has an empty part";
+        }
+        return "it is not a media type such as application/json";
     }
 
     /** The parameters after the type, split at each {@code ;} outside a quoted value; null when a quote is not closed. */

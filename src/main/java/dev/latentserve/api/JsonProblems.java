@@ -22,7 +22,7 @@ import tools.jackson.databind.exc.UnrecognizedPropertyException;
  * {@code latents[0][3]}), the line and column, the value found and what the field takes, instead of Spring's
  * "Failed to read request".
  */
-final class JsonProblems {
+public final class JsonProblems {
 
     private static final Map<Class<?>, String> TYPES = Map.ofEntries(
             Map.entry(Integer.class, "a whole number from -2147483648 to 2147483647"),
@@ -42,6 +42,7 @@ final class JsonProblems {
     private static final Pattern CONTROL_CHARACTER = Pattern.compile("CTRL-CHAR, code (\\d+)");
     private static final Pattern NON_STANDARD = Pattern.compile("Non-standard token '([^']+)'");
     private static final Pattern UNEXPECTED_CHARACTER = Pattern.compile("Unexpected character \\('(.+?)' \\(code \\d+\\)\\)(?::\\s*(.*))?");
+    private static final Pattern CLOSE_MARKER = Pattern.compile("Unexpected close marker '(.)': expected '(.)'");
     private static final Pattern UNRECOGNIZED_TOKEN = Pattern.compile("Unrecognized token '([^']*)'");
     private static final Map<String, String> EXPECTING = Map.of(
             "double-quote to start property name", "a field name in double quotes",
@@ -65,7 +66,8 @@ final class JsonProblems {
         return null;
     }
 
-    private static String describe(JacksonException e) {
+    /** A detail for a JSON problem; {@code /v2} words its parse errors with it too. */
+    public static String describe(JacksonException e) {
         String where = where(e);
         String path = path(e);
         String field = path.isEmpty() ? "the body" : "field '" + path + "'";
@@ -165,6 +167,11 @@ final class JsonProblems {
                     .filter(entry -> character.group(2).contains(entry.getKey())).map(Map.Entry::getValue).findFirst().orElse(null);
             return "unexpected character '" + character.group(1) + "'" + (expecting == null ? "" : " where " + expecting
                     + " should be");
+        }
+        Matcher close = CLOSE_MARKER.matcher(message);
+        if (close.find()) {
+            return "unexpected character '" + close.group(1) + "' where " + ("]".equals(close.group(2))
+                    ? "a value or the closing ] of the array should be" : "a field or the closing } of the object should be");
         }
         Matcher token = UNRECOGNIZED_TOKEN.matcher(message);
         if (token.find()) {

@@ -21,6 +21,7 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -180,23 +181,29 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return response != null ? response : super.handleMethodArgumentNotValid(ex, headers, status, request);
     }
 
+    /**
+     * An endpoint called with a method it does not take: say which it takes, as {@code /v2} does. Not logged (the base
+     * class warns through PageNotFound for every one): a client's mistake, answered in full.
+     */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleHttpRequestMethodNotSupported(HttpRequestMethodNotSupportedException ex,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String path = request instanceof ServletWebRequest servlet ? servlet.getRequest().getRequestURI() : "this endpoint";
+        String[] supported = ex.getSupportedMethods();
+        String detail = path + (supported == null || supported.length == 0 ? " does not take " + ex.getMethod()
+                : " takes " + String.join(", ", supported) + ", not " + ex.getMethod());
+        ResponseEntity<Object> response = problem(request, HttpStatus.METHOD_NOT_ALLOWED, "method-not-allowed", "Method Not Allowed",
+                detail);
+        return response == null ? super.handleHttpRequestMethodNotSupported(ex, headers, status, request)
+                : withSpringHeaders(response, headers);
+    }
+
     /** A malformed Accept header is a bad request; a well-formed one that allows nothing offered is 406. */
     @Override
     protected @Nullable ResponseEntity<Object> handleHttpMediaTypeNotAcceptable(HttpMediaTypeNotAcceptableException ex,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        String accept = request.getHeader(HttpHeaders.ACCEPT);
-        if (accept != null) {
-            try {
-                ResponseFormats.parse(accept);
-            } catch (BadRequestException invalid) {
-                ResponseEntity<Object> response = problem(request, HttpStatus.BAD_REQUEST, invalid.type(), invalid.title(),
-                        invalid.getMessage());
-                return response != null ? response : super.handleHttpMediaTypeNotAcceptable(ex, headers, status, request);
-            }
-        }
-        List<MediaType> offered = ex.getSupportedMediaTypes().isEmpty() ? List.of(MediaType.APPLICATION_JSON) : ex.getSupportedMediaTypes();
-        ResponseEntity<Object> response = problem(request, HttpStatus.NOT_ACCEPTABLE, "not-acceptable", "No acceptable response type",
-                new ResponseFormats.NotAcceptableException(accept, offered).getMessage());
+        ProblemException refused = ResponseFormats.notAcceptable(request.getHeader(HttpHeaders.ACCEPT), ex.getSupportedMediaTypes());
+        ResponseEntity<Object> response = problem(request, refused.status(), refused.type(), refused.title(), refused.getMessage());
         return response != null ? response : super.handleHttpMediaTypeNotAcceptable(ex, headers, status, request);
     }
 
@@ -217,8 +224,12 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         ResponseEntity<Object> response = problem(request, HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
                 "Unsupported Media Type", unsupported(ex, request.getHeader(HttpHeaders.CONTENT_TYPE)));
         return response == null ? super.handleHttpMediaTypeNotSupported(ex, headers, status, request)
-                : ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders()).headers(headers)
-                        .body(response.getBody());
+                : withSpringHeaders(response, headers);
+    }
+
+    /** Our problem with the headers Spring MVC adds for the error (Allow, Accept, Accept-Post). */
+    private static ResponseEntity<Object> withSpringHeaders(ResponseEntity<Object> response, HttpHeaders headers) {
+        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders()).headers(headers).body(response.getBody());
     }
 
     /** The detail of a 415: what was sent and, where the endpoint says, the types it takes. */
@@ -228,7 +239,11 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 : malformed != null ? "the Content-Type '" + contentType + "' is malformed (" + malformed + ")"
                 : "this endpoint does not take Content-Type " + contentType;
         List<String> accepted = ex.getSupportedMediaTypes().stream().map(MediaType::toString).distinct().toList();
-        return sent + (accepted.isEmpty() ? "" : "; it takes " + String.join(", ", accepted));
+        // curl -d sends a form unless told the type: say how to send JSON.
+        boolean form = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(MediaType.APPLICATION_FORM_URLENCODED_VALUE);
+        return sent + (accepted.isEmpty() ? "" : "; it takes " + String.join(", ", accepted))
+                + (form && accepted.contains(MediaType.APPLICATION_JSON_VALUE)
+                        ? " (curl -d sends a form unless given -H 'Content-Type: application/json')" : "");
     }
 
     /** Spring MVC's own errors (unreadable JSON, wrong media type, oversize upload, ...) get our type URIs too. */

@@ -102,7 +102,7 @@ public final class ResponseFormats {
             ranges = MediaType.parseMediaTypes(accept);
         } catch (IllegalArgumentException e) { // InvalidMediaTypeException among them
             throw new BadRequestException("invalid-accept-header", "Invalid Accept header",
-                    "the Accept header '" + accept + "' is not a list of media ranges (" + e.getMessage()
+                    "the Accept header '" + accept + "' is not a list of media ranges (" + ContentTypes.reason(e)
                             + "); send for example Accept: application/json or Accept: image/png");
         }
         if (ranges.size() > MAX_RANGES) {
@@ -111,6 +111,22 @@ public final class ResponseFormats {
                     + ranges.size() + " media ranges; at most " + MAX_RANGES + " are read");
         }
         return ranges;
+    }
+
+    /**
+     * Why Spring MVC's negotiation found no type to answer with: a malformed Accept (400), or one that allows none of
+     * {@code offered} (406; JSON when Spring names none).
+     */
+    public static ProblemException notAcceptable(@Nullable String accept, List<MediaType> offered) {
+        List<MediaType> types = offered.isEmpty() ? List.of(MediaType.APPLICATION_JSON) : offered;
+        if (accept != null) {
+            try {
+                parse(accept);
+            } catch (BadRequestException malformed) {
+                return malformed;
+            }
+        }
+        return new NotAcceptableException(accept, types);
     }
 
     /** No type this endpoint answers with is acceptable to the client (HTTP 406). */

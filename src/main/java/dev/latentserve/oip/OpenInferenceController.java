@@ -1,5 +1,6 @@
 package dev.latentserve.oip;
 
+import dev.latentserve.api.ResponseFormats;
 import dev.latentserve.config.ApiRole;
 import dev.latentserve.serving.AsyncResponses;
 import io.swagger.v3.oas.annotations.Hidden;
@@ -9,10 +10,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -35,6 +38,12 @@ import tools.jackson.databind.json.JsonMapper;
 class OpenInferenceController {
 
     static final List<String> EXTENSIONS = List.of("binary_tensor_data");
+    /**
+     * What infer reads and answers: JSON, or the binary extension's JSON header and tensor bytes. A request without a
+     * Content-Type is read too (Spring takes it as application/octet-stream): KServe's and Triton's clients send binary
+     * bodies without one, and the body says by its {@value TensorCodec#HEADER_LENGTH} header which it is.
+     */
+    static final List<MediaType> INFER_TYPES = List.of(MediaType.APPLICATION_JSON, MediaType.APPLICATION_OCTET_STREAM);
 
     private final OpenInferenceService models;
     private final AsyncResponses responses;
@@ -89,28 +98,36 @@ class OpenInferenceController {
         return new OipApi.Health(null, true);
     }
 
-    @PostMapping("/models/{model}/infer")
+    @PostMapping(path = "/models/{model}/infer",
+            consumes = {MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_OCTET_STREAM_VALUE})
     DeferredResult<ResponseEntity<?>> infer(@PathVariable String model, @RequestBody(required = false) byte @Nullable [] body,
-            @RequestHeader(name = TensorCodec.HEADER_LENGTH, required = false) @Nullable String headerLength) throws IOException {
-        return run(model, null, body, headerLength);
+            @RequestHeader(name = TensorCodec.HEADER_LENGTH, required = false) @Nullable String headerLength,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
+        return run(model, null, body, headerLength, accept);
     }
 
-    @PostMapping("/models/{model}/versions/{version}/infer")
+    @PostMapping(path = "/models/{model}/versions/{version}/infer",
+            consumes = {MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_OCTET_STREAM_VALUE})
     DeferredResult<ResponseEntity<?>> infer(@PathVariable String model, @PathVariable String version,
             @RequestBody(required = false) byte @Nullable [] body,
-            @RequestHeader(name = TensorCodec.HEADER_LENGTH, required = false) @Nullable String headerLength) throws IOException {
-        return run(model, version, body, headerLength);
+            @RequestHeader(name = TensorCodec.HEADER_LENGTH, required = false) @Nullable String headerLength,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept) throws IOException {
+        return run(model, version, body, headerLength, accept);
     }
 
     /**
      * Any other request under {@code /v2}, answered in the protocol's form rather than as the rest of the API's
-     * problems: 405 for an endpoint of the protocol called with another method, 404 for a path it does not have.
+     * problems: 405 for an endpoint of the protocol called with another method, 404 for a path it does not have, 415
+     * for an infer body of a type it does not read (form-encoded, as {@code curl -d} sends by default, multipart, text).
      */
     @RequestMapping({"/**"})
-    ResponseEntity<OipApi.Error> unknown(HttpServletRequest request) {
+    ResponseEntity<OipApi.Error> unknown(HttpServletRequest request) throws HttpMediaTypeNotSupportedException {
         String path = request.getRequestURI().substring(request.getContextPath().length());
         String method = request.getMethod();
         if (path.matches("/v2/models/[^/]+(/versions/[^/]+)?/infer")) {
+            if (HttpMethod.POST.matches(method)) {
+                throw new HttpMediaTypeNotSupportedException("infer takes JSON or the binary extension's bytes", INFER_TYPES);
+            }
             return notAllowed(method, path, HttpMethod.POST);
         }
         if (path.matches("/v2(/health/(live|ready)|/models/[^/]+(/versions/[^/]+)?(/ready)?)?")) {
@@ -127,7 +144,9 @@ class OpenInferenceController {
     }
 
     private DeferredResult<ResponseEntity<?>> run(String model, @Nullable String version, byte @Nullable [] body,
-            @Nullable String headerLength) throws IOException {
+            @Nullable String headerLength, @Nullable String accept) throws IOException {
+        // The answer is JSON, or octet-stream when outputs are asked for as binary: refuse before the model runs.
+        ResponseFormats.choose(accept, INFER_TYPES);
         InferRequest request = codec.read(body == null ? new byte[0] : body, headerLength);
         return responses.answer(models.infer(model, version, request), response -> encoded(request, response));
     }

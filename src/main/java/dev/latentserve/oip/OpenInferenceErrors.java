@@ -2,6 +2,7 @@ package dev.latentserve.oip;
 
 import dev.latentserve.api.ProblemException;
 import dev.latentserve.api.ProblemHandler;
+import dev.latentserve.api.ResponseFormats;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +14,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.ErrorResponse;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -48,10 +50,16 @@ class OpenInferenceErrors {
         return error(HttpStatus.BAD_REQUEST, "the request body could not be read: " + e.getMostSpecificCause().getMessage());
     }
 
-    /** A Content-Type that does not parse: the same words as the rest of the API's 415. */
+    /** A Content-Type that infer does not take or that does not parse: the same words as the rest of the API's 415. */
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
     ResponseEntity<OipApi.Error> unsupported(HttpMediaTypeNotSupportedException e, HttpServletRequest request) {
         return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, ProblemHandler.unsupported(e, request.getHeader(HttpHeaders.CONTENT_TYPE)));
+    }
+
+    /** An Accept that allows no type the endpoint answers with (406), or one that does not parse (400), in plain words. */
+    @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
+    ResponseEntity<OipApi.Error> notAcceptable(HttpMediaTypeNotAcceptableException e, HttpServletRequest request) {
+        return described(ResponseFormats.notAcceptable(request.getHeader(HttpHeaders.ACCEPT), e.getSupportedMediaTypes()));
     }
 
     @ExceptionHandler(Exception.class)

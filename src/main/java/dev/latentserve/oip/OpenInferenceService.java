@@ -185,20 +185,23 @@ class OpenInferenceService {
 
     private CompletableFuture<Answer> sample(String reference, ModelManifest manifest, InferRequest request) throws IOException {
         Long countSetting = longSetting(request, "count");
-        int count = countSetting == null ? DEFAULT_COUNT : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, countSetting));
+        long count = countSetting == null ? DEFAULT_COUNT : countSetting;
         // /v1 turns a long autoregressive draw into a sample job; a protocol request has no job to answer with, so such a
-        // model's bounds are those of a request answered at once.
-        int most = Math.min(serving.maxSyncSamples(), serving.maxBatch());
-        if (manifest.latent().sampling() == LatentSpec.Sampling.AUTOREGRESSIVE && (count < 1 || count > most)) {
-            throw new InvalidTensorException("count must be between 1 and " + most + " for " + reference + ", not " + count
-                    + "; POST /v1/models/" + reference + "/sample draws more as a sample job");
+        // model's bounds are those of a request answered at once. Checked here, on the count as sent, so that the message
+        // names the value the caller sent and no /v1 advice about sample jobs.
+        boolean autoregressive = manifest.latent().sampling() == LatentSpec.Sampling.AUTOREGRESSIVE;
+        int most = autoregressive ? Math.min(serving.maxSyncSamples(), serving.maxBatch()) : serving.maxBatch();
+        if (count < 1 || count > most) {
+            throw new InvalidTensorException("count must be between 1 and " + most + (autoregressive ? " for " + reference : "")
+                    + ", not " + count + (autoregressive ? "; POST /v1/models/" + reference + "/sample draws more as a sample job"
+                    : ""));
         }
         Long topK = longSetting(request, "topK");
         if (topK != null && (topK < Integer.MIN_VALUE || topK > Integer.MAX_VALUE)) {
             throw new InvalidTensorException("topK must be a whole number that INT32 holds, not " + topK);
         }
         double temperature = doubleSetting(request, "temperature", 1.0);
-        return inference.sample(reference, count, longSetting(request, "seed"), temperature,
+        return inference.sample(reference, (int) count, longSetting(request, "seed"), temperature,
                 topK == null ? null : topK.intValue(), Map.of()).thenApply(outcome -> switch (outcome) {
                     case InferenceResults.Sampled s -> {
                         List<Tensor> outputs = new ArrayList<>();

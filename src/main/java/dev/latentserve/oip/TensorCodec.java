@@ -1,5 +1,6 @@
 package dev.latentserve.oip;
 
+import dev.latentserve.api.JsonProblems;
 import dev.latentserve.oip.InferRequest.RequestedOutput;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -12,7 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.UnexpectedEndOfInputException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -53,12 +54,11 @@ final class TensorCodec {
         JsonNode root;
         try {
             root = json.readTree(new String(body, 0, jsonLength, StandardCharsets.UTF_8));
+        } catch (UnexpectedEndOfInputException e) {
+            throw new InvalidTensorException(headerLength == null ? JsonProblems.describe(e) : "the JSON header ends early, at "
+                    + jsonLength + " bytes, the length " + HEADER_LENGTH + " gives: send the JSON header's full length in bytes");
         } catch (JacksonException e) {
-            TokenStreamLocation at = e.getLocation();
-            throw new InvalidTensorException("the request's JSON " + (headerLength == null ? "body" : "header") + " does not parse"
-                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")") + ": "
-                    // Jackson's own location of a bracket left open names a redacted source: the line and column say it.
-                    + e.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source.*$", ""));
+            throw new InvalidTensorException((headerLength == null ? "" : "the JSON header: ") + JsonProblems.describe(e));
         }
         if (root == null || !root.isObject()) {
             throw new InvalidTensorException("the request must be a JSON object with \"inputs\": [...]");
@@ -99,7 +99,11 @@ final class TensorCodec {
         } catch (NumberFormatException e) {
             throw new InvalidTensorException(HEADER_LENGTH + " must be the JSON header's length in bytes, not '" + headerLength + "'");
         }
-        if (length < 0 || length > body.length) {
+        if (length < 0) {
+            throw new InvalidTensorException(HEADER_LENGTH + " must be a non-negative whole number, the JSON header's length in "
+                    + "bytes, not " + length);
+        }
+        if (length > body.length) {
             throw new InvalidTensorException(HEADER_LENGTH + " is " + length + " but the body has " + body.length
                     + " bytes: the JSON header cannot be longer than the body (was it cut short?)");
         }

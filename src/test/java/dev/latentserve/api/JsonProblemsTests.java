@@ -96,6 +96,10 @@ class JsonProblemsTests {
     @Test
     void duplicatesControlCharactersAndBrokenTextAreSaidPlainly() {
         assertThat(detail(Sample.class, "{\"count\": 1, \"count\": 2}")).endsWith("field 'count' is given twice; send each field once");
+        assertThat(detail(Decode.class, "{\"latents\": [}")).isEqualTo("the body is not valid JSON (line 1, column 14): unexpected "
+                + "character '}' where a value or the closing ] of the array should be");
+        assertThat(detail(Job.class, "{\"architecture\": {]}")).endsWith("unexpected character ']' where a field or the closing } "
+                + "of the object should be");
         assertThat(detail(Job.class, "{\"type\": \"a\u0001b\"}")).contains("a control character, U+0001", "\\u0001");
         assertThat(JsonProblems.describe(catchThrowableOfType(JacksonException.class, () -> JSON.readValue(
                 new byte[] {'{', '"', 't', 'y', 'p', 'e', '"', ':', '"', (byte) 0xff, '"', '}'}, Job.class))))
@@ -112,7 +116,7 @@ class JsonProblemsTests {
             "{\"latents\": [[0, \"x\"]]}", "{\"latents\": 5}", "{\"latents\": [[null]]}", "{\"pixels\": [[0.1, null]]}",
             "{\"architecture\": [1]}", "{\"architecture\": \"a\"}", "{\"sample\": {\"count\": \"a\"}}", "{\"sample\": []}",
             "{\"epochs\": 1e400}", "{\"type\": 1, \"type\": 2}", "\"text\"", "42", "{\"a\" 1}", "{\"a\": tru}", "{\"a\": 01}",
-            "{\"a\": .5}", "{\"a\": \"\\x\"}", "{\"a\": \"tab\tin string\"}", "{\"a\": 1e}", "{\"a\": [1,,2]}", "{\"a\": [1 2]}",
+            "{\"a\": .5}", "{\"a\": \"\\x\"}", "{\"a\": \"tab\tin string\"}", "{\"a\": 1e}", "{\"a\": [1,,2]}", "{\"a\": [1 2]}", "{\"a\": [}", "{\"a\": {]}",
             "{\"count\": 99999999999999999999999}", "{\"seed\": 99999999999999999999999}", "/* c */ {}", "{\"a\": 1} {\"b\": 2}"})
     void noDetailShowsJacksonsInternals(String body) {
         for (Class<?> type : List.of(Sample.class, Decode.class, Job.class)) {

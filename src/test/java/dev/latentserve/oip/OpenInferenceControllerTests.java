@@ -91,7 +91,7 @@ class OpenInferenceControllerTests {
 
     @Test
     void aBodyThatDoesNotParseNeverReachesTheService() throws Exception {
-        mvc.perform(json(INFER, "{\"inputs\": [")).andExpectAll(error(400, "the request's JSON body does not parse"));
+        mvc.perform(json(INFER, "{\"inputs\": [")).andExpectAll(error(400, "the JSON ends too early (line 1, column 13)"));
         mvc.perform(post(INFER)).andExpectAll(error(400, "the request has no JSON"));
         mvc.perform(json(INFER, BODY).header(TensorCodec.HEADER_LENGTH, "999")).andExpectAll(
                 error(400, "Inference-Header-Content-Length is 999 but the body has"));
@@ -139,6 +139,27 @@ class OpenInferenceControllerTests {
         mvc.perform(post("/v2/health/live")).andExpectAll(error(405, "/v2/health/live takes GET, not POST"));
         mvc.perform(get("/v2/repository/index")).andExpectAll(error(404, "no endpoint /v2/repository/index"));
         mvc.perform(get("/v2/models/m.encode/stats")).andExpectAll(error(404, "no endpoint /v2/models/m.encode/stats"));
+        verifyNoInteractions(models);
+    }
+
+    /**
+     * Only JSON and the binary extension's bytes are read (a form, as curl -d sends, is 415, not decoded); only they are
+     * answered (an Accept allowing neither is 406), all before the model is asked.
+     */
+    @Test
+    void infersTakeAndAnswerOnlyJsonOrBinary() throws Exception {
+        for (String type : List.of("application/x-www-form-urlencoded", "text/plain", "multipart/form-data")) {
+            mvc.perform(post(INFER).header("Content-Type", type).content(BODY)).andExpectAll(error(415,
+                    "this endpoint does not take Content-Type " + type), jsonPath("$.error").value(org.hamcrest.Matchers.containsString(
+                    "; it takes application/json, application/octet-stream")));
+        }
+        mvc.perform(post(INFER).header("Content-Type", "application/x-www-form-urlencoded").content(BODY)).andExpect(
+                jsonPath("$.error").value(org.hamcrest.Matchers.endsWith("application/octet-stream (curl -d sends a form unless given -H 'Content-Type: "
+                        + "application/json')")));
+        mvc.perform(json(INFER, BODY).accept("image/png")).andExpectAll(error(406, "Accept: image/png allows none of the types "
+                + "this endpoint answers with: application/json, application/octet-stream"));
+        mvc.perform(json(INFER, BODY).header("Accept", "*/*;q=abc")).andExpectAll(error(400, "the Accept header '*/*;q=abc' is "
+                + "not a list of media ranges (it has a q value that is not a number"));
         verifyNoInteractions(models);
     }
 

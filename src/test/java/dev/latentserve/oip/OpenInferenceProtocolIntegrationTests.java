@@ -268,7 +268,7 @@ class OpenInferenceProtocolIntegrationTests extends ApiIntegrationSupport {
 
     @Test
     void badTensorsAre400WithTheReason() {
-        assertError(post(VAE + ".encode", "{\"inputs\": [", null), 400, "does not parse");
+        assertError(post(VAE + ".encode", "{\"inputs\": [", null), 400, "the JSON ends too early");
         // The specification's own example request: its UINT32 and BOOL tensors are datatypes this service does not take.
         assertError(post(VAE + ".encode", """
                 {"id": "42", "inputs": [{"name": "input0", "shape": [2, 2], "datatype": "UINT32", "data": [1, 2, 3, 4]},
@@ -335,6 +335,48 @@ class OpenInferenceProtocolIntegrationTests extends ApiIntegrationSupport {
         assertError(http.get("/v2/repository/index"), 404, "no endpoint /v2/repository/index in the Open Inference Protocol");
     }
 
+    /**
+     * What a newcomer's first requests get wrong: a body of another type (curl -d's form, text, multipart without a
+     * boundary) is 415 naming what infer takes, never decoded; an Accept allowing no answer is 406; JSON that does not
+     * parse and a malformed header are said in plain words, without the parsers' own.
+     */
+    @Test
+    void typesAcceptAndSyntaxErrorsAreSaidInPlainWords() {
+        String sample = "{\"parameters\": {\"count\": 1}, \"inputs\": []}";
+        for (String type : List.of("application/x-www-form-urlencoded", "text/plain", "multipart/form-data")) {
+            assertError(postTyped(VAE + ".sample", type, sample, null), 415, "this endpoint does not take Content-Type " + type
+                    + "; it takes application/json, application/octet-stream");
+        }
+        assertThat(postTyped(VAE + ".sample", "application/x-www-form-urlencoded", sample, null).json().get("error").asString())
+                .endsWith("(curl -d sends a form unless given -H 'Content-Type: application/json')").doesNotContain("%");
+        // No Content-Type at all stays JSON (or binary, by Inference-Header-Content-Length), as KServe's clients send it.
+        assertThat(postTyped(VAE + ".sample", null, sample, null).status()).isEqualTo(200);
+        assertThat(postTyped(VAE + ".sample", "application/json", sample, "*/*").status()).isEqualTo(200);
+        assertError(postTyped(VAE + ".sample", "application/json", sample, "image/png"), 406, "Accept: image/png allows none of "
+                + "the types this endpoint answers with: application/json, application/octet-stream");
+        assertError(http.get("/v2/models/" + VAE + ".sample", "text/html"), 406, "Accept: text/html allows none of the types");
+        assertError(http.get("/v2/models/" + VAE + ".sample", "*/*;q=abc"), 400, "the Accept header '*/*;q=abc' is not a list of "
+                + "media ranges (it has a q value that is not a number");
+        assertError(postTyped(VAE + ".sample", "application/json; charset=nope", sample, null), 415, "the Content-Type "
+                + "'application/json; charset=nope' is malformed (it names an unknown charset 'nope')");
+
+        Map<String, String> syntax = Map.of(
+                "{\"inputs\": [}", "(line 1, column 13): unexpected character '}' where a value or the closing ] of the array should be",
+                "{\"inputs\": [", "the JSON ends too early (line 1, column 13)",
+                "{\"inputs\": [], \"inputs\": []}", "field 'inputs' is given twice; send each field once",
+                "{\"parameters\": {\"count\": count}, \"inputs\": []}", "unexpected word 'count'");
+        syntax.forEach((body, message) -> {
+            Response refused = post(VAE + ".sample", body, null);
+            assertError(refused, 400, message);
+            assertThat(refused.json().get("error").asString()).doesNotContain("Source", "marker", "Duplicate", "Unrecognized");
+        });
+        byte[] full = request("images", "FP32", new int[] {2, 1, 28, 28}, 2 * 784 * 4, fp32(flat(pixels)), Map.of());
+        int header = headerLength("images", "FP32", new int[] {2, 1, 28, 28}, 2 * 784 * 4, Map.of());
+        assertError(post(VAE + ".encode", full, header - 5), 400, "the JSON header ends early, at " + (header - 5) + " bytes, the "
+                + "length Inference-Header-Content-Length gives");
+        assertError(post(VAE + ".encode", full, -1), 400, "Inference-Header-Content-Length must be a non-negative whole number");
+    }
+
     @Test
     void countBoundsAreEachModelsOwnAndNullTemperaturesAreSaidToBeNull() {
         // An autoregressive prior answers at most max-sync-samples (64) on /v2, too few included; a VAE the batch limit.
@@ -344,6 +386,12 @@ class OpenInferenceProtocolIntegrationTests extends ApiIntegrationSupport {
                 new long[] {-2})))), 400, "count must be between 1 and 64 for " + VQ + ", not -2");
         assertError(infer(VAE + ".sample", null, Map.of("parameters", Map.of("count", 0), "inputs", List.of())), 400,
                 "count must be between 1 and 256, not 0");
+        // The count as sent, never clamped to an int; /v2 has no sample jobs to point to.
+        assertError(infer(VAE + ".sample", null, Map.of("parameters", Map.of("count", 2147483648L), "inputs", List.of())), 400,
+                "count must be between 1 and 256, not 2147483648");
+        Response over = infer(VAE + ".sample", null, Map.of("parameters", Map.of("count", 257), "inputs", List.of()));
+        assertError(over, 400, "count must be between 1 and 256, not 257");
+        assertThat(over.json().get("error").asString()).doesNotContain("sample job");
         // /v1 draws more than 64 as a sample job, so its bound there is a job's.
         Response none = http.postJson("/v1/models/" + VQ2 + "/sample", "{\"count\": 0}");
         Http.assertProblem(none, 400, "out-of-range");
@@ -393,6 +441,18 @@ class OpenInferenceProtocolIntegrationTests extends ApiIntegrationSupport {
             Map<String, Object> parameters) {
         return post(model, request(input, datatype, shape, data.length, data, parameters),
                 headerLength(input, datatype, shape, data.length, parameters));
+    }
+
+    private Response postTyped(String model, @Nullable String contentType, String body, @Nullable String accept) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(http.uri("/v2/models/" + model + "/infer"))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        if (accept != null) {
+            request.header("Accept", accept);
+        }
+        return http.send(request);
     }
 
     private Response post(String model, String json, @Nullable Integer headerLength) {

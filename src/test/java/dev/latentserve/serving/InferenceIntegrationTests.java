@@ -10,6 +10,7 @@ import dev.latentserve.testing.Http.Part;
 import dev.latentserve.testing.Http.Response;
 import dev.latentserve.testing.TestFiles;
 import java.io.IOException;
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -23,6 +24,34 @@ import tools.jackson.databind.JsonNode;
  * input, and a VQ-VAE trained, given a prior and a refitted codebook through the job API.
  */
 class InferenceIntegrationTests extends ApiIntegrationSupport {
+
+    /** /v1 JSON endpoints refuse a multipart Content-Type, boundary or not, as a type they do not take; 405 names the methods. */
+    @Test
+    void v1JsonEndpointsRefuseMultipartAndSayWhichMethodsTheyTake() {
+        Response multipart = http.send(HttpRequest.newBuilder(http.uri("/v1/models/fashion-vae" + "/sample"))
+                .header("Content-Type", "multipart/form-data").POST(HttpRequest.BodyPublishers.ofString("{\"count\": 1}")));
+        Http.assertProblem(multipart, 415, "unsupported-media-type");
+        assertThat(multipart.json().get("detail").asString()).isEqualTo("this endpoint does not take Content-Type "
+                + "multipart/form-data; it takes application/json");
+        Response get = http.get("/v1/models/fashion-vae" + "/sample");
+        Http.assertProblem(get, 405, "method-not-allowed");
+        assertThat(get.json().get("detail").asString()).isEqualTo("/v1/models/fashion-vae" + "/sample takes POST, not GET");
+        assertThat(get.headers().firstValue("Allow")).hasValue("POST");
+    }
+
+    /** A malformed Content-Type or Accept is said in plain words, not Spring's or Java's parser messages. */
+    @Test
+    void malformedContentTypeAndAcceptAreSaidInPlainWords() {
+        Response charset = http.send(HttpRequest.newBuilder(http.uri("/v1/models/fashion-vae/sample"))
+                .header("Content-Type", "application/json; charset=nope").POST(HttpRequest.BodyPublishers.ofString("{\"count\": 1}")));
+        Http.assertProblem(charset, 415, "unsupported-media-type");
+        assertThat(charset.json().get("detail").asString()).isEqualTo("the Content-Type 'application/json; charset=nope' is "
+                + "malformed (it names an unknown charset 'nope'); it takes application/json");
+        Response quality = http.postJson("/v1/models/fashion-vae/sample", "{\"count\": 1}", "*/*;q=abc");
+        Http.assertProblem(quality, 400, "invalid-accept-header");
+        assertThat(quality.json().get("detail").asString()).startsWith("the Accept header '*/*;q=abc' is not a list of media "
+                + "ranges (it has a q value that is not a number; q is a number from 0 to 1)").doesNotContain("For input string");
+    }
 
     @Test
     void shippedModelSamplesAPngGridAtOnce() throws IOException {
